@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type * as schema from './schema.js';
+
+export type Schema = typeof schema;
+
+/** A transaction handle: every query of a service runs inside one. */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** The drizzle database over either driver. */
+export type DrizzleDb = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseDialect = 'pglite' | 'postgres';
+
+/** Who a tenant transaction runs for; RLS reads these from the transaction's settings. */
+export interface TenantScope {
+  tenantId: string;
+  userId?: string | undefined;
+}
+
+/** The role that tenant transactions run as; created by the migrator, subject to row-level security. */
+export const APP_ROLE = 'minefleet_app';
+
+/**
+ * Access to the database. There is no global `db`: the composition root builds one and hands it to
+ * services.
+ *
+ * - `tenant(scope, fn)` runs `fn` in a transaction as the non-owner role `minefleet_app` with the tenant
+ *   set, so row-level security limits every query to that tenant's rows, filter or no filter.
+ * - `system(fn)` runs as the connecting (owner) role, for work that spans tenants: sign-in lookups,
+ *   the reconcile loop, the scheduler, port allocation. Keep it out of request handlers that act on
+ *   tenant data.
+ */
+export class Database {
+  readonly dialect: DatabaseDialect;
+  readonly drizzle: DrizzleDb;
+  private readonly closeFn: () => Promise<void>;
+  private readonly statsFn: () => PoolStats;
+
+  constructor(options: {
+    dialect: DatabaseDialect;
+    drizzle: DrizzleDb;
+    close: () => Promise<void>;
+    stats?: () => PoolStats;
+  }) {
+    this.dialect = options.dialect;
+    this.drizzle = options.drizzle;
+    this.closeFn = options.close;
+    this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
+  }
+
+  async tenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.drizzle.transaction(async (tx) => {
+      // One round trip sets the role and both settings, local to this transaction (PostgREST does the same).
+      await tx.execute(
+        sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant', ${scope.tenantId}, true), set_config('app.user', ${scope.userId ?? ''}, true)`,
+      );
+      return fn(tx);
+    });
+  }
+
+  async system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.drizzle.transaction(async (tx) => fn(tx));
+  }
+
+  /** Round-trip time of a trivial query, in milliseconds. */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    await this.drizzle.execute(sql`select 1`);
+    return performance.now() - started;
+  }
+
+  poolStats(): PoolStats {
+    return this.statsFn();
+  }
+
+  async close(): Promise<void> {
+    await this.closeFn();
+  }
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * Rows of a raw `execute()` result. Both drivers answer `{ rows }`; the common drizzle type does not say so.
+ */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

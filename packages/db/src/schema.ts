@@ -1,0 +1,471 @@
+/**
+ * The one schema of Minefleet (PostgreSQL dialect, kept CockroachDB-compatible: UUID keys, no serial
+ * counters shared across rows, no LISTEN/NOTIFY, no advisory locks).
+ *
+ * Migrations are generated from this file (`npm run db:generate -w @minefleet/db`) into ../migrations,
+ * plus hand-written ones for roles and row-level security. Enumerations come from @minefleet/domain so
+ * no enum is typed twice; they are stored as text with CHECK constraints.
+ *
+ * Tenant-owned tables carry `tenant_id` and are guarded by row-level security (see migrations/*_rls.sql):
+ * the application queries as the role `minefleet_app` with `app.tenant` set per transaction.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { DESIRED_STATES, SERVER_STATUSES } from '@minefleet/domain/server-state';
+import { ROLES } from '@minefleet/domain/roles';
+import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
+import {
+  BACKUP_COMPRESSIONS,
+  BACKUP_STATUSES,
+  BACKUP_TYPES,
+  INSTALLATION_STATUSES,
+  PLUGIN_APPROVALS,
+  SCHEDULE_ACTIONS,
+  AUDIT_OUTCOMES,
+  METRIC_RESOLUTIONS,
+} from '@minefleet/domain/enums';
+
+/** `column IN ('a','b',...)` for a CHECK constraint built from a domain enum. */
+function oneOf(column: string, values: readonly string[]) {
+  return sql.raw(`${column} IN (${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`);
+}
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const tenantId = () => uuid('tenant_id').notNull();
+
+// ─── Accounts ────────────────────────────────────────────────────────────────────────────────────
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  /** Quotas; null means "use the platform default". */
+  maxServers: integer('max_servers'),
+  maxMemoryMb: integer('max_memory_mb'),
+  backupStorageBytes: bigint('backup_storage_bytes', { mode: 'number' }),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Stored lower-cased; unique. */
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    displayName: text('display_name').notNull(),
+    /** Platform administrators approve plugins and see platform-wide settings. */
+    isPlatformAdmin: boolean('is_platform_admin').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(t.email)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ROLES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId] }),
+    index('memberships_user_idx').on(t.userId),
+    check('memberships_role_check', oneOf('role', ROLES)),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The first characters of the key (after `mf_`), shown in lists so users can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key (keys are 256-bit random, so a fast hash is enough). */
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
+);
+
+// ─── Plans ───────────────────────────────────────────────────────────────────────────────────────
+
+export const skus = pgTable('skus', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull(),
+  cpuMillicores: integer('cpu_millicores').notNull(),
+  memoryMb: integer('memory_mb').notNull(),
+  storageMb: integer('storage_mb').notNull(),
+  maxPlayers: integer('max_players').notNull(),
+  monthlyPriceCents: integer('monthly_price_cents').notNull(),
+  currency: text('currency').notNull().default('USD'),
+  /** server.properties defaults of servers created from this plan. */
+  defaultProperties: jsonb('default_properties').$type<Record<string, string | number | boolean>>().notNull(),
+  /** Backups included in the plan, in bytes, added to the tenant's storage quota per server. */
+  backupStorageBytes: bigint('backup_storage_bytes', { mode: 'number' }).notNull(),
+  available: boolean('available').notNull().default(true),
+  sortOrder: integer('sort_order').notNull().default(0),
+});
+
+// ─── Servers ─────────────────────────────────────────────────────────────────────────────────────
+
+export const servers = pgTable(
+  'servers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    skuId: text('sku_id')
+      .notNull()
+      .references(() => skus.id),
+    distribution: text('distribution', { enum: DISTRIBUTIONS }).notNull(),
+    minecraftVersion: text('minecraft_version').notNull(),
+    status: text('status', { enum: SERVER_STATUSES }).notNull().default('deploying'),
+    desiredState: text('desired_state', { enum: DESIRED_STATES }).notNull().default('stopped'),
+    statusReason: text('status_reason'),
+    /** Resource limits copied from the plan at creation (a plan change does not move live servers). */
+    cpuMillicores: integer('cpu_millicores').notNull(),
+    memoryMb: integer('memory_mb').notNull(),
+    storageMb: integer('storage_mb').notNull(),
+    maxPlayers: integer('max_players').notNull(),
+    serverProperties: jsonb('server_properties').$type<Record<string, string | number | boolean>>().notNull(),
+    /** Latest configuration revision number (0 before the first change). */
+    configRevision: integer('config_revision').notNull().default(0),
+    /** The game port allocated in port_allocations (null once freed). */
+    port: integer('port'),
+    /** Process generation: bumped on every start so stale timers and events are ignored. */
+    generation: integer('generation').notNull().default(0),
+    /** Crash-loop accounting for backoff. */
+    crashCount: integer('crash_count').notNull().default(0),
+    lastCrashAt: timestamp('last_crash_at', { withTimezone: true }),
+    playersOnline: integer('players_online'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('servers_tenant_name_key').on(t.tenantId, t.name),
+    index('servers_tenant_created_idx').on(t.tenantId, t.createdAt),
+    index('servers_status_idx').on(t.status),
+    check('servers_status_check', oneOf('status', SERVER_STATUSES)),
+    check('servers_desired_state_check', oneOf('desired_state', DESIRED_STATES)),
+    check('servers_distribution_check', oneOf('distribution', DISTRIBUTIONS)),
+  ],
+);
+
+/** Game ports in use, platform-wide: a port is never handed out twice. Not tenant-owned. */
+export const portAllocations = pgTable('port_allocations', {
+  port: integer('port').primaryKey(),
+  serverId: uuid('server_id').notNull().unique(),
+  allocatedAt: timestamp('allocated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const serverConfigRevisions = pgTable(
+  'server_config_revisions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
+    revision: integer('revision').notNull(),
+    /** The whole configuration after this revision: name, max_players, server_properties. */
+    snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
+    /** What changed: `[{field, from, to}]`. */
+    changes: jsonb('changes').$type<{ field: string; from: unknown; to: unknown }[]>().notNull(),
+    actorUserId: uuid('actor_user_id'),
+    /** Set when this revision restores an earlier one. */
+    rollbackOf: integer('rollback_of'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('server_config_revisions_server_rev_key').on(t.serverId, t.revision)],
+);
+
+// ─── Plugins ─────────────────────────────────────────────────────────────────────────────────────
+
+/** The plugin catalogue is platform-wide (not tenant-owned). */
+export const plugins = pgTable(
+  'plugins',
+  {
+    /** `source:slug`, e.g. `local:hello`, `modrinth:luckperms`. */
+    id: text('id').primaryKey(),
+    source: text('source').notNull(),
+    sourceId: text('source_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    category: text('category').notNull().default('misc'),
+    author: text('author').notNull().default(''),
+    homepage: text('homepage'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('plugins_category_idx').on(t.category)],
+);
+
+export const pluginVersions = pgTable(
+  'plugin_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pluginId: text('plugin_id')
+      .notNull()
+      .references(() => plugins.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    minecraftVersions: jsonb('minecraft_versions').$type<string[]>().notNull(),
+    distributions: jsonb('distributions').$type<string[]>().notNull(),
+    dependencies: jsonb('dependencies')
+      .$type<{ plugin_id: string; version_range: string; optional: boolean }[]>()
+      .notNull(),
+    downloadUrl: text('download_url').notNull(),
+    fileName: text('file_name').notNull(),
+    sha256: text('sha256'),
+    sha512: text('sha512'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    approval: text('approval', { enum: PLUGIN_APPROVALS }).notNull().default('pending'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('plugin_versions_plugin_version_key').on(t.pluginId, t.version),
+    check('plugin_versions_approval_check', oneOf('approval', PLUGIN_APPROVALS)),
+  ],
+);
+
+export const serverPlugins = pgTable(
+  'server_plugins',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
+    pluginId: text('plugin_id')
+      .notNull()
+      .references(() => plugins.id),
+    version: text('version').notNull(),
+    status: text('status', { enum: INSTALLATION_STATUSES }).notNull().default('installing'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Installed only because another plugin needs it. */
+    asDependency: boolean('as_dependency').notNull().default(false),
+    configOverrides: jsonb('config_overrides').$type<Record<string, unknown>>().notNull().default({}),
+    fileName: text('file_name'),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('server_plugins_server_plugin_key').on(t.serverId, t.pluginId),
+    check('server_plugins_status_check', oneOf('status', INSTALLATION_STATUSES)),
+  ],
+);
+
+// ─── Backups and schedules ───────────────────────────────────────────────────────────────────────
+
+export const backups = pgTable(
+  'backups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    /** Not a foreign key: backups outlive their server (restorable into a new one until they expire). */
+    serverId: uuid('server_id').notNull(),
+    serverName: text('server_name').notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: BACKUP_STATUSES }).notNull().default('pending'),
+    type: text('type', { enum: BACKUP_TYPES }).notNull().default('manual'),
+    compression: text('compression', { enum: BACKUP_COMPRESSIONS }).notNull().default('gzip'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull().default(0),
+    sha256: text('sha256'),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    description: text('description'),
+    /** Key of the archive in the backup store. */
+    storageKey: text('storage_key').notNull(),
+    /** What the archive was taken from, to restore into a matching server. */
+    minecraftVersion: text('minecraft_version'),
+    distribution: text('distribution'),
+    locked: boolean('locked').notNull().default(false),
+    /** The control-plane instance working on it: a backup left `running` by a dead instance is failed on boot. */
+    workerId: text('worker_id'),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    error: text('error'),
+  },
+  (t) => [
+    uniqueIndex('backups_server_name_key').on(t.serverId, t.name),
+    index('backups_tenant_server_idx').on(t.tenantId, t.serverId, t.createdAt),
+    index('backups_expires_idx').on(t.expiresAt),
+    check('backups_status_check', oneOf('status', BACKUP_STATUSES)),
+    check('backups_type_check', oneOf('type', BACKUP_TYPES)),
+    check('backups_compression_check', oneOf('compression', BACKUP_COMPRESSIONS)),
+  ],
+);
+
+/** Per-server retention policy: keep the last N, plus daily and weekly tiers. */
+export const retentionPolicies = pgTable('retention_policies', {
+  serverId: uuid('server_id')
+    .primaryKey()
+    .references(() => servers.id, { onDelete: 'cascade' }),
+  tenantId: tenantId(),
+  keepLast: integer('keep_last'),
+  keepDaily: integer('keep_daily'),
+  keepWeekly: integer('keep_weekly'),
+  updatedAt: updatedAt(),
+});
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    action: text('action', { enum: SCHEDULE_ACTIONS }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    enabled: boolean('enabled').notNull().default(true),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+    lastStatus: text('last_status'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('schedules_next_run_idx').on(t.nextRunAt),
+    check('schedules_action_check', oneOf('action', SCHEDULE_ACTIONS)),
+  ],
+);
+
+/** One row per (schedule, planned time): the unique key is what prevents a double run. */
+export const scheduleRuns = pgTable(
+  'schedule_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    scheduleId: uuid('schedule_id')
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    status: text('status').notNull().default('running'),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('schedule_runs_schedule_time_key').on(t.scheduleId, t.scheduledFor)],
+);
+
+// ─── Observability ───────────────────────────────────────────────────────────────────────────────
+
+export const metricsSamples = pgTable(
+  'metrics_samples',
+  {
+    tenantId: tenantId(),
+    serverId: uuid('server_id').notNull(),
+    /** `raw`, `1m` or `1h`: downsampled series are kept longer than raw samples. */
+    resolution: text('resolution', { enum: METRIC_RESOLUTIONS }).notNull(),
+    ts: timestamp('ts', { withTimezone: true }).notNull(),
+    playersOnline: integer('players_online'),
+    maxPlayers: integer('max_players'),
+    cpuPercent: doublePrecision('cpu_percent'),
+    memoryBytes: bigint('memory_bytes', { mode: 'number' }),
+    diskBytes: bigint('disk_bytes', { mode: 'number' }),
+    tps: doublePrecision('tps'),
+    mspt: doublePrecision('mspt'),
+    pingMs: doublePrecision('ping_ms'),
+    uptimeSeconds: integer('uptime_seconds'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serverId, t.resolution, t.ts] }),
+    check('metrics_samples_resolution_check', oneOf('resolution', METRIC_RESOLUTIONS)),
+  ],
+);
+
+export const playerSessions = pgTable(
+  'player_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id').notNull(),
+    playerName: text('player_name').notNull(),
+    playerUuid: text('player_uuid'),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull(),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+  },
+  (t) => [index('player_sessions_server_idx').on(t.serverId, t.joinedAt)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Null for events that belong to no tenant (e.g. a failed sign-in for an unknown email). */
+    tenantId: uuid('tenant_id'),
+    actorUserId: uuid('actor_user_id'),
+    actorApiKeyId: uuid('actor_api_key_id'),
+    /** e.g. `auth.login`, `server.create`, `api_key.revoke`. */
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    serverId: uuid('server_id'),
+    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
+    statusCode: integer('status_code'),
+    requestId: text('request_id'),
+    ip: text('ip'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('audit_events_tenant_time_idx').on(t.tenantId, t.createdAt),
+    check('audit_events_outcome_check', oneOf('outcome', AUDIT_OUTCOMES)),
+  ],
+);
+
+/** Leases: which control-plane replica owns a piece of background work (reconcile, schedules). */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Tables whose rows belong to a tenant and are guarded by row-level security. */
+export const TENANT_TABLES = [
+  'memberships',
+  'api_keys',
+  'servers',
+  'server_config_revisions',
+  'server_plugins',
+  'backups',
+  'retention_policies',
+  'schedules',
+  'schedule_runs',
+  'metrics_samples',
+  'player_sessions',
+  'audit_events',
+] as const;
