@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Configuration of the control plane, read once from the environment by the composition root.
+ * Every variable is documented in README.md's configuration table; keep the two in step.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** Public base URL printed at start (and used in links). */
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  jwtSecret: string;
+  sessionTtlSeconds: number;
+  logLevel: string;
+  corsOrigins: string[] | true;
+  bodyLimitBytes: number;
+  loginRateLimitPerMinute: number;
+  /** Game ports handed out to servers, inclusive. */
+  portRange: { from: number; to: number };
+  /** Host name or address players connect to (the `address.host` of servers). */
+  gameHost: string;
+  /** Address game servers bind to. */
+  gameBindHost: string;
+  quotas: { maxServers: number; maxMemoryMb: number; backupStorageBytes: number };
+  /** Seconds given to in-flight requests and work on SIGTERM before closing. */
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+  }
+  return value;
+}
+
+export function parsePortRange(raw: string): { from: number; to: number } {
+  const match = /^(\d+)-(\d+)$/.exec(raw.trim());
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from < 1 || to > 65535 || from > to) {
+    throw new ConfigError(`MINEFLEET_PORT_RANGE must look like 25565-25664 (got "${raw}").`);
+  }
+  return { from, to };
+}
+
+/** The JWT secret: from the environment, else generated once and kept in the data folder. */
+async function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
+  const fromEnv = env.MINEFLEET_JWT_SECRET;
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new ConfigError('MINEFLEET_JWT_SECRET must be at least 32 characters.');
+    return fromEnv;
+  }
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    const stored = (await readFile(file, 'utf8')).trim();
+    if (stored.length >= 32) return stored;
+  } catch {
+    // Not there yet: made below.
+  }
+  const secret = randomBytes(48).toString('base64url');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const dataDir = path.resolve(env.MINEFLEET_DATA_DIR || './data');
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const cors = (env.MINEFLEET_CORS_ORIGINS ?? '').trim();
+  return {
+    host,
+    port,
+    publicUrl: env.MINEFLEET_PUBLIC_URL || `http://localhost:${port}`,
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: int(env, 'MINEFLEET_DB_POOL_SIZE', 10, 1, 500),
+    jwtSecret: await jwtSecret(env, dataDir),
+    sessionTtlSeconds: int(env, 'MINEFLEET_SESSION_TTL_SECONDS', 12 * 3600, 60),
+    logLevel: env.LOG_LEVEL || 'info',
+    corsOrigins: cors === '' || cors === '*' ? true : cors.split(',').map((s) => s.trim()),
+    bodyLimitBytes: int(env, 'MINEFLEET_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
+    loginRateLimitPerMinute: int(env, 'MINEFLEET_LOGIN_RATE_LIMIT', 10, 1),
+    portRange: parsePortRange(env.MINEFLEET_PORT_RANGE || '25565-25664'),
+    gameHost: env.MINEFLEET_GAME_HOST || '127.0.0.1',
+    gameBindHost: env.MINEFLEET_GAME_BIND_HOST || '0.0.0.0',
+    quotas: {
+      maxServers: int(env, 'MINEFLEET_QUOTA_MAX_SERVERS', 10, 0),
+      maxMemoryMb: int(env, 'MINEFLEET_QUOTA_MAX_MEMORY_MB', 16384, 0),
+      backupStorageBytes: int(env, 'MINEFLEET_QUOTA_BACKUP_BYTES', 20 * 1024 ** 3, 0),
+    },
+    shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+  };
+}

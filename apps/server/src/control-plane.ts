@@ -1,0 +1,180 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { connectPglite, connectPostgres } from '@minefleet/db/connect';
+import type { Database } from '@minefleet/db/database';
+import { migrate } from '@minefleet/db/migrate';
+import type { Clock } from '@minefleet/domain/clock';
+import type { DistributionInfo, RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import { AccountService } from '@minefleet/services/accounts';
+import { ApiKeyService } from '@minefleet/services/api-keys';
+import { AuditLog } from '@minefleet/services/audit';
+import { MemberService } from '@minefleet/services/members';
+import { PortAllocator } from '@minefleet/services/port-allocator';
+import { ServerService, type ServerRuntimeHooks } from '@minefleet/services/servers';
+import { SkuService, seedSkus } from '@minefleet/services/skus';
+import { SessionTokens } from '@minefleet/services/tokens';
+import type { Config } from './config.js';
+import { buildHttpApp } from './http/app.js';
+import { apiKeyRoutes } from './http/routes/api-keys.js';
+import { authRoutes } from './http/routes/auth.js';
+import { healthRoutes, type HealthCheck } from './http/routes/health.js';
+import { meRoutes } from './http/routes/me.js';
+import { memberRoutes } from './http/routes/members.js';
+import { catalogueRoutes } from './http/routes/skus.js';
+import { serverRoutes } from './http/routes/servers.js';
+
+export const VERSION = '0.1.0';
+
+export interface ControlPlaneOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** An already open database (tests); otherwise one is opened from the config. */
+  database?: Database;
+  runtime: RuntimeDriver;
+}
+
+export interface ControlPlane {
+  app: FastifyInstance;
+  database: Database;
+  logger: Logger;
+  /** Starts background work (reconcile loop, schedulers) and listens on the configured port. */
+  listen(): Promise<string>;
+  /** Graceful stop: refuses new requests, lets in-flight ones finish, stops background work, closes the database. */
+  close(): Promise<void>;
+}
+
+async function openDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl)
+    return connectPostgres({ url: config.databaseUrl, maxConnections: config.databasePoolSize });
+  const { database } = await connectPglite({ dataDir: path.join(config.dataDir, 'pglite') });
+  return database;
+}
+
+/** A short-lived cache for the runtime's catalogue: checking for Java is not free. */
+function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<DistributionInfo[]> {
+  let cached: { at: number; value: Promise<DistributionInfo[]> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > ttlMs) {
+      const value = runtime.catalogue();
+      cached = { at: now, value };
+      value.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}
+
+/** The composition root: builds every adapter and service once and wires them together. */
+export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const { config, runtime } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const startedAt = Date.now();
+
+  const database = options.database ?? (await openDatabase(config));
+  const migrated = await migrate(database);
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+  await seedSkus(database);
+
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'minefleet_' });
+  new Gauge({
+    name: 'minefleet_db_pool_connections',
+    help: 'Database pool connections by state.',
+    labelNames: ['state'] as const,
+    registers: [metricsRegistry],
+    collect() {
+      const stats = database.poolStats();
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+
+  const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));
+  const tokens = new SessionTokens(config.jwtSecret, config.sessionTtlSeconds, clock);
+  const accounts = new AccountService(database, tokens, audit, clock);
+  const apiKeys = new ApiKeyService(database, clock);
+  const members = new MemberService(database);
+  const skus = new SkuService(database);
+  const ports = new PortAllocator(database, config.portRange);
+  const catalogue = cachedCatalogue(runtime);
+  const hooks: ServerRuntimeHooks = { created: () => {} };
+  const servers = new ServerService({
+    db: database,
+    clock,
+    skus,
+    ports,
+    catalogue,
+    quotas: config.quotas,
+    hooks,
+  });
+
+  const checks: HealthCheck[] = [
+    {
+      name: 'database',
+      critical: true,
+      run: async () => {
+        const latency = await database.ping();
+        return {
+          status: latency > 500 ? 'degraded' : 'ok',
+          backend: database.dialect,
+          latency_ms: Math.round(latency * 100) / 100,
+        };
+      },
+    },
+    {
+      name: 'runtime',
+      critical: false,
+      run: async () => {
+        const dists = await catalogue();
+        return {
+          status: dists.some((d) => d.available) ? 'ok' : 'degraded',
+          driver: runtime.name,
+          distributions: Object.fromEntries(dists.map((d) => [d.distribution, d.available])),
+        };
+      },
+    },
+  ];
+
+  const app = await buildHttpApp({
+    version: VERSION,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    corsOrigins: config.corsOrigins,
+    accounts,
+    audit,
+    metricsRegistry,
+    apiRoutes: [
+      healthRoutes({ version: VERSION, startedAt, checks }),
+      authRoutes({ accounts, loginRateLimitPerMinute: config.loginRateLimitPerMinute }),
+      meRoutes({ accounts, servers }),
+      apiKeyRoutes({ apiKeys }),
+      memberRoutes({ members }),
+      catalogueRoutes({ skus, catalogue }),
+      serverRoutes({ servers, gameHost: config.gameHost }),
+    ],
+  });
+
+  let closed = false;
+  return {
+    app,
+    database,
+    logger,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await runtime.close();
+      await database.close();
+    },
+  };
+}

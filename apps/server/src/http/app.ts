@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider, FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
+import { DomainError } from '@minefleet/domain/errors';
+import type { AccountService } from '@minefleet/services/accounts';
+import type { AuditLog } from '@minefleet/services/audit';
+import { registerAuth } from './auth.js';
+import { registerAuditHook } from './audit-hook.js';
+import { sendError } from './errors.js';
+import { registerHttpMetrics } from './http-metrics.js';
+import { ErrorBody, Pagination } from './schemas/common.js';
+import { ApiKey, Member, QuotaUsage, Tenant, User } from './schemas/accounts.js';
+import { Server, Sku } from './schemas/servers.js';
+
+export interface HttpOptions {
+  version: string;
+  logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  bodyLimitBytes: number;
+  corsOrigins: string[] | true;
+  accounts: AccountService;
+  audit: AuditLog;
+  metricsRegistry: Registry;
+  /** Route plugins mounted under /api/v1. */
+  apiRoutes: FastifyPluginAsyncTypebox[];
+  /** Plugins mounted at the root (dashboard static files). */
+  rootPlugins?: FastifyPluginAsyncTypebox[];
+  /** Shared schemas of other route groups (each with an `$id`), listed as OpenAPI components. */
+  extraSchemas?: { $id?: string }[];
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the HTTP API. Pure wiring: everything it serves comes in through `options`. */
+export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const loggerOption =
+    options.logger && typeof options.logger === 'object' && 'child' in options.logger
+      ? { loggerInstance: options.logger as FastifyServerOptions['loggerInstance'] }
+      : { logger: options.logger as FastifyServerOptions['logger'] };
+  const app = Fastify({
+    ...loggerOption,
+    bodyLimit: options.bodyLimitBytes,
+    trustProxy: process.env.MINEFLEET_TRUST_PROXY === '1',
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        // Self-hosted installs often serve plain HTTP on a LAN address: upgrading would break them.
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cors, {
+    origin: options.corsOrigins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => {
+      const error = new DomainError(
+        'RATE_LIMITED',
+        `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+        {
+          retry_after_seconds: Math.ceil(context.ttl / 1000),
+        },
+      );
+      return Object.assign(error, { statusCode: 429 });
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Minefleet API',
+        version: options.version,
+        description:
+          'Self-hostable Minecraft server hosting. Errors are `{"error": {"code", "message", "details"?}}` with the codes of docs/errors.md.',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A session token from /auth/login or an API key (mf_...).',
+          },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  for (const schema of [
+    ErrorBody,
+    Pagination,
+    User,
+    Tenant,
+    QuotaUsage,
+    ApiKey,
+    Member,
+    Server,
+    Sku,
+    ...(options.extraSchemas ?? []),
+  ]) {
+    app.addSchema(schema);
+  }
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
+
+  registerAuth(app, options.accounts);
+  registerHttpMetrics(app, options.metricsRegistry);
+  registerAuditHook(app, options.audit);
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      request,
+      reply,
+      new DomainError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    ),
+  );
+
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+        app.swagger(),
+      );
+      for (const routes of options.apiRoutes) await api.register(routes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    void reply
+      .header('content-type', options.metricsRegistry.contentType)
+      .header('cache-control', 'no-store');
+    return options.metricsRegistry.metrics();
+  });
+
+  for (const plugin of options.rootPlugins ?? []) await app.register(plugin);
+  return app;
+}

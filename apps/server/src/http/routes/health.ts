@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export type CheckStatus = 'ok' | 'degraded' | 'down';
+
+/** One part of the platform that /health reports on. A `critical` check that is down makes health 503. */
+export interface HealthCheck {
+  name: string;
+  critical: boolean;
+  run(): Promise<{ status: CheckStatus } & Record<string, unknown>>;
+}
+
+const HealthBody = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
+  version: Type.String(),
+  uptime_seconds: Type.Number(),
+  checks: Type.Record(
+    Type.String(),
+    Type.Object(
+      { status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]) },
+      { additionalProperties: true },
+    ),
+  ),
+});
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function runCheck(check: HealthCheck): Promise<{ status: CheckStatus } & Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      check.run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    return { status: 'down', error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(options: {
+  version: string;
+  startedAt: number;
+  checks: HealthCheck[];
+}): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/health',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['meta'],
+          summary: 'Health of the control plane and what it depends on',
+          description:
+            '200 when ok or degraded, 503 when a critical dependency (the database) is down. Never cached.',
+          security: [],
+          response: { 200: HealthBody, 503: HealthBody },
+        },
+      },
+      async (_request, reply) => {
+        const results = await Promise.all(options.checks.map(async (c) => [c, await runCheck(c)] as const));
+        const checks = Object.fromEntries(results.map(([c, r]) => [c.name, r]));
+        const down = results.some(([c, r]) => c.critical && r.status === 'down');
+        const degraded = results.some(([, r]) => r.status !== 'ok');
+        const status: CheckStatus = down ? 'down' : degraded ? 'degraded' : 'ok';
+        void reply
+          .header('cache-control', 'no-store')
+          .header('access-control-allow-origin', '*')
+          .status(down ? 503 : 200);
+        return {
+          status,
+          version: options.version,
+          uptime_seconds: Math.round((Date.now() - options.startedAt) / 1000),
+          checks,
+        };
+      },
+    );
+  };
+}

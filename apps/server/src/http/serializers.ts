@@ -1,0 +1,84 @@
+import type { ApiKeyRecord } from '@minefleet/services/api-keys';
+import type { TenantRecord, UserRecord } from '@minefleet/services/accounts';
+import type { MemberRecord } from '@minefleet/services/members';
+import type { ServerRecord } from '@minefleet/services/servers';
+import type { SkuRecord } from '@minefleet/services/skus';
+
+/** Records (camelCase, Dates) to the API's JSON shapes (snake_case, ISO strings). */
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+export function toUser(u: UserRecord) {
+  return {
+    id: u.id,
+    email: u.email,
+    display_name: u.displayName,
+    is_platform_admin: u.isPlatformAdmin,
+    created_at: u.createdAt.toISOString(),
+  };
+}
+
+export function toTenant(t: TenantRecord) {
+  return { id: t.id, name: t.name, created_at: t.createdAt.toISOString() };
+}
+
+export function toApiKey(k: ApiKeyRecord) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    user_id: k.userId,
+    created_at: k.createdAt.toISOString(),
+    expires_at: iso(k.expiresAt),
+    last_used_at: iso(k.lastUsedAt),
+  };
+}
+
+export function toMember(m: MemberRecord) {
+  return {
+    user_id: m.userId,
+    email: m.email,
+    display_name: m.displayName,
+    role: m.role,
+    created_at: m.createdAt.toISOString(),
+  };
+}
+
+export function toSku(s: SkuRecord) {
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    cpu_millicores: s.cpuMillicores,
+    memory_mb: s.memoryMb,
+    storage_mb: s.storageMb,
+    max_players: s.maxPlayers,
+    monthly_price_cents: s.monthlyPriceCents,
+    currency: s.currency,
+    default_properties: s.defaultProperties,
+    backup_storage_bytes: s.backupStorageBytes,
+    available: s.available,
+  };
+}
+
+export function toServer(s: ServerRecord, gameHost: string) {
+  return {
+    id: s.id,
+    name: s.name,
+    sku_id: s.skuId,
+    minecraft_version: s.minecraftVersion,
+    distribution: s.distribution,
+    status: s.status,
+    desired_state: s.desiredState,
+    status_reason: s.statusReason,
+    address: s.port ? { host: gameHost, port: s.port } : null,
+    max_players: s.maxPlayers,
+    server_properties: s.serverProperties,
+    players_online: s.status === 'running' ? s.playersOnline : null,
+    resources: { cpu_millicores: s.cpuMillicores, memory_mb: s.memoryMb, storage_mb: s.storageMb },
+    config_revision: s.configRevision,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+    started_at: iso(s.startedAt),
+  };
+}

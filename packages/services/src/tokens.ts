@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+import { DomainError } from '@minefleet/domain/errors';
+import type { Clock } from '@minefleet/domain/clock';
+
+export interface SessionClaims {
+  /** User id. */
+  sub: string;
+  /** Tenant the session acts in. */
+  tid: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Session JWTs (HS256) with an expiry. */
+export class SessionTokens {
+  private readonly sign: (payload: Record<string, unknown>) => string;
+  private readonly verify: (token: string) => Record<string, unknown>;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock,
+  ) {
+    this.sign = createSigner({ key: secret, algorithm: 'HS256', iss: 'minefleet' }) as (
+      payload: Record<string, unknown>,
+    ) => string;
+    this.verify = createVerifier({
+      key: secret,
+      algorithms: ['HS256'],
+      allowedIss: 'minefleet',
+      clockTimestamp: undefined,
+      cache: 1000,
+    }) as (token: string) => Record<string, unknown>;
+  }
+
+  issue(claims: SessionClaims): IssuedToken {
+    const now = Math.floor(this.clock.now() / 1000);
+    const exp = now + this.ttlSeconds;
+    return {
+      token: this.sign({ sub: claims.sub, tid: claims.tid, iat: now, exp }),
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  /** Verifies signature and expiry; throws TOKEN_EXPIRED or UNAUTHENTICATED. */
+  check(token: string): SessionClaims & { exp: number } {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.verify(token);
+    } catch (error) {
+      if (error instanceof TokenError && error.code === TokenError.codes.expired) {
+        throw new DomainError('TOKEN_EXPIRED', 'The session has expired; sign in again.');
+      }
+      throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
+    }
+    const { sub, tid, exp } = payload;
+    if (typeof sub !== 'string' || typeof tid !== 'string' || typeof exp !== 'number') {
+      throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
+    }
+    if (exp * 1000 <= this.clock.now())
+      throw new DomainError('TOKEN_EXPIRED', 'The session has expired; sign in again.');
+    return { sub, tid, exp };
+  }
+}
+
+export const API_KEY_PREFIX = 'mf_';
+
+/** A new API key: `mf_` + 43 characters of base64url (256 bits). Only its SHA-256 is stored. */
+export function generateApiKey(): { key: string; prefix: string; hash: string } {
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { key, prefix: key.slice(0, API_KEY_PREFIX.length + 8), hash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function looksLikeApiKey(token: string): boolean {
+  return token.startsWith(API_KEY_PREFIX);
+}
