@@ -64,20 +64,48 @@ export interface BackupEventData {
 export interface EventFilter {
   tenantId?: string;
   serverId?: string;
+  /** An empty list matches nothing (a subscriber that wants no stream gets no events). */
   types?: readonly PlatformEventType[];
 }
 
+/**
+ * Whether an event passes a filter. Pure, so every adapter and the WebSocket layer apply the same rule
+ * (a transport may pre-filter on subjects, but this is the definition).
+ */
+export function eventMatches(filter: EventFilter, event: PlatformEvent): boolean {
+  if (filter.tenantId !== undefined && filter.tenantId !== event.tenantId) return false;
+  if (filter.serverId !== undefined && filter.serverId !== event.serverId) return false;
+  if (filter.types !== undefined && !filter.types.includes(event.type)) return false;
+  return true;
+}
+
+/** Called once per matching event; must return quickly (queue work, e.g. into a BoundedQueue). */
+export type EventHandler = (event: PlatformEvent) => void;
+
 export interface EventSubscription {
+  /** Idempotent. Once it resolves the handler is never called again. */
   unsubscribe(): Promise<void>;
 }
 
 /**
  * Publish/subscribe of platform events. Adapters: in-process (default) and NATS JetStream (several
- * replicas). Delivery is at-most-once to live subscribers; a slow handler must not block publishers
- * (adapters call handlers synchronously and handlers queue work themselves).
+ * replicas); both pass the conformance suite in @minefleet/event-bus/conformance.
+ *
+ * Guarantees every adapter keeps:
+ * - Live, at-most-once delivery: a subscriber receives the matching events published after its
+ *   `subscribe()` resolved, each at most once; nothing is replayed from before it subscribed.
+ * - Per-server order: events of one server reach a subscriber in the order they were published (by one
+ *   publisher; two replicas publishing for the same server are ordered by arrival at the transport).
+ * - Publishing never waits for subscribers: `publish()` resolves once the transport accepted the event
+ *   (in-process: at once; NATS: once the stream stored it). Handlers run synchronously on delivery and
+ *   must queue slow work themselves; a handler that throws is reported and skipped, never breaks the bus.
+ * - Tenant and server ids become transport subject tokens, so they must be non-empty and free of `.`,
+ *   `*`, `>` and whitespace (UUIDs are); otherwise `publish`/`subscribe` throw VALIDATION_FAILED.
+ * - After `close()` (idempotent) no handler is called again and `publish`/`subscribe` throw
+ *   SHUTTING_DOWN.
  */
 export interface EventBus {
   publish(event: PlatformEvent): Promise<void>;
-  subscribe(filter: EventFilter, handler: (event: PlatformEvent) => void): Promise<EventSubscription>;
+  subscribe(filter: EventFilter, handler: EventHandler): Promise<EventSubscription>;
   close(): Promise<void>;
 }
