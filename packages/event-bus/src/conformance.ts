@@ -7,6 +7,8 @@ import type {
   PlatformEvent,
   PlatformEventType,
 } from '@minefleet/domain/ports/event-bus';
+import { BoundedQueue } from './bounded-queue.js';
+import { pumpQueue } from './queue-pump.js';
 import type { EventBusErrorReporter } from './subscriber-registry.js';
 
 /**
@@ -236,6 +238,41 @@ export function runEventBusConformance(name: string, factory: EventBusFactory): 
       await fast.waitFor(count);
       expect(fast.events).toHaveLength(count);
       await waitUntil(() => stuck === count);
+    });
+
+    it('with a bounded queue per subscriber, a stuck one loses its oldest events and delays no one', async () => {
+      const bus = await newBus();
+      const [tenant, server] = [randomUUID(), randomUUID()];
+      const count = 300;
+      const fast = new BoundedQueue<PlatformEvent>(count);
+      const slow = new BoundedQueue<PlatformEvent>(32);
+      const fastSeen: string[] = [];
+      const slowSeen: string[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const pumps = [
+        pumpQueue(fast, { send: (e) => void fastSeen.push(messages([e])[0]!) }),
+        pumpQueue(slow, {
+          send: async (e) => {
+            slowSeen.push(messages([e])[0]!);
+            if (slowSeen.length === 1) await released; // a client that stopped reading
+          },
+        }),
+      ];
+      await bus.subscribe({ serverId: server }, (e) => void fast.push(e));
+      await bus.subscribe({ serverId: server }, (e) => void slow.push(e));
+      for (let i = 0; i < count; i++) await bus.publish(consoleEvent(tenant, server, String(i)));
+      const all = Array.from({ length: count }, (_, i) => String(i));
+      await waitUntil(() => fastSeen.length === count, 'the fast consumer');
+      await waitUntil(() => slow.dropped === count - 1 - slow.capacity, 'the slow queue to overflow');
+      expect(fastSeen).toEqual(all);
+      expect(slowSeen).toEqual(['0']);
+      release();
+      await waitUntil(() => slowSeen.length === 1 + slow.capacity, 'the slow consumer to drain');
+      expect(slowSeen).toEqual(['0', ...all.slice(-slow.capacity)]);
+      fast.close();
+      slow.close();
+      await Promise.all(pumps);
     });
 
     it('delivers an event published by a handler after the one being handled, to everyone', async () => {
