@@ -1,0 +1,317 @@
+'use strict';
+// The console host: what a game process needs so that it can outlive the control plane that started it.
+// Shared by the flying-squid launcher and the Java supervisor. It
+//  - stamps every console line with a time, a parsed level and a source, and appends it to a rotated
+//    JSON-lines log in <root>/.minefleet/logs (the process writes its own log, so nothing is lost while
+//    no control plane is attached);
+//  - serves a unix socket <root>/.minefleet/console.sock speaking newline-delimited JSON, through which
+//    any control plane (the one that spawned it, or a later one that adopted it) sends commands and
+//    receives the live console;
+//  - writes <root>/.minefleet/process.json (who it is, so an adopter can check a pid is still ours) and,
+//    when it ends on its own terms, exit.json (how it ended: an adopter is not the parent and cannot
+//    read the exit code otherwise).
+// Plain CommonJS, run by node directly: it must not depend on the build.
+
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { parseLine } = require('./log-format.cjs');
+
+const STATE_DIR = '.minefleet';
+const LOG_FILE = 'console.jsonl';
+/** Lines queued for one slow subscriber before the oldest are dropped (the producer never waits). */
+const SUBSCRIBER_QUEUE_LIMIT = 2000;
+/** A request line longer than this closes the connection: nothing legitimate is that long. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+function writeJsonAtomic(file, value, mode = 0o644) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
+  fs.renameSync(tmp, file);
+}
+
+/** Append-only log split into files of at most maxBytes, keeping maxFiles of them (newest: console.jsonl). */
+class RotatingLog {
+  constructor(dir, maxBytes, maxFiles) {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+    this.maxFiles = Math.max(1, maxFiles);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.open();
+    if (this.size >= this.maxBytes) this.rotate();
+  }
+
+  open() {
+    this.fd = fs.openSync(path.join(this.dir, LOG_FILE), 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  rotate() {
+    fs.closeSync(this.fd);
+    const name = (i) => path.join(this.dir, i === 0 ? LOG_FILE : `console.${i}.jsonl`);
+    fs.rmSync(name(this.maxFiles - 1), { force: true });
+    for (let i = this.maxFiles - 2; i >= 0; i--) {
+      if (fs.existsSync(name(i))) fs.renameSync(name(i), name(i + 1));
+    }
+    this.open();
+  }
+
+  append(record) {
+    const data = JSON.stringify(record) + '\n';
+    const bytes = Buffer.byteLength(data);
+    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
+    // Synchronous on purpose: lines stay in order and are on disk even if the process dies next.
+    fs.writeSync(this.fd, data);
+    this.size += bytes;
+  }
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.root server folder (the process's working directory)
+ * @param {string} options.serverId
+ * @param {number} options.generation
+ * @param {string} options.kind 'flying-squid' | 'java'
+ * @param {{maxBytes:number,maxFiles:number}} options.log
+ */
+function createConsoleHost(options) {
+  const stateDir = path.join(options.root, STATE_DIR);
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const socketPath = path.join(STATE_DIR, 'console.sock'); // relative: cwd is the root, and unix paths are short
+  const log = new RotatingLog(path.join(stateDir, 'logs'), options.log.maxBytes, options.log.maxFiles);
+  const startedAt = new Date();
+  const subscribers = new Set();
+  const pending = { stdout: '', stderr: '' };
+  const previousLevel = { stdout: null, stderr: null };
+  let commandHandler = () => {};
+  let statsProvider = () => ({});
+  let server = null;
+
+  function publish(record) {
+    log.append(record);
+    const data = JSON.stringify({ type: 'line', line: record }) + '\n';
+    for (const sub of subscribers) sub.send(data);
+  }
+
+  /** Records a line whose level is known (the launcher's own messages, commands, platform notes). */
+  function record(level, source, message) {
+    for (const part of String(message).split(/\r?\n/)) {
+      publish({ ts: new Date().toISOString(), level, source, message: part });
+    }
+  }
+
+  /** Records raw output of the game: split into lines, level parsed from the line's format. */
+  function output(stream, chunk) {
+    const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const lines = text.split('\n');
+    pending[stream] = lines.pop();
+    // A line without an end for 1 MiB is flushed anyway so memory stays bounded.
+    if (pending[stream].length > 1024 * 1024) {
+      lines.push(pending[stream]);
+      pending[stream] = '';
+    }
+    for (const line of lines) outputLine(stream, line);
+  }
+
+  function outputLine(stream, line) {
+    const { level, message } = parseLine(line, stream === 'stderr' ? 'warn' : 'info', previousLevel[stream]);
+    if (message.trim() === '' || /^>\s*$/.test(message)) return; // blank lines and bare readline prompts
+    previousLevel[stream] = level;
+    publish({ ts: new Date().toISOString(), level, source: stream, message });
+  }
+
+  function flushPartial() {
+    for (const stream of ['stdout', 'stderr']) {
+      if (pending[stream]) outputLine(stream, pending[stream]);
+      pending[stream] = '';
+    }
+  }
+
+  function hello() {
+    return {
+      type: 'hello',
+      serverId: options.serverId,
+      generation: options.generation,
+      pid: process.pid,
+      kind: options.kind,
+      startedAt: startedAt.toISOString(),
+    };
+  }
+
+  function onConnection(socket) {
+    let buffer = '';
+    const queue = [];
+    const sub = {
+      send(data) {
+        if (socket.destroyed) return;
+        if (socket.writableNeedDrain || queue.length > 0) {
+          queue.push(data);
+          if (queue.length > SUBSCRIBER_QUEUE_LIMIT) queue.shift(); // drop the oldest, never block
+          return;
+        }
+        socket.write(data);
+      },
+    };
+    socket.on('drain', () => {
+      while (queue.length > 0 && !socket.writableNeedDrain) socket.write(queue.shift());
+    });
+    const reply = (value) => {
+      if (!socket.destroyed) socket.write(JSON.stringify(value) + '\n');
+    };
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      if (buffer.length > MAX_REQUEST_BYTES && !buffer.includes('\n')) {
+        socket.destroy();
+        return;
+      }
+      let index;
+      while ((index = buffer.indexOf('\n')) >= 0) {
+        const text = buffer.slice(0, index);
+        buffer = buffer.slice(index + 1);
+        let request;
+        try {
+          request = JSON.parse(text);
+        } catch {
+          reply({ type: 'error', message: 'invalid JSON' });
+          continue;
+        }
+        handle(request, reply, sub);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => subscribers.delete(sub));
+  }
+
+  function handle(request, reply, sub) {
+    const id = request.id;
+    switch (request.op) {
+      case 'hello':
+        reply({ ...hello(), id });
+        break;
+      case 'subscribe':
+        subscribers.add(sub);
+        reply({ type: 'subscribed', id });
+        break;
+      case 'command': {
+        // One command is one line: a newline inside would smuggle a second command past the caller.
+        if (typeof request.line !== 'string' || /[\r\n]/.test(request.line) || request.line.length > 32767) {
+          reply({ type: 'error', id, message: 'a command is one line of at most 32767 characters' });
+          break;
+        }
+        record('info', 'command', request.line);
+        try {
+          commandHandler(request.line);
+          reply({ type: 'ack', id });
+        } catch (err) {
+          record('error', 'platform', `command failed: ${err && err.message}`);
+          reply({ type: 'error', id, message: String(err && err.message) });
+        }
+        break;
+      }
+      case 'log':
+        record(
+          ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(request.level)
+            ? request.level
+            : 'info',
+          'platform',
+          String(request.message ?? ''),
+        );
+        reply({ type: 'ack', id });
+        break;
+      case 'stats':
+        Promise.resolve()
+          .then(() => statsProvider())
+          .then(
+            (stats) => reply({ type: 'stats', id, ...stats }),
+            () => reply({ type: 'stats', id }),
+          );
+        break;
+      default:
+        reply({ type: 'error', id, message: 'unknown op' });
+    }
+  }
+
+  async function listen() {
+    fs.rmSync(path.join(options.root, socketPath), { force: true }); // a stale socket of a dead process
+    server = net.createServer(onConnection);
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      // Only the owner may talk to the console: it runs any command on the server.
+      const previous = process.umask(0o177);
+      server.listen(socketPath, () => {
+        process.umask(previous);
+        resolve();
+      });
+    });
+    writeJsonAtomic(
+      path.join(stateDir, 'process.json'),
+      {
+        pid: process.pid,
+        generation: options.generation,
+        serverId: options.serverId,
+        kind: options.kind,
+        startedAt: startedAt.toISOString(),
+      },
+      0o600,
+    );
+    fs.rmSync(path.join(stateDir, 'exit.json'), { force: true });
+  }
+
+  /** Last words: how the process ended, for an adopter that cannot wait() on it. */
+  function writeExit(code, signal) {
+    flushPartial();
+    try {
+      writeJsonAtomic(
+        path.join(stateDir, 'exit.json'),
+        {
+          code,
+          signal: signal ?? null,
+          at: new Date().toISOString(),
+          generation: options.generation,
+          pid: process.pid,
+        },
+        0o600,
+      );
+    } catch {
+      /* the folder may be gone (server removed) */
+    }
+    try {
+      server?.close();
+    } catch {}
+    try {
+      fs.rmSync(path.join(options.root, socketPath), { force: true });
+    } catch {}
+  }
+
+  return {
+    record,
+    output,
+    listen,
+    writeExit,
+    onCommand(fn) {
+      commandHandler = fn;
+    },
+    onStats(fn) {
+      statsProvider = fn;
+    },
+    startedAt,
+  };
+}
+
+/** Sends everything the process prints through the host (and nowhere else: stdout is not a terminal). */
+function captureStdio(host) {
+  for (const stream of ['stdout', 'stderr']) {
+    const target = process[stream];
+    target.write = function (chunk, encoding, callback) {
+      if (typeof encoding === 'function') callback = encoding;
+      try {
+        host.output(stream, chunk);
+      } catch {}
+      if (typeof callback === 'function') process.nextTick(callback);
+      return true;
+    };
+  }
+}
+
+module.exports = { createConsoleHost, captureStdio, writeJsonAtomic, STATE_DIR };

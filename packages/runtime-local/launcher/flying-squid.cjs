@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+'use strict';
+// Minefleet's launcher for flying-squid (the built-in, Node.js Minecraft server).
+// Usage: node flying-squid.cjs <launch.json>
+// Why not flying-squid's CLI: it overwrites settings with defaults, makes everybody operator in offline
+// mode, listens on every interface and writes ./world and ./logs wherever it was started. Here the server
+// is created programmatically from the JSON the driver wrote, bound where the driver said, with the
+// console commands the platform relies on, platform plugins, and a stop that always flushes the world.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const { createConsoleHost, captureStdio, writeJsonAtomic } = require('./console-host.cjs');
+const { stripAnsi } = require('./log-format.cjs');
+const { createAccess } = require('./flying-squid-access.cjs');
+const { installCommands } = require('./flying-squid-commands.cjs');
+const { loadPlugins, runPlayerHooks } = require('./flying-squid-plugins.cjs');
+const { installTickMeter } = require('./tick-meter.cjs');
+
+const FLUSH_TIMEOUT_MS = 10_000;
+
+function withTimeout(promise, ms) {
+  let timer;
+  return Promise.race([
+    Promise.resolve(promise).finally(() => clearTimeout(timer)),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+}
+
+/** flying-squid's exit-hook listener exits with 143 on SIGTERM without flushing the world. A no-op module
+ * put in require.cache before flying-squid loads keeps it from ever being installed (removing the handler
+ * after start races with its asynchronous import). */
+function neutraliseExitHook() {
+  const squidMain = require.resolve('flying-squid');
+  const file = require.resolve('exit-hook', { paths: [path.dirname(squidMain)] });
+  const stub = new Module(file);
+  stub.filename = file;
+  stub.loaded = true;
+  stub.exports = function exitHook() {
+    return () => {};
+  };
+  require.cache[file] = stub;
+}
+
+async function main() {
+  const configPath = path.resolve(process.argv[2] || '');
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  process.chdir(config.root);
+
+  const host = createConsoleHost({
+    root: config.root,
+    serverId: config.serverId,
+    generation: config.generation,
+    kind: 'flying-squid',
+    log: config.log,
+  });
+  captureStdio(host);
+  const info = (m) => host.record('info', 'stdout', m);
+
+  // Commands that arrive before the server exists wait for it (pre-start commands are in the config).
+  let serv = null;
+  const early = [];
+  host.onCommand((line) => {
+    if (serv) void serv.handleCommand(line);
+    else early.push(line);
+  });
+
+  let exiting = null;
+  let flush = async () => {};
+  function shutdown(code, why) {
+    if (exiting) return exiting;
+    exiting = (async () => {
+      info(`Stopping the server (${why})`);
+      try {
+        await withTimeout(flush(), FLUSH_TIMEOUT_MS);
+      } catch (err) {
+        host.record('error', 'stdout', `Flush failed: ${err && err.stack}`);
+      }
+      host.writeExit(code, null);
+      process.exit(code);
+    })();
+    return exiting;
+  }
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+  process.on('SIGHUP', () => {}); // detached from any terminal; a hang-up means nothing here
+  process.on('uncaughtException', (err) => {
+    host.record('fatal', 'stderr', `Uncaught exception: ${err && err.stack ? err.stack : err}`);
+    void shutdown(1, 'crash');
+  });
+  process.on('unhandledRejection', (err) => {
+    host.record('error', 'stderr', `Unhandled rejection: ${err && err.stack ? err.stack : err}`);
+  });
+
+  await host.listen();
+  neutraliseExitHook();
+  const squid = require('flying-squid');
+
+  const settings = config.settings;
+  const access = createAccess({
+    root: config.root,
+    maxPlayers: settings['max-players'],
+    whitelistEnabled: settings['white-list'],
+    enforceWhitelist: settings['enforce-whitelist'],
+    ops: config.ops,
+  });
+
+  serv = squid.createMCServer({
+    ...settings,
+    host: config.host,
+    port: config.port,
+    version: config.version,
+    'online-mode': false,
+    'everybody-op': false,
+    logging: false, // flying-squid's own log file lands in ./logs with no rotation; the host logs instead
+    worldFolder: path.join(config.root, 'world'),
+    plugins: {},
+    modpe: false,
+    // A debug function also stops flying-squid from installing a process-wide crash handler per player.
+    debug: (m) => host.record('debug', 'stdout', stripAnsi(String(m))),
+  });
+
+  // flying-squid prints through serv.log/info/warn/err with a date and colours; record with real levels.
+  serv.log = (m) => host.record('info', 'stdout', stripAnsi(String(m)));
+  serv.info = (m) => host.record('info', 'stdout', stripAnsi(String(m)));
+  serv.warn = (m) => host.record('warn', 'stdout', stripAnsi(String(m)));
+  serv.err = (m) => host.record('error', 'stdout', stripAnsi(String(m)));
+
+  let listening = false;
+  serv._server.on('error', (err) => {
+    if (listening) return; // logged by flying-squid's own listener
+    host.record('fatal', 'stderr', `Cannot listen on ${config.host}:${config.port}: ${err.message}`);
+    host.writeExit(1, null);
+    process.exit(1);
+  });
+  serv.on('listening', () => {
+    listening = true;
+  });
+
+  const readTicks = installTickMeter(serv);
+  host.onStats(() => readTicks());
+
+  // Player data is saved on disconnect without being awaited; track those saves so a stop waits for them.
+  const pendingSaves = new Set();
+  const plugins = { loaded: [] };
+  serv.on('newPlayer', (player) => {
+    const save = player.save;
+    player.save = function () {
+      const p = Promise.resolve(save.apply(this, arguments));
+      pendingSaves.add(p);
+      p.finally(() => pendingSaves.delete(p)).catch(() => {});
+      return p;
+    };
+    player.on('connected', () => {
+      player.op = access.isOp(player.username);
+    });
+    runPlayerHooks(plugins.loaded, player, serv, (level, m) => host.record(level, 'stdout', m));
+  });
+
+  if (settings.pvp === false) {
+    serv.on('newPlayer', (player) => {
+      player.on('attack_cancel', ({ attackedEntity }, cancel) => {
+        if (attackedEntity && attackedEntity.type === 'player') cancel();
+      });
+    });
+  }
+
+  // Admission: flying-squid lets anyone in past max-players and has no whitelist.
+  const joinListeners = serv._server.listeners('playerJoin');
+  serv._server.removeAllListeners('playerJoin');
+  serv._server.on('playerJoin', (client) => {
+    const refusal = access.refusal(client);
+    if (refusal) {
+      info(`${client.username} was refused: ${refusal}`);
+      client.end(refusal);
+      return;
+    }
+    access.admit(client);
+    for (const listener of joinListeners) listener.call(serv._server, client);
+  });
+
+  let autosave = true;
+  const saveAll = async () => {
+    await Promise.all(
+      serv.players.map((p) => p.save().catch((err) => serv.err(`Saving ${p.username}: ${err}`))),
+    );
+    await Promise.all([...pendingSaves]);
+    await serv.overworld.finishedSaving;
+    await serv.overworld.saveNow();
+  };
+  flush = async () => {
+    serv.stopTickInterval();
+    await withTimeout(serv.quit('Server closed'), 5000);
+    await Promise.all([...pendingSaves]);
+    if (serv.overworld) {
+      await serv.overworld.finishedSaving;
+      await serv.overworld.saveNow();
+      serv.overworld.stopSaving();
+    }
+    info('Saved the game');
+  };
+
+  installCommands(serv, {
+    access,
+    saveAll,
+    shutdown,
+    setAutosave(on) {
+      if (on === autosave) return;
+      autosave = on;
+      if (on) serv.overworld.startSaving();
+      else serv.overworld.stopSaving();
+    },
+    persistWhitelistEnabled(on) {
+      // The flying-squid equivalent of server.properties keeps the switch, as vanilla's does.
+      const file = path.join(config.root, 'flying-squid.json');
+      try {
+        const current = JSON.parse(fs.readFileSync(file, 'utf8'));
+        current['white-list'] = on;
+        writeJsonAtomic(file, current);
+      } catch (err) {
+        host.record('warn', 'stdout', `Could not record the whitelist switch: ${err.message}`);
+      }
+    },
+  });
+
+  await new Promise((resolve) => (serv.pluginsReady ? resolve() : serv.once('pluginsReady', resolve)));
+  plugins.loaded = await loadPlugins(serv, config.root, (level, m) => host.record(level, 'stdout', m));
+
+  for (const line of config.preStartCommands || []) {
+    host.record('info', 'command', line);
+    await serv.handleCommand(line);
+  }
+  for (const line of early.splice(0)) await serv.handleCommand(line);
+  access.state.accepting = true;
+  info(`Done: accepting players on ${config.host}:${config.port} (Minecraft ${config.version})`);
+}
+
+main().catch((err) => {
+  try {
+    process.stderr.write(`Launcher failed: ${err && err.stack ? err.stack : err}\n`);
+  } catch {}
+  process.exit(1);
+});

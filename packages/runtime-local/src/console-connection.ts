@@ -1,0 +1,170 @@
+import net from 'node:net';
+import type { ConsoleLine, LogLevel, LogSource } from '@minefleet/domain/ports/runtime-driver';
+
+/** What the game process says about itself on its console socket (see launcher/console-host.cjs). */
+export interface ConsoleHello {
+  serverId: string;
+  generation: number;
+  pid: number;
+  kind: string;
+  startedAt: string;
+}
+
+export interface TickStats {
+  tps?: number;
+  mspt?: number;
+}
+
+interface WireLine {
+  ts: string;
+  level: LogLevel;
+  source: LogSource;
+  message: string;
+}
+
+type Reply = Record<string, unknown> & { type: string; id?: number };
+
+const REQUEST_TIMEOUT_MS = 5_000;
+/** Longest path a unix socket address can hold on Linux (sun_path is 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The address to connect to: the socket's own path, or when that is too long for a unix address the
+ * same file reached through the process's working directory (`/proc/<pid>/cwd` is the server folder).
+ */
+export function socketAddress(socketPath: string, root: string, pid: number | undefined): string {
+  if (Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH || pid === undefined) return socketPath;
+  return `/proc/${pid}/cwd/${socketPath.slice(root.length + 1)}`;
+}
+
+/** A client of one game process's console socket: newline-delimited JSON requests and replies. */
+export class ConsoleConnection {
+  private nextId = 1;
+  private buffer = '';
+  private readonly waiting = new Map<number, (reply: Reply) => void>();
+  private lineListener: ((line: ConsoleLine) => void) | undefined;
+  private readonly closeListeners: (() => void)[] = [];
+  private closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      for (const resolve of this.waiting.values()) resolve({ type: 'error', message: 'console closed' });
+      this.waiting.clear();
+      for (const listener of this.closeListeners) listener();
+    });
+  }
+
+  /** Connects, or rejects if nothing listens there within the timeout. */
+  static connect(address: string, timeoutMs = 2_000): Promise<ConsoleConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(address);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`console socket ${address}: connect timeout`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new ConsoleConnection(socket));
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  async hello(): Promise<ConsoleHello> {
+    const reply = await this.request({ op: 'hello' });
+    if (reply.type !== 'hello') throw new Error(`console: unexpected answer to hello: ${reply.type}`);
+    return reply as unknown as ConsoleHello;
+  }
+
+  /** Streams every console line from now on to the listener. */
+  async subscribe(listener: (line: ConsoleLine) => void): Promise<void> {
+    this.lineListener = listener;
+    await this.request({ op: 'subscribe' });
+  }
+
+  async command(line: string): Promise<void> {
+    const reply = await this.request({ op: 'command', line });
+    if (reply.type !== 'ack') throw new Error(`console: command refused: ${String(reply.message)}`);
+  }
+
+  /** Writes a platform line into the process's console log. */
+  async log(level: LogLevel, message: string): Promise<void> {
+    await this.request({ op: 'log', level, message });
+  }
+
+  async stats(): Promise<TickStats> {
+    const reply = await this.request({ op: 'stats' });
+    const out: TickStats = {};
+    if (typeof reply.tps === 'number') out.tps = reply.tps;
+    if (typeof reply.mspt === 'number') out.mspt = reply.mspt;
+    return out;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private request(body: Record<string, unknown>): Promise<Reply> {
+    if (this.closed) return Promise.reject(new Error('console closed'));
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`console: no answer to ${String(body.op)} within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      this.waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        if (reply.type === 'error' && reply.message === 'console closed') reject(new Error('console closed'));
+        else resolve(reply);
+      });
+      this.socket.write(JSON.stringify({ ...body, id }) + '\n');
+    });
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let index: number;
+    while ((index = this.buffer.indexOf('\n')) >= 0) {
+      const text = this.buffer.slice(0, index);
+      this.buffer = this.buffer.slice(index + 1);
+      let message: Reply;
+      try {
+        message = JSON.parse(text) as Reply;
+      } catch {
+        continue;
+      }
+      if (message.type === 'line') {
+        const wire = message.line as WireLine;
+        this.lineListener?.({
+          ts: new Date(wire.ts),
+          level: wire.level,
+          source: wire.source,
+          message: wire.message,
+        });
+        continue;
+      }
+      if (typeof message.id === 'number') {
+        const resolve = this.waiting.get(message.id);
+        this.waiting.delete(message.id);
+        resolve?.(message);
+      }
+    }
+  }
+}
