@@ -20,6 +20,7 @@ export interface Config {
   corsOrigins: string[] | true;
   bodyLimitBytes: number;
   loginRateLimitPerMinute: number;
+  signupRateLimitPerHour: number;
   /** Game ports handed out to servers, inclusive. */
   portRange: { from: number; to: number };
   /** Host name or address players connect to (the `address.host` of servers). */
@@ -97,6 +98,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     corsOrigins: cors === '' || cors === '*' ? true : cors.split(',').map((s) => s.trim()),
     bodyLimitBytes: int(env, 'MINEFLEET_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     loginRateLimitPerMinute: int(env, 'MINEFLEET_LOGIN_RATE_LIMIT', 10, 1),
+    signupRateLimitPerHour: int(env, 'MINEFLEET_SIGNUP_RATE_LIMIT', 30, 1),
     portRange: parsePortRange(env.MINEFLEET_PORT_RANGE || '25565-25664'),
     gameHost: env.MINEFLEET_GAME_HOST || '127.0.0.1',
     gameBindHost: env.MINEFLEET_GAME_BIND_HOST || '0.0.0.0',

@@ -15,7 +15,21 @@ import { PortAllocator } from '@minefleet/services/port-allocator';
 import { ServerService, type ServerRuntimeHooks } from '@minefleet/services/servers';
 import { SkuService, seedSkus } from '@minefleet/services/skus';
 import { SessionTokens } from '@minefleet/services/tokens';
+import type { EventBus } from '@minefleet/domain/ports/event-bus';
+import { InProcessEventBus } from '@minefleet/event-bus/in-process-event-bus';
+import { createLocalDriver } from '@minefleet/runtime-local/create-local-driver';
+import { ConfigManager } from '@minefleet/services/config-manager';
+import { ConsoleService } from '@minefleet/services/console';
+import {
+  DEFAULT_LIFECYCLE_SETTINGS,
+  LifecycleService,
+  type LifecycleSettings,
+} from '@minefleet/services/lifecycle/lifecycle-service';
 import type { Config } from './config.js';
+import { configRoutes } from './http/routes/config.js';
+import { consoleRoutes } from './http/routes/console.js';
+import { powerRoutes } from './http/routes/power.js';
+import { LogLine, Revision } from './http/schemas/power.js';
 import { buildHttpApp } from './http/app.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -33,13 +47,20 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** An already open database (tests); otherwise one is opened from the config. */
   database?: Database;
-  runtime: RuntimeDriver;
+  /** The runtime driver; the local driver in the data folder by default. */
+  runtime?: RuntimeDriver;
+  /** The event bus; in-process by default. */
+  events?: EventBus;
+  /** Lifecycle timings (tests shorten them). */
+  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>>;
 }
 
 export interface ControlPlane {
   app: FastifyInstance;
   database: Database;
   logger: Logger;
+  lifecycle: LifecycleService;
+  runtime: RuntimeDriver;
   /** Starts background work (reconcile loop, schedulers) and listens on the configured port. */
   listen(): Promise<string>;
   /** Graceful stop: refuses new requests, lets in-flight ones finish, stops background work, closes the database. */
@@ -71,7 +92,9 @@ function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<
 
 /** The composition root: builds every adapter and service once and wires them together. */
 export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
-  const { config, runtime } = options;
+  const { config } = options;
+  const runtime = options.runtime ?? createLocalDriver({ dataDir: path.join(config.dataDir, 'servers') });
+  const events = options.events ?? new InProcessEventBus();
   const clock = options.clock ?? { now: () => Date.now() };
   const logger = options.logger ?? pino({ level: config.logLevel });
   const startedAt = Date.now();
@@ -104,7 +127,16 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const skus = new SkuService(database);
   const ports = new PortAllocator(database, config.portRange);
   const catalogue = cachedCatalogue(runtime);
-  const hooks: ServerRuntimeHooks = { created: () => {} };
+  const lifecycle = new LifecycleService({
+    db: database,
+    runtime,
+    events,
+    clock,
+    ports,
+    logger: logger.child({ component: 'lifecycle' }),
+    settings: { ...DEFAULT_LIFECYCLE_SETTINGS, ...options.lifecycle, bindHost: config.gameBindHost },
+  });
+  const hooks: ServerRuntimeHooks = { created: (server) => lifecycle.deployInBackground(server.id) };
   const servers = new ServerService({
     db: database,
     clock,
@@ -114,6 +146,12 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     quotas: config.quotas,
     hooks,
   });
+  const configManager = new ConfigManager({
+    db: database,
+    runtime,
+    logger: logger.child({ component: 'config' }),
+  });
+  const consoleService = new ConsoleService({ lifecycle, runtime, events });
 
   const checks: HealthCheck[] = [
     {
@@ -152,13 +190,21 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     metricsRegistry,
     apiRoutes: [
       healthRoutes({ version: VERSION, startedAt, checks }),
-      authRoutes({ accounts, loginRateLimitPerMinute: config.loginRateLimitPerMinute }),
+      authRoutes({
+        accounts,
+        loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+        signupRateLimitPerHour: config.signupRateLimitPerHour,
+      }),
       meRoutes({ accounts, servers }),
       apiKeyRoutes({ apiKeys }),
       memberRoutes({ members }),
       catalogueRoutes({ skus, catalogue }),
       serverRoutes({ servers, gameHost: config.gameHost }),
+      powerRoutes({ lifecycle, gameHost: config.gameHost }),
+      configRoutes({ config: configManager, gameHost: config.gameHost }),
+      consoleRoutes({ console: consoleService, clock }),
     ],
+    extraSchemas: [LogLine, Revision],
   });
 
   let closed = false;
@@ -166,14 +212,19 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     app,
     database,
     logger,
+    lifecycle,
+    runtime,
     async listen() {
+      await lifecycle.startBackground();
       return app.listen({ host: config.host, port: config.port });
     },
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await lifecycle.close();
       await runtime.close();
+      await events.close();
       await database.close();
     },
   };

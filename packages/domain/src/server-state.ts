@@ -26,9 +26,9 @@ export type DesiredState = (typeof DESIRED_STATES)[number];
 const TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerStatus[]>> = {
   deploying: ['stopped', 'failed', 'deleting'],
   stopped: ['starting', 'restoring', 'deploying', 'deleting', 'failed'],
-  starting: ['running', 'stopping', 'stopped', 'crashed', 'failed'],
-  running: ['stopping', 'stopped', 'crashed', 'failed'],
-  stopping: ['stopped', 'crashed', 'failed'],
+  starting: ['running', 'stopping', 'stopped', 'crashed', 'failed', 'deleting'],
+  running: ['stopping', 'stopped', 'crashed', 'failed', 'deleting'],
+  stopping: ['stopped', 'crashed', 'failed', 'deleting'],
   sleeping: ['starting', 'stopped', 'deleting'],
   crashed: ['starting', 'stopped', 'failed', 'deleting'],
   failed: ['starting', 'stopped', 'deploying', 'deleting', 'restoring'],

@@ -10,6 +10,7 @@ import type { DistributionInfo } from '@minefleet/domain/ports/runtime-driver';
 import type { ServerStatus } from '@minefleet/domain/server-state';
 import { validateProperties, type ServerProperties } from '@minefleet/domain/server-properties';
 import { requireRole, scopeOf, type Actor } from './actor.js';
+import { recordInitialRevision } from './config-manager.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { SkuService } from './skus.js';
@@ -118,7 +119,8 @@ export class ServerService {
             serverProperties: properties,
           })
           .returning();
-        return row!;
+        await recordInitialRevision(tx, row!, actor.userId);
+        return { ...row!, configRevision: 1 };
       });
     } catch (error) {
       if (isUniqueViolation(error)) {

@@ -23,7 +23,7 @@ export function authRoutes(options: {
         config: {
           access: 'public',
           audit: false,
-          rateLimit: { max: options.loginRateLimitPerMinute, timeWindow: '1 minute' },
+          rateLimit: { max: options.signupRateLimitPerHour, timeWindow: '1 hour' },
         },
         schema: {
           tags: ['accounts'],
@@ -63,6 +63,8 @@ export function authRoutes(options: {
           rateLimit: {
             max: options.loginRateLimitPerMinute,
             timeWindow: '1 minute',
+            // After body parsing, so the key can include the email.
+            hook: 'preHandler',
             keyGenerator: (request) => {
               const email = (request.body as { email?: unknown } | undefined)?.email;
               return `${request.ip}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;

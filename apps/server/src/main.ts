@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the control plane: reads the environment, builds everything through the composition
+ * root and serves until SIGTERM/SIGINT, then shuts down gracefully. Game servers keep running across a
+ * restart of the control plane; the next one adopts them.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createControlPlane, VERSION } from './control-plane.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`minefleet: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const controlPlane = await createControlPlane({ config });
+  const { logger } = controlPlane;
+  await controlPlane.listen();
+  const address = controlPlane.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+  logger.info(
+    { url, version: VERSION, database: controlPlane.database.dialect, dataDir: config.dataDir },
+    'Minefleet is ready',
+  );
+  process.stdout.write(
+    `\nMinefleet ${VERSION} is ready at ${url}\n` +
+      `  Dashboard:  ${url}/\n` +
+      `  API docs:   ${url}/api/v1/docs\n` +
+      `  Sign up:    open the dashboard, or\n` +
+      `              curl -X POST ${url}/api/v1/auth/signup -H 'content-type: application/json' \\\n` +
+      `                -d '{"email":"you@example.com","password":"a long passphrase"}'\n\n`,
+  );
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      config.shutdownGraceSeconds * 1000 + 5000,
+    );
+    force.unref();
+    controlPlane
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`minefleet: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

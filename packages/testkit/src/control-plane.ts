@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { servers as serverTable } from '@minefleet/db/schema';
+import { loadConfig } from '@minefleet/server/config';
+import {
+  createControlPlane,
+  type ControlPlane,
+  type ControlPlaneOptions,
+} from '@minefleet/server/control-plane';
+import { TestApi } from './api.js';
+import { createTestDatabase, type Backend, type TestDatabase } from './databases.js';
+import { freePortRange } from './ports.js';
+
+export interface RunningControlPlane {
+  controlPlane: ControlPlane;
+  api: TestApi;
+  url: string;
+  dataDir: string;
+  db: TestDatabase;
+  portRange: { from: number; to: number };
+  close(): Promise<void>;
+}
+
+/**
+ * A real control plane in this process, listening on a free port, over a fresh database of the given
+ * backend, with the real local runtime driver in a temporary data folder.
+ */
+export async function startControlPlane(
+  backend: Backend,
+  options: { env?: Record<string, string>; ports?: number } & Pick<
+    ControlPlaneOptions,
+    'lifecycle' | 'runtime' | 'events'
+  > = {},
+): Promise<RunningControlPlane> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-test-'));
+  const db = await createTestDatabase(backend);
+  const portRange = await freePortRange(options.ports ?? 10);
+  const config = await loadConfig({
+    MINEFLEET_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.MINEFLEET_TEST_LOG_LEVEL ?? 'silent',
+    MINEFLEET_PORT_RANGE: `${portRange.from}-${portRange.to}`,
+    MINEFLEET_GAME_HOST: '127.0.0.1',
+    MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
+    MINEFLEET_LOGIN_RATE_LIMIT: '1000',
+    MINEFLEET_SIGNUP_RATE_LIMIT: '100000',
+    ...options.env,
+  });
+  const controlPlane = await createControlPlane({
+    config,
+    database: db.database,
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.events ? { events: options.events } : {}),
+  });
+  const url = await controlPlane.listen();
+  return {
+    controlPlane,
+    api: new TestApi(url),
+    url,
+    dataDir,
+    db,
+    portRange,
+    async close() {
+      // Game servers outlive a control plane by design; a test must not leave any behind.
+      const servers = await db.database.system((tx) => tx.select({ id: serverTable.id }).from(serverTable));
+      await Promise.all(servers.map((s) => controlPlane.runtime.remove(s.id).catch(() => {})));
+      await controlPlane.close();
+      await db.close().catch(() => {});
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
