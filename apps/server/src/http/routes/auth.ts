@@ -14,6 +14,7 @@ import { toTenant, toUser } from '../serializers.js';
 export function authRoutes(options: {
   accounts: AccountService;
   loginRateLimitPerMinute: number;
+  signupRateLimitPerHour: number;
 }): FastifyPluginAsyncTypebox {
   const { accounts } = options;
   return async (app) => {
