@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
+import { startControlPlane } from '@minefleet/testkit/control-plane';
+import { TestApi } from '@minefleet/testkit/api';
+import { freePort, freePortRange } from '@minefleet/testkit/ports';
+import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
+
+const MAIN = path.resolve('apps/server/dist/main.js');
+
+describe('crashes', () => {
+  it('SIGKILL of the game process → crashed → restarted → running; repeated crashes → failed with the reason', async () => {
+    const cp = await startControlPlane(primaryBackend(), {
+      lifecycle: {
+        reconcileIntervalMs: 60_000,
+        crashPolicy: { maxCrashes: 2, windowMs: 60_000, baseBackoffMs: 300, maxBackoffMs: 1_000 },
+      },
+    });
+    try {
+      const { api } = cp;
+      const user = await api.signup('crash');
+      const created = await api.post(
+        '/servers',
+        { name: 'crashy', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION, start: true },
+        user.token,
+      );
+      const id = created.body.id;
+      await api.waitForStatus(id, user.token, 'running', 30_000);
+
+      const killGame = async () => {
+        const seen = await cp.controlPlane.runtime.inspect(id);
+        if (seen.state !== 'alive') throw new Error(`no live process: ${seen.state}`);
+        process.kill(seen.pid, 'SIGKILL');
+        return seen.pid;
+      };
+
+      const firstPid = await killGame();
+      const crashed = await api.waitForStatus(id, user.token, 'crashed', 10_000);
+      expect(crashed.status_reason).toMatch(/SIGKILL|restarting/);
+      const back = await api.waitForStatus(id, user.token, 'running', 30_000);
+      expect(back.status).toBe('running');
+      const second = await cp.controlPlane.runtime.inspect(id);
+      expect(second.state === 'alive' && second.pid !== firstPid).toBe(true);
+      await pingOnce(created.body.address, BOT_TEST_VERSION);
+
+      await killGame();
+      await api.waitForStatus(id, user.token, 'crashed', 10_000);
+      await api.waitForStatus(id, user.token, 'running', 30_000);
+      await killGame();
+      const failed = await api.waitForStatus(id, user.token, 'failed', 15_000);
+      expect(failed.status_reason).toMatch(/Crashed 3 times/);
+      expect(failed.desired_state).toBe('stopped');
+      expect((await cp.controlPlane.runtime.inspect(id)).state).not.toBe('alive');
+
+      // A failed server can be started again by hand.
+      expect((await api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
+      await api.waitForStatus(id, user.token, 'running', 30_000);
+    } finally {
+      await cp.close();
+    }
+  });
+});
+
+/** Game-server processes on this machine whose command line mentions the data folder. */
+async function gameProcesses(dataDir: string): Promise<{ pid: number; cmdline: string }[]> {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ');
+      if (cmdline.includes(dataDir) && !cmdline.includes('main.js'))
+        found.push({ pid: Number(entry), cmdline });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+describe('control-plane restart', () => {
+  let child: ChildProcess | undefined;
+  let db: TestDatabase | undefined;
+  let dataDir: string | undefined;
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    if (dataDir) for (const p of await gameProcesses(dataDir)) process.kill(p.pid, 'SIGKILL');
+    await db?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('SIGKILL of the control plane while two servers run: the next one adopts both, no strays, no shared port', async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-restart-'));
+    const backend = primaryBackend();
+    db = backend === 'postgres' ? await createTestDatabase('postgres') : undefined;
+    const port = await freePort();
+    const range = await freePortRange(5);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MINEFLEET_DATA_DIR: dataDir,
+      MINEFLEET_PORT_RANGE: `${range.from}-${range.to}`,
+      MINEFLEET_GAME_HOST: '127.0.0.1',
+      MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...(db?.url ? { DATABASE_URL: db.url } : { DATABASE_URL: '' }),
+    };
+    const launch = async () => {
+      const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      const api = new TestApi(`http://127.0.0.1:${port}`);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          if ((await api.get('/health')).status === 200) break;
+        } catch {
+          // not listening yet
+        }
+        if (proc.exitCode !== null || Date.now() > deadline)
+          throw new Error(`control plane did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return { proc, api };
+    };
+
+    const first = await launch();
+    child = first.proc;
+    const user = await first.api.signup('restart');
+    const ids: string[] = [];
+    const ports: number[] = [];
+    for (const name of ['keep-one', 'keep-two']) {
+      const res = await first.api.post(
+        '/servers',
+        { name, sku_id: 'starter', minecraft_version: BOT_TEST_VERSION, start: true },
+        user.token,
+      );
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+      ports.push(res.body.address.port);
+    }
+    expect(new Set(ports).size).toBe(2);
+    for (const id of ids) await first.api.waitForStatus(id, user.token, 'running', 30_000);
+    const before = await gameProcesses(dataDir);
+    expect(before).toHaveLength(2);
+
+    first.proc.kill('SIGKILL');
+    await new Promise((resolve) => first.proc.once('exit', resolve));
+    // The game servers keep serving players while no control plane runs.
+    for (const p of ports) await pingOnce({ host: '127.0.0.1', port: p }, BOT_TEST_VERSION);
+
+    const second = await launch();
+    child = second.proc;
+    for (const id of ids) {
+      const server = await second.api.waitForStatus(id, user.token, 'running', 30_000);
+      expect(ports).toContain(server.address.port);
+    }
+    const after = await gameProcesses(dataDir);
+    expect(after).toHaveLength(2);
+    expect(after.map((p) => p.pid).sort()).toEqual(before.map((p) => p.pid).sort());
+
+    // The console works again through the new control plane, and a third server gets a new port.
+    expect(
+      (await second.api.post(`/servers/${ids[0]}/commands`, { command: 'say adopted' }, user.token)).status,
+    ).toBe(202);
+    const third = await second.api.post(
+      '/servers',
+      { name: 'keep-three', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+      user.token,
+    );
+    expect(ports).not.toContain(third.body.address.port);
+
+    for (const id of ids) await second.api.post(`/servers/${id}/stop`, {}, user.token);
+    for (const id of ids) await second.api.waitForStatus(id, user.token, 'stopped', 30_000);
+    expect(await gameProcesses(dataDir)).toHaveLength(0);
+    second.proc.kill('SIGTERM');
+    await new Promise((resolve) => second.proc.once('exit', resolve));
+  });
+});
