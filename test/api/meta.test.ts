@@ -11,7 +11,7 @@ describe('error catalogue', () => {
     for (const code of ERROR_CODES) {
       expect(ERROR_STATUS[code], code).toBeGreaterThanOrEqual(400);
       expect(doc, `docs/errors.md lacks ${code}`).toMatch(
-        new RegExp(`\\| \`${code}\` \\| ${ERROR_STATUS[code]} \\|`),
+        new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${ERROR_STATUS[code]}\\s*\\|`),
       );
     }
   });

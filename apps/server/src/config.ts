@@ -16,6 +16,8 @@ export interface Config {
   databasePoolSize: number;
   jwtSecret: string;
   sessionTtlSeconds: number;
+  /** How long a recognised token is remembered (another replica's revocation is seen within it). */
+  authCacheTtlMs: number;
   logLevel: string;
   corsOrigins: string[] | true;
   bodyLimitBytes: number;
@@ -94,6 +96,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     databasePoolSize: int(env, 'MINEFLEET_DB_POOL_SIZE', 10, 1, 500),
     jwtSecret: await jwtSecret(env, dataDir),
     sessionTtlSeconds: int(env, 'MINEFLEET_SESSION_TTL_SECONDS', 12 * 3600, 60),
+    authCacheTtlMs: int(env, 'MINEFLEET_AUTH_CACHE_MS', 5000, 0, 60_000),
     logLevel: env.LOG_LEVEL || 'info',
     corsOrigins: cors === '' || cors === '*' ? true : cors.split(',').map((s) => s.trim()),
     bodyLimitBytes: int(env, 'MINEFLEET_BODY_LIMIT_BYTES', 1024 * 1024, 1024),

@@ -10,6 +10,7 @@ import type { DistributionInfo, RuntimeDriver } from '@minefleet/domain/ports/ru
 import { AccountService } from '@minefleet/services/accounts';
 import { ApiKeyService } from '@minefleet/services/api-keys';
 import { AuditLog } from '@minefleet/services/audit';
+import { AuthCache } from '@minefleet/services/auth-cache';
 import { MemberService } from '@minefleet/services/members';
 import { PortAllocator } from '@minefleet/services/port-allocator';
 import { ServerService, type ServerRuntimeHooks } from '@minefleet/services/servers';
@@ -121,9 +122,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
 
   const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));
   const tokens = new SessionTokens(config.jwtSecret, config.sessionTtlSeconds, clock);
-  const accounts = new AccountService(database, tokens, audit, clock);
-  const apiKeys = new ApiKeyService(database, clock);
-  const members = new MemberService(database);
+  const authCache = new AuthCache(clock, config.authCacheTtlMs);
+  const accounts = new AccountService(database, tokens, audit, clock, authCache);
+  const apiKeys = new ApiKeyService(database, clock, authCache);
+  const members = new MemberService(database, authCache);
   const skus = new SkuService(database);
   const ports = new PortAllocator(database, config.portRange);
   const catalogue = cachedCatalogue(runtime);

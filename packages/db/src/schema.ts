@@ -171,7 +171,8 @@ export const servers = pgTable(
   },
   (t) => [
     uniqueIndex('servers_tenant_name_key').on(t.tenantId, t.name),
-    index('servers_tenant_created_idx').on(t.tenantId, t.createdAt),
+    // Serves the list order (created_at desc, id desc) straight from the index, no sort.
+    index('servers_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('servers_status_idx').on(t.status),
     check('servers_status_check', oneOf('status', SERVER_STATUSES)),
     check('servers_desired_state_check', oneOf('desired_state', DESIRED_STATES)),

@@ -7,6 +7,7 @@ import type { Clock } from '@minefleet/domain/clock';
 import type { Role } from '@minefleet/domain/roles';
 import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
+import type { AuthCache } from './auth-cache.js';
 import { assertStrongPassword, hashPassword, makeDummyHash, verifyPassword } from './passwords.js';
 import { hashApiKey, looksLikeApiKey, type IssuedToken, type SessionTokens } from './tokens.js';
 
@@ -51,6 +52,7 @@ export class AccountService {
     private readonly tokens: SessionTokens,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    private readonly cache: AuthCache,
   ) {}
 
   async signup(
@@ -165,17 +167,19 @@ export class AccountService {
   async authenticate(bearer: string): Promise<Actor> {
     if (looksLikeApiKey(bearer)) return this.authenticateApiKey(bearer);
     const claims = this.tokens.check(bearer);
-    const role = await this.db.tenant({ tenantId: claims.tid, userId: claims.sub }, async (tx) => {
-      const [row] = await tx
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(eq(memberships.userId, claims.sub))
-        .limit(1);
-      return row?.role;
-    });
-    // A user removed from the tenant loses access at once, whatever their token says.
-    if (!role) throw new DomainError('UNAUTHENTICATED', 'You are no longer a member of this tenant.');
-    return { userId: claims.sub, tenantId: claims.tid, role };
+    const cached = this.cache.get(bearer);
+    if (cached) return cached;
+    // One statement, no transaction: the lookup names its tenant and user explicitly.
+    const [row] = await this.db.drizzle
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, claims.tid), eq(memberships.userId, claims.sub)))
+      .limit(1);
+    // A user removed from the tenant loses access, whatever their token says.
+    if (!row) throw new DomainError('UNAUTHENTICATED', 'You are no longer a member of this tenant.');
+    const actor: Actor = { userId: claims.sub, tenantId: claims.tid, role: row.role };
+    this.cache.set(bearer, actor, claims.exp * 1000);
+    return actor;
   }
 
   private async authenticateApiKey(key: string): Promise<Actor> {
@@ -198,7 +202,14 @@ export class AccountService {
       throw new DomainError('TOKEN_EXPIRED', 'The API key has expired.');
     }
     this.touchApiKey(row.key.id, now);
-    return { userId: row.key.userId, tenantId: row.key.tenantId, role: row.role, apiKeyId: row.key.id };
+    const actor: Actor = {
+      userId: row.key.userId,
+      tenantId: row.key.tenantId,
+      role: row.role,
+      apiKeyId: row.key.id,
+    };
+    this.cache.set(hash, actor, row.key.expiresAt?.getTime());
+    return actor;
   }
 
   /** Records when a key was last used, at most once a minute per key, off the request path. */
@@ -218,9 +229,7 @@ export class AccountService {
   }
 
   /** The caller's user, tenant, role and every tenant they belong to. */
-  async me(
-    actor: Actor,
-  ): Promise<{
+  async me(actor: Actor): Promise<{
     user: UserRecord;
     tenant: TenantRecord;
     role: Role;

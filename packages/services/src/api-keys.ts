@@ -5,6 +5,7 @@ import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
 import { roleAtLeast } from '@minefleet/domain/roles';
 import { scopeOf, type Actor } from './actor.js';
+import type { AuthCache } from './auth-cache.js';
 import { generateApiKey } from './tokens.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
 
@@ -22,6 +23,7 @@ export class ApiKeyService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    private readonly authCache: AuthCache,
   ) {}
 
   async create(
@@ -118,6 +120,7 @@ export class ApiKeyService {
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), mine))
         .returning({ id: apiKeys.id }),
     );
+    this.authCache.forgetApiKey(id);
     if (revoked.length === 0) throw new DomainError('API_KEY_NOT_FOUND', 'No such API key.');
   }
 }

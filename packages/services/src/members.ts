@@ -5,6 +5,7 @@ import { memberships, users } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Role } from '@minefleet/domain/roles';
 import { requireRole, scopeOf, type Actor } from './actor.js';
+import type { AuthCache } from './auth-cache.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
 
 export interface MemberRecord {
@@ -25,7 +26,10 @@ const memberColumns = {
 
 /** Members of a tenant and their roles. Everyone can list; only owners change membership. */
 export class MemberService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly authCache: AuthCache,
+  ) {}
 
   async list(actor: Actor, page: PageRequest): Promise<Page<MemberRecord>> {
     return this.db.tenant(scopeOf(actor), async (tx) => {
@@ -73,21 +77,25 @@ export class MemberService {
 
   async update(actor: Actor, userId: string, role: Role): Promise<MemberRecord> {
     requireRole(actor, 'owner');
-    return this.db.tenant(scopeOf(actor), async (tx) => {
-      const current = await this.find(tx, userId);
-      if (current.role === 'owner' && role !== 'owner') await this.assertAnotherOwner(tx, userId);
-      await tx.update(memberships).set({ role }).where(eq(memberships.userId, userId));
-      return { ...current, role };
-    });
+    return this.db
+      .tenant(scopeOf(actor), async (tx) => {
+        const current = await this.find(tx, userId);
+        if (current.role === 'owner' && role !== 'owner') await this.assertAnotherOwner(tx, userId);
+        await tx.update(memberships).set({ role }).where(eq(memberships.userId, userId));
+        return { ...current, role };
+      })
+      .finally(() => this.authCache.forgetMember(actor.tenantId, userId));
   }
 
   async remove(actor: Actor, userId: string): Promise<void> {
     requireRole(actor, 'owner');
-    await this.db.tenant(scopeOf(actor), async (tx) => {
-      const current = await this.find(tx, userId);
-      if (current.role === 'owner') await this.assertAnotherOwner(tx, userId);
-      await tx.delete(memberships).where(eq(memberships.userId, userId));
-    });
+    await this.db
+      .tenant(scopeOf(actor), async (tx) => {
+        const current = await this.find(tx, userId);
+        if (current.role === 'owner') await this.assertAnotherOwner(tx, userId);
+        await tx.delete(memberships).where(eq(memberships.userId, userId));
+      })
+      .finally(() => this.authCache.forgetMember(actor.tenantId, userId));
   }
 
   private async find(tx: Tx, userId: string): Promise<MemberRecord> {

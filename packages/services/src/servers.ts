@@ -11,7 +11,7 @@ import type { ServerStatus } from '@minefleet/domain/server-state';
 import { validateProperties, type ServerProperties } from '@minefleet/domain/server-properties';
 import { requireRole, scopeOf, type Actor } from './actor.js';
 import { recordInitialRevision } from './config-manager.js';
-import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
+import { offsetOf, type Page, type PageRequest } from './pagination.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { SkuService } from './skus.js';
 
@@ -213,23 +213,22 @@ export class ServerService {
     if (query.q) filters.push(ilike(servers.name, `%${query.q.replace(/[%_\\]/g, '\\$&')}%`));
     const where = filters.length > 0 ? and(...filters) : undefined;
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
-      const rows = await tx
-        .select({ item: servers, total: sql<number>`count(*) over ()` })
+      // The page comes straight off the (tenant, created_at, id) index; the count is only asked when
+      // the page does not already tell it (a window count would read and sort every row).
+      const items = await tx
+        .select()
         .from(servers)
         .where(where)
         .orderBy(desc(servers.createdAt), desc(servers.id))
         .limit(query.perPage)
         .offset(offsetOf(query));
-      return toPage(rows, async () =>
-        Number(
-          (
-            await tx
-              .select({ n: sql<number>`count(*)` })
-              .from(servers)
-              .where(where)
-          )[0]?.n ?? 0,
-        ),
-      );
+      if (items.length > 0 && items.length < query.perPage)
+        return { items, total: offsetOf(query) + items.length };
+      const [count] = await tx
+        .select({ n: sql<number>`count(*)` })
+        .from(servers)
+        .where(where);
+      return { items, total: Number(count?.n ?? 0) };
     });
   }
 

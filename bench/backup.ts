@@ -1,0 +1,264 @@
+/**
+ * `npm run bench:backup` — backup and restore throughput of the archive engine + local store, against
+ * GNU tar with gzip(1) / zstd(1) on the same generated world, and this process's memory meanwhile.
+ *
+ * Worlds: BENCH_SIZES_MB (default "220,440"): two sizes, so that memory that grows with the world
+ * would show. Each world is a realistic mix: region files of 1–12 MiB made of 4 KiB sectors (chunk
+ * data that is already compressed, NBT-like repetitive data, zero padding), player data and stats.
+ * Everything is read from the page cache in both cases (the same folder, generated just before).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BACKUP_COMPRESSIONS, type BackupCompression } from '@minefleet/domain/enums';
+import { archiveExtension } from '@minefleet/backups/codec';
+import { createArchive } from '@minefleet/backups/create-archive';
+import { extractArchive } from '@minefleet/backups/extract-archive';
+import { LocalBackupStore } from '@minefleet/backups/local-store';
+
+const MiB = 1024 * 1024;
+const sizes = (process.env.BENCH_SIZES_MB ?? '220,440').split(',').map((s) => Number(s.trim()));
+/** This machine is shared: each figure is the best of a few runs, engine and tools taking turns. */
+const repeat = Number(process.env.BENCH_REPEAT ?? '3');
+
+interface Row {
+  worldMiB: number;
+  worldBytes: number;
+  compression: BackupCompression;
+  who: 'minefleet' | 'tools';
+  backupSeconds: number;
+  restoreSeconds: number;
+  archiveBytes: number;
+  peakRssMiB: number | null;
+}
+
+async function main(): Promise<void> {
+  const zstdCli = spawnSync('zstd', ['--version'], { encoding: 'utf8' });
+  const hasZstd = zstdCli.status === 0;
+  console.log(
+    `node ${process.version}, ${spawnSync('tar', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}`,
+  );
+  console.log(
+    hasZstd
+      ? `zstd: ${zstdCli.stdout.trim()}`
+      : 'zstd(1) missing: the tar+zstd comparison is skipped. Install it with `apt-get install -y zstd` (Debian package "zstd").',
+  );
+  const work = await mkdtemp(path.join(tmpdir(), 'mf-bench-'));
+  const rows: Row[] = [];
+  try {
+    for (const worldMiB of sizes) {
+      const world = path.join(work, `world-${worldMiB}`);
+      const { bytes, files } = await generateWorld(world, worldMiB * MiB);
+      console.log(`\nworld of ${(bytes / MiB).toFixed(0)} MiB in ${files} files`);
+      const store = new LocalBackupStore(path.join(work, 'store'));
+      for (const compression of BACKUP_COMPRESSIONS) {
+        const withTools = compression !== 'zstd' || hasZstd;
+        let ours: Row | undefined;
+        let theirs: Row | undefined;
+        for (let i = 0; i < repeat; i++) {
+          ours = best(ours, await benchEngine(store, world, work, worldMiB, bytes, compression));
+          if (withTools) theirs = best(theirs, await benchTools(world, work, worldMiB, bytes, compression));
+        }
+        rows.push(ours!);
+        printRow(ours!);
+        if (theirs !== undefined) {
+          rows.push(theirs);
+          printRow(theirs);
+        }
+      }
+      await rm(world, { recursive: true, force: true });
+    }
+    printTable(rows);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Best backup and best restore time of two runs; the highest RSS of both. */
+function best(a: Row | undefined, b: Row): Row {
+  if (a === undefined) return b;
+  return {
+    ...a,
+    backupSeconds: Math.min(a.backupSeconds, b.backupSeconds),
+    restoreSeconds: Math.min(a.restoreSeconds, b.restoreSeconds),
+    peakRssMiB: a.peakRssMiB === null || b.peakRssMiB === null ? null : Math.max(a.peakRssMiB, b.peakRssMiB),
+  };
+}
+
+/** Writes the world file by file with one reused buffer: generating it must not inflate our RSS. */
+async function generateWorld(root: string, target: number): Promise<{ bytes: number; files: number }> {
+  let bytes = 0;
+  let files = 0;
+  let seed = 42;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0);
+  const nbt = Buffer.from(
+    '\n\u0000\u0004Name\b\u0000\u000fminecraft:stone\u0001\u0000\u0006Count\u0001'.repeat(200),
+  );
+  const sectorBuffer = Buffer.alloc(MiB);
+  const write = async (relative: string, size: number): Promise<void> => {
+    await mkdir(path.dirname(path.join(root, relative)), { recursive: true });
+    const handle = await open(path.join(root, relative), 'w');
+    try {
+      for (let written = 0; written < size; written += sectorBuffer.length) {
+        for (let sector = 0; sector < sectorBuffer.length; sector += 4096) {
+          const roll = next() % 100;
+          const slice = sectorBuffer.subarray(sector, sector + 4096);
+          if (roll < 55)
+            randomFillSync(slice); // chunk data: zlib-compressed already
+          else if (roll < 85)
+            nbt.copy(slice, 0, next() % 1000, (next() % 1000) + 4096); // NBT-ish
+          else slice.fill(0); // sector padding
+        }
+        await handle.write(sectorBuffer, 0, Math.min(sectorBuffer.length, size - written));
+      }
+    } finally {
+      await handle.close();
+    }
+    bytes += size;
+    files += 1;
+  };
+  for (let i = 0; bytes < target; i++) {
+    const x = (i % 16) - 8;
+    const z = Math.floor(i / 16) - 8;
+    await write(`world/region/r.${x}.${z}.mca`, (1 + (next() % 12)) * MiB);
+    for (let p = 0; p < 8; p++) await write(`world/playerdata/${i}-${p}.dat`, 2048 + (next() % 8192));
+    await write(`world/stats/${i}.json`, 512 + (next() % 4096));
+  }
+  await writeFile(path.join(root, 'server.properties'), 'motd=bench\n');
+  return { bytes, files: files + 1 };
+}
+
+/** Samples RSS every 10 ms while `run` runs; returns its time and the highest RSS seen. */
+async function measured<T>(run: () => Promise<T>): Promise<{ seconds: number; peakRss: number; value: T }> {
+  // Start every run with no dirty pages from the previous one, whose writeback would slow this one.
+  spawnSync('sync');
+  let peakRss = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 10);
+  const start = process.hrtime.bigint();
+  try {
+    const value = await run();
+    return { seconds: Number(process.hrtime.bigint() - start) / 1e9, peakRss, value };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function benchEngine(
+  store: LocalBackupStore,
+  world: string,
+  work: string,
+  worldMiB: number,
+  worldBytes: number,
+  compression: BackupCompression,
+): Promise<Row> {
+  const key = `bench/${worldMiB}${archiveExtension(compression)}`;
+  const backup = await measured(async () => {
+    const archive = createArchive(world, { compression, exclude: [] });
+    await store.put(key, archive.stream);
+    return archive.summary;
+  });
+  const target = path.join(work, 'restored');
+  const restore = await measured(async () =>
+    extractArchive(await store.get(key), target, { compression, expectedSha256: backup.value.sha256 }),
+  );
+  await rm(target, { recursive: true, force: true });
+  await store.delete(key);
+  return {
+    worldMiB,
+    worldBytes,
+    compression,
+    who: 'minefleet',
+    backupSeconds: backup.seconds,
+    restoreSeconds: restore.seconds,
+    archiveBytes: backup.value.sizeBytes,
+    peakRssMiB: Math.max(backup.peakRss, restore.peakRss) / MiB,
+  };
+}
+
+const TAR_FLAG: Record<BackupCompression, string[]> = { none: [], gzip: ['-z'], zstd: ['--zstd'] };
+
+/** GNU tar (+ gzip -6 / zstd -3, their defaults), output fsynced as our store does. */
+async function benchTools(
+  world: string,
+  work: string,
+  worldMiB: number,
+  worldBytes: number,
+  compression: BackupCompression,
+): Promise<Row> {
+  const file = path.join(work, `tools${archiveExtension(compression)}`);
+  const backup = await measured(async () => {
+    await run('tar', ['-c', ...TAR_FLAG[compression], '-f', file, '-C', world, '.']);
+    const handle = await open(file, 'r');
+    await handle.sync();
+    await handle.close();
+  });
+  const target = path.join(work, 'tools-restored');
+  await mkdir(target);
+  const restore = await measured(() =>
+    run('tar', ['-x', ...TAR_FLAG[compression], '-f', file, '-C', target]),
+  );
+  const archiveBytes = (await stat(file)).size;
+  await rm(target, { recursive: true, force: true });
+  await rm(file, { force: true });
+  return {
+    worldMiB,
+    worldBytes,
+    compression,
+    who: 'tools',
+    backupSeconds: backup.seconds,
+    restoreSeconds: restore.seconds,
+    archiveBytes,
+    peakRssMiB: null,
+  };
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+function printRow(row: Row): void {
+  const mbps = (seconds: number): string => (row.worldBytes / MiB / seconds).toFixed(0);
+  console.log(
+    `  ${row.compression.padEnd(5)} ${row.who.padEnd(9)} backup ${mbps(row.backupSeconds).padStart(5)} MiB/s` +
+      `  restore ${mbps(row.restoreSeconds).padStart(5)} MiB/s  archive ${(row.archiveBytes / MiB).toFixed(0)} MiB` +
+      (row.peakRssMiB !== null ? `  peak RSS ${row.peakRssMiB.toFixed(0)} MiB` : ''),
+  );
+}
+
+function printTable(rows: Row[]): void {
+  console.log(
+    '\n| world | compression | backup MiB/s (Minefleet / tools = %) | restore MiB/s (Minefleet / tools = %) | archive MiB (Minefleet / tools) | peak RSS MiB |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const ours of rows.filter((r) => r.who === 'minefleet')) {
+    const theirs = rows.find(
+      (r) => r.who === 'tools' && r.worldMiB === ours.worldMiB && r.compression === ours.compression,
+    );
+    const rate = (r: Row | undefined, pick: 'backupSeconds' | 'restoreSeconds'): number | null =>
+      r === undefined ? null : r.worldBytes / MiB / r[pick];
+    const cell = (pick: 'backupSeconds' | 'restoreSeconds'): string => {
+      const a = rate(ours, pick)!;
+      const b = rate(theirs, pick);
+      return b === null
+        ? `${a.toFixed(0)} / n/a`
+        : `${a.toFixed(0)} / ${b.toFixed(0)} = ${((a / b) * 100).toFixed(0)}%`;
+    };
+    console.log(
+      `| ${(ours.worldBytes / MiB).toFixed(0)} MiB | ${ours.compression} | ${cell('backupSeconds')} | ${cell('restoreSeconds')} | ` +
+        `${(ours.archiveBytes / MiB).toFixed(0)} / ${theirs ? (theirs.archiveBytes / MiB).toFixed(0) : 'n/a'} | ${ours.peakRssMiB!.toFixed(0)} |`,
+    );
+  }
+  console.log(
+    `\nprocess max RSS over the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
+}
+
+await main();
