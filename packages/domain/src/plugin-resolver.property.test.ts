@@ -56,14 +56,13 @@ const version = fc.record({
   ),
 });
 
-const catalogue: fc.Arbitrary<Catalogue> = fc.record(
-  Object.fromEntries(
-    IDS.map((id) => [
-      id,
-      fc.uniqueArray(version, { selector: (v) => v.version, minLength: 1, maxLength: 3 }),
-    ]),
-  ) as Record<(typeof IDS)[number], fc.Arbitrary<CatalogueVersion[]>>,
-);
+const versions = fc.uniqueArray(version, { selector: (v) => v.version, minLength: 1, maxLength: 3 });
+const catalogue: fc.Arbitrary<Catalogue> = fc.record({
+  p0: versions,
+  p1: versions,
+  p2: versions,
+  p3: versions,
+});
 
 const server = fc.record({
   minecraftVersion: fc.constantFrom(...MINECRAFT),

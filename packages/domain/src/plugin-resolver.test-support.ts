@@ -22,7 +22,7 @@ export function opt(pluginId: string, versionRange = '*'): PluginDependency {
 export function v(
   version: string,
   options: {
-    deps?: PluginDependency[];
+    deps?: readonly PluginDependency[];
     mc?: string[];
     dist?: Distribution[];
     approval?: PluginApproval;
