@@ -105,7 +105,7 @@ describe('NATS event bus: stream', () => {
     }
   });
 
-  it('re-creates a deleted stream on the next publish', async () => {
+  it('re-creates a deleted stream on the next publish or subscribe', async () => {
     const options = testOptions('recreate');
     const bus = await NatsEventBus.connect(options);
     const nc = await connect({ servers: NATS_URL });
@@ -114,6 +114,16 @@ describe('NATS event bus: stream', () => {
       await jsm.streams.delete(options.stream);
       await bus.publish(consoleEvent(randomUUID(), randomUUID(), 'after delete'));
       expect((await jsm.streams.info(options.stream)).state.messages).toBe(1);
+      await jsm.streams.delete(options.stream);
+      const [tenant, server] = [randomUUID(), randomUUID()];
+      const got: string[] = [];
+      await bus.subscribe({ serverId: server }, (e) => {
+        if (e.type === 'console') got.push(e.data.message);
+      });
+      await bus.publish(consoleEvent(tenant, server, 'to a new subscriber'));
+      const deadline = Date.now() + 5_000;
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual(['to a new subscriber']);
     } finally {
       await bus.close();
       await nc.close();

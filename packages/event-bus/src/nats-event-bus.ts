@@ -6,7 +6,15 @@ import type {
   EventSubscription,
   PlatformEvent,
 } from '@minefleet/domain/ports/event-bus';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { encodeEvent } from './event-codec.js';
 import {
@@ -149,7 +157,7 @@ export class NatsEventBus implements EventBus {
     assertValidFilter(filter);
     // The stream position now: the subscriber gets exactly the events stored after it, whether it
     // starts a new consumer there or joins a shared one that may still have older events in flight.
-    const after = (await this.jsm.streams.info(this.stream)).state.last_seq;
+    const after = (await this.streamInfo()).state.last_seq;
     this.assertOpen();
     const subject = filterSubject(this.prefix, filter);
     let entry = this.feeds.get(subject);
@@ -227,6 +235,18 @@ export class NatsEventBus implements EventBus {
     }
   }
 
+  /** The stream's info, re-creating the stream first if it has gone (deleted, or lost by the server). */
+  private async streamInfo(): Promise<StreamInfo> {
+    try {
+      return await this.jsm.streams.info(this.stream);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.StreamNotFound)
+        throw error;
+      await ensureStream(this.jsm, this.streamConfig);
+      return this.jsm.streams.info(this.stream);
+    }
+  }
+
   private async watchStatus(): Promise<void> {
     for await (const status of this.nc.status()) {
       switch (status.type) {
@@ -256,7 +276,7 @@ export class NatsEventBus implements EventBus {
    */
   private async afterReconnect(): Promise<void> {
     await ensureStream(this.jsm, this.streamConfig);
-    const info = await this.jsm.streams.info(this.stream);
+    const info = await this.streamInfo();
     if (info.created === this.streamCreated || this.closing) return;
     this.streamCreated = info.created;
     this.report(new Error(`stream ${this.stream} was re-created`), 'restarting live feeds');
