@@ -8,6 +8,8 @@ import { Leases } from './leases.js';
 
 const TTL_MS = 1_000;
 const INTERVAL_MS = 100;
+/** Generous, so a loaded test machine's late timers still let go before the lease expires. */
+const MARGIN_MS = 250;
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -44,6 +46,7 @@ describe.each(testBackends())('LeaseKeeper on %s', (backend) => {
       holder,
       ttlMs: TTL_MS,
       intervalMs: INTERVAL_MS,
+      safetyMarginMs: MARGIN_MS,
       onAcquired: (signal) => {
         events.push('acquired');
         signals.push(signal);
