@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { BackupCompression } from '@minefleet/domain/enums';
 import { compressStream } from './codec.js';
+import { readAhead } from './read-ahead.js';
 import { DEFAULT_BACKUP_EXCLUDES, pathMatcher } from './excludes.js';
 import { TAR_END, encodeTarHeader, padding } from './tar-header.js';
 import { walkFolder, type SkippedEntry } from './walk.js';
@@ -74,7 +75,9 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
     let sizeBytes = 0;
     let settled = false;
     try {
-      for await (const chunk of compressStream(options.compression, counted)) {
+      // Read ahead on both sides of the compressor so file reads, compression and the consumer's
+      // writes overlap instead of taking turns.
+      for await (const chunk of readAhead(compressStream(options.compression, readAhead(counted, 4)), 4)) {
         hash.update(chunk);
         sizeBytes += chunk.length;
         yield chunk;

@@ -5,6 +5,7 @@ import tar from 'tar-stream';
 import type { BackupCompression } from '@minefleet/domain/enums';
 import { DomainError, isDomainError } from '@minefleet/domain/errors';
 import { decompressStream } from './codec.js';
+import { readAhead } from './read-ahead.js';
 import { SafeWriter } from './safe-writer.js';
 
 export interface ExtractArchiveOptions {
@@ -101,7 +102,8 @@ export async function extractIntoEmptyFolder(
   })();
 
   const extract = tar.extract();
-  const feeding = feed(decompressStream(options.compression, hashed), extract);
+  // Read ahead around the decompressor: the store's reads, decoding and our writes overlap.
+  const feeding = feed(readAhead(decompressStream(options.compression, readAhead(hashed, 4)), 2), extract);
   feeding.catch(() => undefined);
 
   try {

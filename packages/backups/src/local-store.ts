@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import { DomainError } from '@minefleet/domain/errors';
 import { isInside } from './entry-safety.js';
+import { WriteQueue } from './write-queue.js';
 import { assertValidKey, assertValidPrefix } from './store-keys.js';
 
 /** Temporary files live here, inside the store's folder: same filesystem, so the final rename is atomic. */
@@ -34,16 +35,18 @@ export class LocalBackupStore implements BackupStore {
     const handle = await open(temporary, 'wx', 0o600);
     let sizeBytes = 0;
     try {
+      const queue = new WriteQueue(handle);
       try {
-        for await (const chunk of body) {
-          options.signal?.throwIfAborted();
-          let offset = 0;
-          while (offset < chunk.length) {
-            const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-            offset += bytesWritten;
+        try {
+          for await (const chunk of body) {
+            options.signal?.throwIfAborted();
+            await queue.write(chunk);
+            sizeBytes += chunk.length;
           }
-          sizeBytes += chunk.length;
+        } finally {
+          await queue.flush().catch(() => undefined); // nothing may still write when the handle closes
         }
+        await queue.flush();
         options.signal?.throwIfAborted();
         await handle.sync();
       } finally {

@@ -1,6 +1,7 @@
 import { link, lstat, mkdir, open, realpath, rm, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Header } from 'tar-stream';
+import { WriteQueue } from './write-queue.js';
 import { checkSymlinkTarget, isInside, safeEntryPath, unsafeEntry } from './entry-safety.js';
 
 /**
@@ -102,16 +103,19 @@ export class SafeWriter {
     const handle = await conflictAsCorrupt(relative, () =>
       open(this.abs(relative), 'wx', ((header.mode ?? 0o644) & 0o777) | 0o600),
     );
+    const queue = new WriteQueue(handle);
     try {
-      for await (const piece of body) {
-        const chunk = piece as Buffer;
-        let offset = 0;
-        while (offset < chunk.length) {
-          const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-          offset += bytesWritten;
+      try {
+        for await (const piece of body) {
+          const chunk = piece as Buffer;
+          await queue.write(chunk);
+          this.bytesWritten += chunk.length;
         }
-        this.bytesWritten += chunk.length;
+      } finally {
+        // Even when the body fails, no write may still be running when the handle closes.
+        await queue.flush().catch(() => undefined);
       }
+      await queue.flush();
       if (header.mtime) await handle.utimes(header.mtime, header.mtime);
     } finally {
       await handle.close();

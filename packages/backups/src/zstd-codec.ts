@@ -12,7 +12,12 @@ import { zstdFrames } from './zstd-frames.js';
 export const ZSTD_FRAME_SIZE = 4 * 1024 * 1024;
 /** Frames a reader accepts; ours are ZSTD_FRAME_SIZE, the margin covers a different writer's framing. */
 export const ZSTD_MAX_FRAME_BYTES = 32 * 1024 * 1024;
-const IN_FLIGHT = 3;
+/**
+ * Frames being encoded at once: enough to keep both cores busy. Decoding keeps fewer in flight: decode
+ * tasks and file writes share libuv's four threads, and more decodes only delayed the writes.
+ */
+const ENCODE_IN_FLIGHT = 3;
+const DECODE_IN_FLIGHT = 2;
 
 export async function* zstdCompress(
   source: AsyncIterable<Uint8Array>,
@@ -43,7 +48,7 @@ export async function* zstdCompress(
           submit(piece);
           piece = Buffer.allocUnsafe(frameSize);
           filled = 0;
-          if (pending.length >= IN_FLIGHT) yield await pending.shift()!;
+          if (pending.length >= ENCODE_IN_FLIGHT) yield await pending.shift()!;
         }
       }
     }
@@ -62,7 +67,7 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
       const task = decoder.decode(frame);
       task.catch(() => undefined);
       pending.push(task);
-      if (pending.length >= IN_FLIGHT) yield await pending.shift()!;
+      if (pending.length >= DECODE_IN_FLIGHT) yield await pending.shift()!;
     }
     while (pending.length > 0) yield await pending.shift()!;
   } finally {
