@@ -32,6 +32,7 @@ import { consoleRoutes } from './http/routes/console.js';
 import { powerRoutes } from './http/routes/power.js';
 import { LogLine, Revision } from './http/schemas/power.js';
 import { buildHttpApp } from './http/app.js';
+import { dashboardPlugin } from './http/dashboard.js';
 import { apiKeyRoutes } from './http/routes/api-keys.js';
 import { authRoutes } from './http/routes/auth.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
@@ -207,6 +208,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       consoleRoutes({ console: consoleService, clock }),
     ],
     extraSchemas: [LogLine, Revision],
+    rootPlugins: [dashboardPlugin()],
   });
 
   let closed = false;

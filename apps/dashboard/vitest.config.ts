@@ -1,0 +1,20 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
+import { defineConfig } from 'vitest/config';
+import { apiClientAlias } from './vite.config.js';
+
+// Component and store tests run in jsdom with the browser build of Svelte (svelteTesting picks the
+// `browser` export condition and cleans up after each test).
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [svelte(), svelteTesting()],
+  resolve: { alias: [apiClientAlias] },
+  test: {
+    name: 'dashboard',
+    root: import.meta.dirname,
+    include: ['src/**/*.test.ts'],
+    environment: 'jsdom',
+    pool: 'threads',
+    testTimeout: 15_000,
+  },
+});
