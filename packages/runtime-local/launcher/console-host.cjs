@@ -23,6 +23,8 @@ const LOG_FILE = 'console.jsonl';
 const SUBSCRIBER_QUEUE_LIMIT = 2000;
 /** A request line longer than this closes the connection: nothing legitimate is that long. */
 const MAX_REQUEST_BYTES = 64 * 1024;
+/** Lines kept in memory for a subscriber that asks for a replay. */
+const RECENT_LIMIT = 1000;
 
 function writeJsonAtomic(file, value, mode = 0o644) {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -81,6 +83,9 @@ function createConsoleHost(options) {
   const log = new RotatingLog(path.join(stateDir, 'logs'), options.log.maxBytes, options.log.maxFiles);
   const startedAt = new Date();
   const subscribers = new Set();
+  // The newest lines, replayed to the driver that spawned the process: it attaches only after the
+  // server finished loading (the load blocks the event loop), and must still see every line as an event.
+  const recent = [];
   const pending = { stdout: '', stderr: '' };
   const previousLevel = { stdout: null, stderr: null };
   let commandHandler = () => {};
@@ -89,6 +94,8 @@ function createConsoleHost(options) {
 
   function publish(record) {
     log.append(record);
+    recent.push(record);
+    if (recent.length > RECENT_LIMIT) recent.shift();
     const data = JSON.stringify({ type: 'line', line: record }) + '\n';
     for (const sub of subscribers) sub.send(data);
   }
@@ -190,6 +197,9 @@ function createConsoleHost(options) {
         reply({ ...hello(), id });
         break;
       case 'subscribe':
+        if (request.replay === true) {
+          for (const line of recent) sub.send(JSON.stringify({ type: 'line', line }) + '\n');
+        }
         subscribers.add(sub);
         reply({ type: 'subscribed', id });
         break;

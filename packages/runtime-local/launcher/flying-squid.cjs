@@ -16,6 +16,7 @@ const { createAccess } = require('./flying-squid-access.cjs');
 const { installCommands } = require('./flying-squid-commands.cjs');
 const { loadPlugins, runPlayerHooks } = require('./flying-squid-plugins.cjs');
 const { installTickMeter } = require('./tick-meter.cjs');
+const { installWorldSave } = require('./world-save.cjs');
 
 const FLUSH_TIMEOUT_MS = 10_000;
 
@@ -187,17 +188,15 @@ async function main() {
       serv.players.map((p) => p.save().catch((err) => serv.err(`Saving ${p.username}: ${err}`))),
     );
     await Promise.all([...pendingSaves]);
-    await serv.overworld.finishedSaving;
-    await serv.overworld.saveNow();
+    await serv.overworld.saveNow(); // runs after any save in flight (world-save.cjs)
   };
   flush = async () => {
     serv.stopTickInterval();
     await withTimeout(serv.quit('Server closed'), 5000);
     await Promise.all([...pendingSaves]);
     if (serv.overworld) {
-      await serv.overworld.finishedSaving;
-      await serv.overworld.saveNow();
       serv.overworld.stopSaving();
+      await serv.overworld.saveNow();
     }
     info('Saved the game');
   };
@@ -226,6 +225,7 @@ async function main() {
   });
 
   await new Promise((resolve) => (serv.pluginsReady ? resolve() : serv.once('pluginsReady', resolve)));
+  installWorldSave(serv.overworld);
   plugins.loaded = await loadPlugins(serv, config.root, (level, m) => host.record(level, 'stdout', m));
 
   for (const line of config.preStartCommands || []) {

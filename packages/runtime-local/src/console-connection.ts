@@ -93,10 +93,13 @@ export class ConsoleConnection {
     return reply as unknown as ConsoleHello;
   }
 
-  /** Streams every console line from now on to the listener. */
-  async subscribe(listener: (line: ConsoleLine) => void): Promise<void> {
+  /**
+   * Streams every console line from now on to the listener; with `replay`, first the lines the process
+   * still holds (the newest 1,000) — what a driver that just spawned it has not seen yet.
+   */
+  async subscribe(listener: (line: ConsoleLine) => void, replay = false): Promise<void> {
     this.lineListener = listener;
-    await this.request({ op: 'subscribe' });
+    await this.request({ op: 'subscribe', replay });
   }
 
   async command(line: string): Promise<void> {

@@ -47,10 +47,11 @@ async function start(
   options: { preStartCommands?: string[]; propertyOverrides?: Record<string, string> } = {},
 ): Promise<number> {
   generation++;
+  const from = consoleLines().length;
   const info = await driver.start(spec, { generation, ...options });
   await waitForPing(address(), spec.minecraftVersion);
   // Admission opens once the launcher has run the pre-start commands.
-  await waitForLine((l) => l.message.startsWith('Done: accepting players'), 0, 15_000);
+  await waitForLine((l) => l.message.startsWith('Done: accepting players'), from, 15_000);
   return info.pid;
 }
 
@@ -220,10 +221,12 @@ describe('flying-squid launcher', () => {
 
   it('measures the tick loop', async () => {
     const stats = await driver.stats(spec.serverId);
-    expect(stats?.tps).toBeGreaterThan(5);
-    expect(stats?.tps).toBeLessThanOrEqual(21);
-    expect(stats?.mspt).toBeGreaterThanOrEqual(0);
-    expect(stats?.mspt).toBeLessThan(50);
+    const seen = JSON.stringify(stats);
+    // 20 ticks a second at most (setInterval of 50 ms, no catching up); fewer only when starved.
+    expect(stats?.tps, seen).toBeGreaterThan(5);
+    expect(stats?.tps, seen).toBeLessThanOrEqual(21);
+    expect(stats?.mspt, seen).toBeGreaterThanOrEqual(0);
+    expect(stats?.mspt, seen).toBeLessThan(50);
   });
 
   it('flushes the world on SIGTERM: a block placed just before survives, exit code 0', async () => {

@@ -142,18 +142,26 @@ export class LocalDriver implements RuntimeDriver {
         (e) => this.emit(e),
         child,
       );
+      proc.beforeExit = (exit) => this.recordExit(spec.serverId, exit);
       this.processes.set(spec.serverId, proc);
-      const attached = await Promise.race([
-        proc.attach(this.options.consoleTimeoutMs ?? 15_000),
+      // The console socket opens within milliseconds, but the launcher then loads the server
+      // synchronously and answers only after that: attach in the background so start() returns at
+      // once; commands and stops wait for the attachment.
+      proc.attachment = Promise.race([
+        proc.attach(this.options.consoleTimeoutMs ?? 15_000, true),
         proc.exited.then(() => false),
-      ]);
-      if (!attached && proc.alive) {
-        proc.signal('SIGKILL');
-        await proc.exited;
-        throw new DomainError('RUNTIME_UNAVAILABLE', 'The game process did not open its console', {
-          serverId: spec.serverId,
-        });
-      }
+      ]).then(async (attached) => {
+        if (!attached && proc.alive) {
+          await this.platformLine(
+            folder,
+            spec.serverId,
+            'error',
+            'The game process did not open its console: killing it',
+          );
+          proc.signal('SIGKILL');
+        }
+        return attached;
+      });
       return { pid, startedAt: proc.startedAt, generation: options.generation };
     } finally {
       this.starting.delete(spec.serverId);
@@ -166,6 +174,7 @@ export class LocalDriver implements RuntimeDriver {
     }
     const proc = this.processes.get(serverId);
     if (!proc?.alive) throw new DomainError('SERVER_NOT_RUNNING', undefined, { serverId });
+    await proc.attachment;
     const console = proc.console;
     if (!console)
       throw new DomainError('RUNTIME_UNAVAILABLE', 'The console of this server is not reachable now', {
@@ -184,6 +193,7 @@ export class LocalDriver implements RuntimeDriver {
   async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
     const proc = this.processes.get(serverId);
     if (!proc?.alive) return null;
+    await proc.attachment;
     const console = proc.console;
     try {
       if (!console) throw new Error('no console');
@@ -266,6 +276,7 @@ export class LocalDriver implements RuntimeDriver {
         new Date(file.startedAt),
         (e) => this.emit(e),
       );
+      proc.beforeExit = (exit) => this.recordExit(serverId, exit);
       if (await proc.attach(1_500)) {
         this.processes.set(serverId, proc);
         await this.loadSpec(serverId);
@@ -378,25 +389,27 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   private emit(event: RuntimeEvent): void {
+    if (!this.closed) this.deliver(event);
+  }
+
+  /** Puts a process's end into its console log (and the console stream) before the exit is reported. */
+  private async recordExit(serverId: string, exit: ExitInfo): Promise<void> {
     if (this.closed) return;
-    if (event.type === 'exit') {
-      const { code, signal } = event.exit;
-      const how = signal
-        ? `killed by ${signal}`
-        : code === null
-          ? 'ended (exit code unknown)'
-          : `exited with code ${code}`;
-      const line: ConsoleLine = {
-        ts: new Date(),
-        level: code === 0 ? 'info' : 'warn',
-        source: 'platform',
-        message: `Process ${how}`,
-      };
-      const folder = this.folder(event.serverId);
-      if (existsSync(folder.stateDir)) void appendLogLine(folder.logsDir, line).catch(() => {});
-      this.deliver({ type: 'console', serverId: event.serverId, line });
-    }
-    this.deliver(event);
+    const { code, signal } = exit;
+    const how = signal
+      ? `killed by ${signal}`
+      : code === null
+        ? 'ended (exit code unknown)'
+        : `exited with code ${code}`;
+    const line: ConsoleLine = {
+      ts: new Date(),
+      level: code === 0 ? 'info' : 'warn',
+      source: 'platform',
+      message: `Process ${how} (generation ${exit.generation})`,
+    };
+    const folder = this.folder(serverId);
+    if (existsSync(folder.stateDir)) await appendLogLine(folder.logsDir, line).catch(() => {});
+    this.deliver({ type: 'console', serverId, line });
   }
 
   private deliver(event: RuntimeEvent): void {

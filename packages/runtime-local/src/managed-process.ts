@@ -17,6 +17,10 @@ const RECONNECT_MS = 500;
  */
 export class ManagedProcess {
   exit: ExitInfo | null = null;
+  /** Runs before the exit is reported (the driver records the exit in the console log first). */
+  beforeExit: ((exit: ExitInfo) => Promise<void>) | undefined;
+  /** Settles once the console is attached (true) or given up on (false). */
+  attachment: Promise<boolean> = Promise.resolve(false);
   readonly exited: Promise<ExitInfo>;
   private resolveExit!: (exit: ExitInfo) => void;
   private connection: ConsoleConnection | null = null;
@@ -45,7 +49,7 @@ export class ManagedProcess {
   }
 
   /** Connects to the console socket, checks it is this process, and streams its lines as events. */
-  async attach(timeoutMs: number): Promise<boolean> {
+  async attach(timeoutMs: number, replay = false): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     const address = socketAddress(this.folder.socket, this.folder.root, this.pid);
     while (!this.detached && this.exit === null) {
@@ -60,7 +64,7 @@ export class ManagedProcess {
           conn.close();
           return false;
         }
-        await conn.subscribe((line) => this.emitLine(line));
+        await conn.subscribe((line) => this.emitLine(line), replay);
         this.connection = conn;
         conn.onClose(() => this.onConsoleClosed());
         return true;
@@ -156,6 +160,7 @@ export class ManagedProcess {
     }
     if (this.exit !== null || this.detached) return;
     this.exit = info;
+    await this.beforeExit?.(info).catch(() => {});
     this.connection?.close();
     this.resolveExit(info);
     this.emit({ type: 'exit', serverId: this.serverId, exit: info });
