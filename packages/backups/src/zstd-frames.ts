@@ -25,8 +25,12 @@ type State =
   | { kind: 'checksum'; frame: Buffer[]; size: number; bound: number }
   | { kind: 'skip'; left: number };
 
-function corrupt(reason: string): DomainError {
-  return new DomainError('BACKUP_CORRUPT', `Invalid zstd stream: ${reason}`, { reason });
+function corrupt(problem: string): DomainError {
+  // `reason` is the same stable value as for any unreadable archive; `problem` says what was wrong.
+  return new DomainError('BACKUP_CORRUPT', `Invalid zstd stream: ${problem}`, {
+    reason: 'unreadable',
+    problem,
+  });
 }
 
 export async function* zstdFrames(
