@@ -14,6 +14,7 @@ export default defineConfig({
     root: import.meta.dirname,
     include: ['src/**/*.test.ts'],
     environment: 'jsdom',
+    setupFiles: ['src/test-setup.ts'],
     pool: 'threads',
     testTimeout: 15_000,
   },
