@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { BackupCompression } from '@minefleet/domain/enums';
 import { compressStream } from './codec.js';
@@ -129,7 +130,7 @@ async function* tarStream(
         linkname: entry.target,
       });
     } else {
-      yield* fileEntry(entry.absolute, entry.relative, entry.mode, entry.mtime, options, progress);
+      yield* fileEntry(entry.absolute, entry.relative, options, progress, skipped);
     }
   }
   yield TAR_END;
@@ -138,24 +139,42 @@ async function* tarStream(
 async function* fileEntry(
   absolute: string,
   relative: string,
-  mode: number,
-  mtime: number,
   options: CreateArchiveOptions,
   progress: ArchiveProgress,
+  skipped: SkippedEntry[],
 ): AsyncGenerator<Buffer> {
   let handle;
   try {
-    handle = await open(absolute, 'r');
+    // O_NOFOLLOW: a file swapped for a symlink since the listing (a server process racing the backup)
+    // must not pull the link's target, maybe a host file, into the tenant's archive. O_NONBLOCK: one
+    // swapped for a FIFO must not block the backup forever (no effect on regular files).
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // removed since the listing
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return; // removed since the listing
+    if (code === 'ELOOP') {
+      skipped.push({ path: relative, reason: 'symlink-outside' });
+      return;
+    }
     throw error;
   }
   try {
     // The size recorded is the size at open time. A file that grows meanwhile is cut there and one that
     // shrinks is padded with zeros: the tar stays well-formed. Hot backups flush and pause saving first,
     // so this only protects the archive's structure, never replaces that consistency step.
-    const size = (await handle.stat()).size;
-    yield encodeTarHeader({ name: relative, type: 'file', size, mode, mtime });
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      skipped.push({ path: relative, reason: 'excluded-type' }); // replaced since the listing
+      return;
+    }
+    const size = stats.size;
+    yield encodeTarHeader({
+      name: relative,
+      type: 'file',
+      size,
+      mode: stats.mode & 0o7777,
+      mtime: Math.floor(stats.mtimeMs / 1000),
+    });
     let position = 0;
     while (position < size) {
       options.signal?.throwIfAborted();

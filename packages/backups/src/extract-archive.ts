@@ -136,6 +136,8 @@ export async function extractIntoEmptyFolder(
   } catch (error) {
     extract.destroy(new Error('Extraction stopped'));
     await feeding.catch(() => undefined);
+    // Files still being finished must be closed before the caller removes the folder.
+    await writer.settle().catch(() => undefined);
     if (failure.source !== undefined) throw failure.source as Error;
     if (failure.writer !== undefined) throw failure.writer as Error;
     if (isDomainError(error) || options.signal?.aborted) throw error;

@@ -13,15 +13,22 @@ import { checkSymlinkTarget, isInside, safeEntryPath, unsafeEntry } from './entr
  * may only point at a regular file already extracted. Devices, FIFOs and unknown types are refused.
  * Modes keep the permission bits only (no setuid/setgid/sticky); ownership is the restoring user's.
  */
+/** Files whose last writes, time and close may still run while later entries are written. */
+const MAX_CLOSING = 16;
+
 export class SafeWriter {
   files = 0;
   bytesWritten = 0;
   private readonly symlinks: { relative: string; target: string }[] = [];
   private readonly knownDirs = new Set<string>(['']);
+  private readonly pendingCloses = new Set<Promise<void>>();
+  private closeFailure: { error: unknown } | undefined;
 
   constructor(private readonly root: string) {}
 
   async write(header: Header, body: AsyncIterable<unknown>): Promise<void> {
+    while (this.pendingCloses.size >= MAX_CLOSING) await Promise.race(this.pendingCloses);
+    this.throwIfClosingFailed();
     const relative = safeEntryPath(header.name);
     // tar-stream reports unknown type flags as null, which its types do not admit.
     switch (header.type as Header['type'] | null) {
@@ -51,8 +58,9 @@ export class SafeWriter {
     }
   }
 
-  /** Creates the deferred symlinks and checks where each really leads. */
+  /** Finishes every file, creates the deferred symlinks and checks where each really leads. */
   async finish(): Promise<void> {
+    await this.settle();
     const realRoot = await realpath(this.root);
     for (const { relative, target } of this.symlinks) {
       await this.assertNoSymlinkOnPath(relative);
@@ -98,12 +106,17 @@ export class SafeWriter {
   }
 
   private async file(relative: string, header: Header, body: AsyncIterable<unknown>): Promise<void> {
+    this.throwIfClosingFailed();
     await this.ensureParent(relative);
-    await this.replaceable(relative);
-    const handle = await conflictAsCorrupt(relative, () =>
-      open(this.abs(relative), 'wx', ((header.mode ?? 0o644) & 0o777) | 0o600),
-    );
+    const mode = ((header.mode ?? 0o644) & 0o777) | 0o600;
+    // 'wx' never opens an existing file; only a name seen twice pays for the replace check.
+    const handle = await open(this.abs(relative), 'wx', mode).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      await this.replaceable(relative);
+      return conflictAsCorrupt(relative, () => open(this.abs(relative), 'wx', mode));
+    });
     const queue = new WriteQueue(handle);
+    let written = false;
     try {
       try {
         for await (const piece of body) {
@@ -115,12 +128,47 @@ export class SafeWriter {
         // Even when the body fails, no write may still be running when the handle closes.
         await queue.flush().catch(() => undefined);
       }
-      await queue.flush();
-      if (header.mtime) await handle.utimes(header.mtime, header.mtime);
+      written = true;
     } finally {
-      await handle.close();
+      if (!written) await handle.close();
     }
+    // The body is consumed: finishing the file (last writes, time, close) overlaps the next entries.
+    // With many small files these round trips to the thread pool are most of a restore's time.
+    this.closing(
+      (async () => {
+        try {
+          await queue.flush();
+          if (header.mtime) await handle.utimes(header.mtime, header.mtime);
+        } finally {
+          await handle.close();
+        }
+      })(),
+    );
     this.files += 1;
+  }
+
+  /** Tracks a file being finished; at most MAX_CLOSING at once, the first failure is kept. */
+  private closing(task: Promise<void>): void {
+    const tracked = task.then(
+      () => {
+        this.pendingCloses.delete(tracked);
+      },
+      (error: unknown) => {
+        this.pendingCloses.delete(tracked);
+        this.closeFailure ??= { error };
+      },
+    );
+    this.pendingCloses.add(tracked);
+  }
+
+  private throwIfClosingFailed(): void {
+    if (this.closeFailure !== undefined) throw this.closeFailure.error;
+  }
+
+  /** Waits for every file being finished; call before reading what was written. */
+  async settle(): Promise<void> {
+    await Promise.all(this.pendingCloses);
+    this.throwIfClosingFailed();
   }
 
   private async hardLink(relative: string, linkname: string): Promise<void> {

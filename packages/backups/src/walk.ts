@@ -6,7 +6,8 @@ import type { PathMatcher } from './excludes.js';
 /** One thing to archive, in archive order (a directory before what it holds, names sorted). */
 export type WalkEntry =
   | { type: 'directory'; relative: string; mode: number; mtime: number }
-  | { type: 'file'; relative: string; absolute: string; mode: number; mtime: number; size: number }
+  /** Mode, time and size are read from the open file, when it is archived. */
+  | { type: 'file'; relative: string; absolute: string }
   | { type: 'symlink'; relative: string; target: string; mode: number; mtime: number };
 
 export interface SkippedEntry {
@@ -34,16 +35,22 @@ async function* walkDir(
   onSkipped: (entry: SkippedEntry) => void,
 ): AsyncGenerator<WalkEntry> {
   const absoluteDir = relativeDir === '' ? root : path.join(root, relativeDir);
-  const names: string[] = [];
-  // opendir streams the listing; a region folder with thousands of files is listed without a big array
-  // of Dirent objects (names only), and sorted so archives of the same folder are byte-identical.
-  for await (const dirent of await opendir(absoluteDir)) names.push(dirent.name);
-  names.sort();
+  const entries: { name: string; isFile: boolean }[] = [];
+  // Listed whole then sorted, so archives of the same folder are byte-identical. The listing's types
+  // spare regular files an lstat: the archiver opens and fstat()s them anyway, and per-file system
+  // calls are what costs on worlds of many small files.
+  for await (const dirent of await opendir(absoluteDir))
+    entries.push({ name: dirent.name, isFile: dirent.isFile() });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-  for (const name of names) {
+  for (const { name, isFile } of entries) {
     const relative = relativeDir === '' ? name : `${relativeDir}/${name}`;
     if (exclude(relative)) continue;
     const absolute = path.join(absoluteDir, name);
+    if (isFile) {
+      yield { type: 'file', relative, absolute };
+      continue;
+    }
     let stats;
     try {
       stats = await lstat(absolute);
@@ -58,7 +65,7 @@ async function* walkDir(
       yield { type: 'directory', relative, mode, mtime };
       yield* walkDir(root, relative, exclude, onSkipped);
     } else if (stats.isFile()) {
-      yield { type: 'file', relative, absolute, mode, mtime, size: stats.size };
+      yield { type: 'file', relative, absolute };
     } else if (stats.isSymbolicLink()) {
       const target = await readlink(absolute);
       if (symlinkStaysInside(relative, target)) yield { type: 'symlink', relative, target, mode, mtime };
