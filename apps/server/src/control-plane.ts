@@ -95,7 +95,7 @@ function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<
 /** The composition root: builds every adapter and service once and wires them together. */
 export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { config } = options;
-  const runtime = options.runtime ?? createLocalDriver({ dataDir: path.join(config.dataDir, 'servers') });
+  const runtime = options.runtime ?? createLocalDriver({ dataDir: config.dataDir });
   const events = options.events ?? new InProcessEventBus();
   const clock = options.clock ?? { now: () => Date.now() };
   const logger = options.logger ?? pino({ level: config.logLevel });

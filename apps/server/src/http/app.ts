@@ -58,6 +58,18 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // An empty JSON body counts as `{}` (many clients send the header on bodyless POSTs such as start);
+  // anything else goes through Fastify's own parser, which refuses __proto__ and constructor keys.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, {});
+      return;
+    }
+    defaultJson(request, body.toString(), done);
+  });
+
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

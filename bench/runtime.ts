@@ -1,0 +1,188 @@
+/**
+ * npm run bench:runtime — what the control plane adds to running game servers.
+ *
+ * 1. Start latency: time from POST /servers/{id}/start to the API reporting `running`, against launching
+ *    the same flying-squid server (same folder, same world, same launcher) directly and pinging it until
+ *    it answers. Both are polled every 10 ms. Target: overhead under 10%.
+ * 2. Twenty servers created with `start: true` at once: time until all are `running`, distinct ports,
+ *    peak memory of the game processes and of the control plane.
+ * 3. The control plane's own memory per managed server (RSS with 20 running minus RSS with none).
+ * The control plane runs as its own process (the built apps/server), on the embedded database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import minecraftProtocol from 'minecraft-protocol';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const MANY = Number(process.env.BENCH_SERVERS ?? 20);
+const VERSION = '1.20.2';
+const LAUNCHER = path.resolve('packages/runtime-local/launcher/flying-squid.cjs');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function rssOf(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function gamePids(dataDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes(LAUNCHER) && cmd.includes(dataDir)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+async function ping(port: number): Promise<boolean> {
+  try {
+    await minecraftProtocol.ping({ host: '127.0.0.1', port, version: VERSION, closeTimeout: 500, noPongTimeout: 300 } as never);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-runtime-'));
+const httpPort = await freePort();
+const base = 20_000 + Math.floor(Math.random() * 30_000);
+const child: ChildProcess = spawn(process.execPath, ['apps/server/dist/main.js'], {
+  env: {
+    ...process.env,
+    DATABASE_URL: '',
+    PORT: String(httpPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MINEFLEET_DATA_DIR: dataDir,
+    MINEFLEET_PORT_RANGE: `${base}-${base + MANY + 10}`,
+    MINEFLEET_QUOTA_MAX_SERVERS: String(MANY + 5),
+    MINEFLEET_QUOTA_MAX_MEMORY_MB: String((MANY + 5) * 1024),
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const url = `http://127.0.0.1:${httpPort}/api/v1`;
+let token = '';
+async function call(method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.json();
+}
+async function waitStatus(id: string, status: string, pollMs = 10, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await call('GET', `/servers/${id}`);
+    if (s.status === status) return;
+    if (s.status === 'failed') throw new Error(`server failed: ${s.status_reason}`);
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${status}; last ${s.status}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (i > 300) throw new Error('control plane did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  token = (await call('POST', '/auth/signup', { email: 'runtime@example.com', password: 'a long benchmark passphrase' })).token;
+  const idleRss = await rssOf(child.pid!);
+
+  // 1. Start latency through the API vs direct.
+  const server = await call('POST', '/servers', { name: 'latency', sku_id: 'starter', minecraft_version: VERSION });
+  if (!server.id) throw new Error(`create failed: ${JSON.stringify(server)}`);
+  await waitStatus(server.id, 'stopped');
+  // A first start creates the world; both measurements below load an existing one.
+  const first = await call('POST', `/servers/${server.id}/start`);
+  if (first.status !== 'starting') throw new Error(`start refused: ${JSON.stringify(first)}`);
+  await waitStatus(server.id, 'running');
+  await call('POST', `/servers/${server.id}/stop`);
+  await waitStatus(server.id, 'stopped');
+  const viaApi: number[] = [];
+  const direct: number[] = [];
+  const root = path.join(dataDir, 'servers', server.id);
+  const launchFile = path.join(root, '.minefleet', 'launch.json');
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    await call('POST', `/servers/${server.id}/start`);
+    await waitStatus(server.id, 'running');
+    viaApi.push(performance.now() - started);
+    await call('POST', `/servers/${server.id}/stop`);
+    await waitStatus(server.id, 'stopped');
+
+    const t0 = performance.now();
+    const game = spawn(process.execPath, ['--max-old-space-size=768', LAUNCHER, launchFile], { cwd: root, stdio: 'ignore', detached: true });
+    while (!(await ping(server.address.port))) await new Promise((r) => setTimeout(r, 10));
+    direct.push(performance.now() - t0);
+    game.kill('SIGTERM');
+    await new Promise((r) => game.once('exit', r));
+  }
+  const overhead = (median(viaApi) / median(direct) - 1) * 100;
+
+  // 2. Many servers at once.
+  const t1 = performance.now();
+  const created = await Promise.all(
+    Array.from({ length: MANY }, (_, i) => call('POST', '/servers', { name: `many-${i}`, sku_id: 'starter', minecraft_version: VERSION, start: true })),
+  );
+  let peakGames = 0;
+  let peakControl = 0;
+  const sampler = setInterval(() => {
+    void (async () => {
+      const pids = await gamePids(dataDir);
+      const total = (await Promise.all(pids.map(rssOf))).reduce((a, b) => a + b, 0);
+      peakGames = Math.max(peakGames, total);
+      peakControl = Math.max(peakControl, await rssOf(child.pid!));
+    })();
+  }, 200);
+  await Promise.all(created.map((s: { id: string }) => waitStatus(s.id, 'running', 100, 300_000)));
+  const allRunningMs = performance.now() - t1;
+  await new Promise((r) => setTimeout(r, 1000));
+  clearInterval(sampler);
+  const ports = new Set(created.map((s: { address: { port: number } }) => s.address.port));
+  const busyRss = await rssOf(child.pid!);
+  const running = (await call('GET', '/servers?status=running&per_page=100')).pagination.total;
+
+  process.stdout.write(
+    `\nRuntime benchmark (${os.cpus().length} cores, Node ${process.version}, flying-squid ${VERSION})\n\n` +
+      `Start to running, median of ${RUNS}: via API ${median(viaApi).toFixed(0)} ms, direct launch ${median(direct).toFixed(0)} ms → overhead ${overhead.toFixed(1)}%\n` +
+      `  via API runs: ${viaApi.map((x) => x.toFixed(0)).join(', ')} ms\n` +
+      `  direct runs:  ${direct.map((x) => x.toFixed(0)).join(', ')} ms\n` +
+      `${MANY} servers created and started at once: all running after ${(allRunningMs / 1000).toFixed(1)} s; ${running} running, ${ports.size} distinct ports\n` +
+      `  peak RSS of game processes: ${mb(peakGames)} (${mb(peakGames / MANY)} each); control plane peak ${mb(peakControl)}\n` +
+      `Control plane RSS: ${mb(idleRss)} idle → ${mb(busyRss)} with ${MANY + 1} servers → ${((busyRss - idleRss) / 1024 / 1024 / (MANY + 1)).toFixed(2)} MB per managed server\n`,
+  );
+  for (const s of [...created, server] as { id: string }[]) await call('POST', `/servers/${s.id}/kill`);
+} finally {
+  for (const pid of await gamePids(dataDir)) process.kill(pid, 'SIGKILL');
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await rm(dataDir, { recursive: true, force: true });
+}
