@@ -1,7 +1,7 @@
 import { ApiError, unwrap, type ErrorBody, type Schemas } from '@minefleet/api-client/client';
 import type { Context } from './context.js';
 import { ConnectionError } from './errors.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
 
 export type LogLine = Schemas['LogLine'];
 
@@ -164,31 +164,46 @@ async function readStream(
 ): Promise<void> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
-  let idle = setTimeout(() => attempt.abort(new Error('no data from the server')), idleTimeoutMs);
+  const reader = body.getReader();
+  // A pending read of a fetch body is not always rejected when its request is aborted (seen on Node
+  // 20: Ctrl-C then hung): race every read against the abort, and cancel the body on the way out.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(attempt.signal.reason instanceof Error ? attempt.signal.reason : new Error('aborted'));
+    if (attempt.signal.aborted) onAbort();
+    else attempt.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const watchdog = () => attempt.abort(new Error('no data from the server'));
+  let idle = setTimeout(watchdog, idleTimeoutMs);
   try {
-    for await (const chunk of body) {
+    for (;;) {
+      const { value, done } = await Promise.race([reader.read(), aborted]);
+      if (done) return;
       clearTimeout(idle);
-      idle = setTimeout(() => attempt.abort(new Error('no data from the server')), idleTimeoutMs);
-      for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
-        if (event.event === 'console') {
-          const payload = JSON.parse(event.data) as ConsolePayload;
-          const line: LogLine = { ts: payload.ts, ...payload.data };
-          if (cursor.admit(line)) handlers.line(line);
-        } else if (event.event === 'status') {
-          const payload = JSON.parse(event.data) as StatusPayload;
-          handlers.status({ ts: payload.ts, ...payload.data });
-        } else if (event.event === 'dropped') {
-          const { count } = JSON.parse(event.data) as { count: number };
-          handlers.notice(`${count} console line(s) skipped: this terminal fell behind`);
-        }
-      }
+      idle = setTimeout(watchdog, idleTimeoutMs);
+      for (const event of parser.push(decoder.decode(value, { stream: true })))
+        dispatch(event, cursor, handlers);
     }
-  } catch (error) {
-    // An abort by the idle watchdog reads as its reason; anything else is the network's own error.
-    if (attempt.signal.aborted && attempt.signal.reason instanceof Error) throw attempt.signal.reason;
-    throw error;
   } finally {
     clearTimeout(idle);
+    attempt.signal.removeEventListener('abort', onAbort);
+    reader.cancel().catch(() => {});
+  }
+}
+
+function dispatch(event: SseEvent, cursor: Cursor, handlers: FollowHandlers): void {
+  if (event.event === 'console') {
+    const payload = JSON.parse(event.data) as ConsolePayload;
+    const line: LogLine = { ts: payload.ts, ...payload.data };
+    if (cursor.admit(line)) handlers.line(line);
+  } else if (event.event === 'status') {
+    const payload = JSON.parse(event.data) as StatusPayload;
+    handlers.status({ ts: payload.ts, ...payload.data });
+  } else if (event.event === 'dropped') {
+    const { count } = JSON.parse(event.data) as { count: number };
+    handlers.notice(`${count} console line(s) skipped: this terminal fell behind`);
   }
 }
 

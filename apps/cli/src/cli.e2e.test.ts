@@ -1,0 +1,342 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
+import { primaryBackend } from '@minefleet/testkit/databases';
+import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
+
+/**
+ * Issue 3's flow through the built `minefleet` executable, as a user would run it: a real control plane
+ * in this process, the CLI as child processes (argv arrays, a temporary config folder), a real
+ * flying-squid server and a real mineflayer bot. Run `npx tsc -b` first: the CLI runs from dist/.
+ */
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const PASSWORD = 'a long cli passphrase';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function childEnv(configDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, MINEFLEET_CONFIG_DIR: configDir, ...extra };
+  // The CLI's own settings come only from this test, never from the machine running it.
+  for (const name of ['MINEFLEET_URL', 'MINEFLEET_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME'])
+    if (!(name in extra)) delete env[name];
+  return env;
+}
+
+function startCli(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function runCli(
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = startCli(args, options.env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`minefleet ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(options.input ?? '');
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the minefleet CLI drives a server’s life', () => {
+  let cp: RunningControlPlane;
+  let configDir: string;
+  let env: NodeJS.ProcessEnv;
+  let bot: TestBot | undefined;
+  let address: { host: string; port: number };
+  const email = `cli-${process.pid}-${Date.now()}@example.com`;
+  const cli = (args: readonly string[], input?: string) =>
+    runCli(args, { env, ...(input !== undefined ? { input } : {}) });
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with "npx tsc -b"`);
+    cp = await startControlPlane(primaryBackend(), {
+      lifecycle: { monitorIntervalMs: 300, reconcileIntervalMs: 2_000 },
+    });
+    configDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-'));
+    env = childEnv(configDir);
+  });
+  afterAll(async () => {
+    await bot?.quit();
+    await cp?.close();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
+  });
+
+  it('prints its version and help with examples', async () => {
+    const version = await cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(PACKAGE.version);
+    const help = await cli(['servers', 'create', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('--format');
+  });
+
+  it('signs up, logs in with the password on stdin, and stores the session readable by its owner only', async () => {
+    const signup = await cli(
+      ['signup', '--url', cp.url, '--email', email, '--password-stdin'],
+      `${PASSWORD}\n`,
+    );
+    expect(signup.stderr).toBe('');
+    expect(signup.code).toBe(0);
+    expect(signup.stdout).toContain(`Logged in to ${cp.url} as ${email}`);
+
+    const login = await cli(
+      ['login', '--url', cp.url, '--email', email, '--password-stdin', '--format', 'json'],
+      `${PASSWORD}\n`,
+    );
+    expect(login.code).toBe(0);
+    const session = JSON.parse(login.stdout) as { user: { email: string }; role: string; url: string };
+    expect(session).toMatchObject({ user: { email }, role: 'owner', url: cp.url });
+    expect(login.stdout).not.toContain('"token"');
+
+    const file = path.join(configDir, 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: cp.url, auth: 'session', email });
+
+    const whoami = await cli(['whoami', '--format', 'yaml']);
+    expect(whoami.code).toBe(0);
+    expect(parseYaml(whoami.stdout)).toMatchObject({ user: { email }, role: 'owner' });
+  });
+
+  it('creates a flying-squid server with --start and shows its progress until running', async () => {
+    const created = await cli([
+      'servers',
+      'create',
+      'cli-life',
+      '--sku',
+      'starter',
+      '--minecraft-version',
+      BOT_TEST_VERSION,
+      '--property',
+      'motd=Made by the CLI',
+      '--property',
+      'gamemode=creative',
+      '--start',
+      '--format',
+      'json',
+    ]);
+    expect(created.stderr).not.toMatch(/error/);
+    expect(created.code).toBe(0);
+    // Not a terminal: one plain line per status change, no colour codes.
+    expect(created.stderr).toMatch(/cli-life: deploying( → stopped)? → starting/);
+    expect(created.stderr).toMatch(/→ running at 127\.0\.0\.1:\d+ \(\d+\.\d+s\)/);
+    expect(created.stderr).not.toContain('\u001b[');
+    const server = JSON.parse(created.stdout) as {
+      status: string;
+      address: { host: string; port: number };
+      server_properties: Record<string, unknown>;
+    };
+    expect(server.status).toBe('running');
+    expect(server.server_properties).toMatchObject({ motd: 'Made by the CLI', gamemode: 'creative' });
+    address = server.address;
+
+    const list = await cli(['servers', 'ls']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^NAME\s+STATUS/);
+    expect(list.stdout).toMatch(/cli-life\s+running\s+flying-squid 1\.20\.2/);
+    expect(list.stdout).not.toContain('\u001b[');
+  });
+
+  it('a bot joins at the address the CLI printed and is counted; a console command reaches it', async () => {
+    bot = await joinBot(address, { username: 'CliWalker', version: BOT_TEST_VERSION });
+    await until(
+      async () => {
+        const got = await cli(['servers', 'get', 'cli-life', '--format', 'json']);
+        const s = JSON.parse(got.stdout) as { players_online: number | null };
+        return s.players_online === 1 ? true : undefined;
+      },
+      10_000,
+      'players_online = 1',
+    );
+
+    const heard = bot.waitForMessage(/hello from the cli/);
+    const exec = await cli(['servers', 'exec', 'cli-life', 'say', 'hello', 'from', 'the', 'cli']);
+    expect(exec.code).toBe(0);
+    expect(exec.stdout).toContain('Sent to cli-life: say hello from the cli');
+    expect(await heard).toMatch(/hello from the cli/);
+  });
+
+  it('logs --tail prints recent lines; logs -f receives a line produced after it started', async () => {
+    const tail = await cli(['servers', 'logs', 'cli-life', '--tail', '3']);
+    expect(tail.code).toBe(0);
+    const lines = tail.stdout.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(3);
+    expect(tail.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (INFO|WARN|DEBUG|ERROR)/m);
+    expect(tail.stdout).toContain('hello from the cli');
+
+    const json = await cli(['servers', 'logs', 'cli-life', '--grep', 'hello from', '--format', 'json']);
+    const found = JSON.parse(json.stdout) as { message: string; source: string }[];
+    expect(found.some((l) => l.source === 'command' && l.message.includes('hello from the cli'))).toBe(true);
+
+    const follower = startCli(['servers', 'logs', 'cli-life', '-f', '--tail', '1'], env);
+    let followed = '';
+    follower.stdout!.setEncoding('utf8').on('data', (d: string) => (followed += d));
+    const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
+    try {
+      // The one line of history is printed once the stream is connected: live lines follow it.
+      await until(
+        async () => (followed.includes('\n') ? true : undefined),
+        10_000,
+        'the follower to connect',
+      );
+      const marker = `followed-${Date.now()}`;
+      expect(followed).not.toContain(marker);
+      const sent = await cli(['servers', 'exec', 'cli-life', 'say', marker]);
+      expect(sent.code).toBe(0);
+      await until(async () => (followed.includes(marker) ? true : undefined), 10_000, 'the live line');
+      expect(followed).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  .*${marker}`));
+    } finally {
+      follower.kill('SIGINT');
+    }
+    // Ctrl-C ends it cleanly; a follower that hung would also hold the control plane's close open.
+    const killer = setTimeout(() => follower.kill('SIGKILL'), 5_000);
+    expect(await exited).toBe(0);
+    clearTimeout(killer);
+  });
+
+  it('config set records a revision, history shows the diff, rollback restores it', async () => {
+    const get = await cli(['servers', 'config', 'get', 'cli-life', 'motd', 'difficulty']);
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/motd\s+Made by the CLI\s+A Minefleet server\s+on restart/);
+    expect(get.stdout).toMatch(/difficulty\s+easy\s+easy\s+live/);
+
+    const set = await cli([
+      'servers',
+      'config',
+      'set',
+      'cli-life',
+      'motd=Changed by the CLI',
+      'max_players=5',
+      'pvp=false',
+      '--format',
+      'json',
+    ]);
+    expect(set.code).toBe(0);
+    const change = JSON.parse(set.stdout) as {
+      revision: number;
+      applied: string;
+      server: { max_players: number; server_properties: Record<string, unknown> };
+    };
+    expect(change.revision).toBe(2);
+    expect(change.applied).toBe('on_restart');
+    expect(change.server.max_players).toBe(5);
+    // Typed values: a boolean and a number went out as JSON booleans and numbers.
+    expect(change.server.server_properties).toMatchObject({ motd: 'Changed by the CLI', pvp: false });
+
+    const history = await cli(['servers', 'config', 'history', 'cli-life']);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/#2 .* by cli-/);
+    expect(history.stdout).toContain('motd: Made by the CLI → Changed by the CLI');
+    expect(history.stdout).toContain('max_players: 10 → 5');
+
+    const rollback = await cli(['servers', 'config', 'rollback', 'cli-life', '1']);
+    expect(rollback.code).toBe(0);
+    expect(rollback.stdout).toContain('revision 3');
+    expect(rollback.stdout).toContain('motd: Changed by the CLI → Made by the CLI');
+
+    const revisions = await cli(['servers', 'config', 'history', 'cli-life', '--format', 'yaml']);
+    const parsed = parseYaml(revisions.stdout) as { revision: number; rollback_of: number | null }[];
+    expect(parsed.map((r) => r.revision)).toEqual([3, 2, 1]);
+    expect(parsed[0]!.rollback_of).toBe(1);
+  });
+
+  it('restart applies a setting the server list then shows; stop disconnects the bot', async () => {
+    const set = await cli(['servers', 'config', 'set', 'cli-life', 'motd=After the restart']);
+    expect(set.stdout).toContain('applies on the next start');
+    const restart = await cli(['servers', 'restart', 'cli-life']);
+    expect(restart.code).toBe(0);
+    expect(restart.stderr).toMatch(/cli-life: stopping .*→ starting/);
+    expect(restart.stderr).toMatch(/→ running at /);
+    expect((await pingOnce(address, BOT_TEST_VERSION)).motd).toContain('After the restart');
+
+    bot = await joinBot(address, { username: 'CliWalker', version: BOT_TEST_VERSION });
+    const stop = await cli(['servers', 'stop', 'cli-life', '--announce', 'Going down']);
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toMatch(/cli-life: stopping .*→ stopped/);
+    expect(await bot.ended).toBeDefined();
+    bot = undefined;
+
+    const notRunning = await cli(['servers', 'exec', 'cli-life', 'say', 'anyone?']);
+    expect(notRunning.code).toBe(1);
+    expect(notRunning.stderr).toMatch(/^error: SERVER_NOT_RUNNING: /);
+  });
+
+  it('answers errors with one line and the documented exit codes', async () => {
+    const taken = await cli(['servers', 'create', 'cli-life', '--sku', 'starter', '-m', BOT_TEST_VERSION]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/^error: SERVER_NAME_TAKEN: .*"cli-life".*\n$/);
+
+    const missing = await cli(['servers', 'get', 'no-such-server']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: SERVER_NOT_FOUND: /);
+
+    const badFormat = await cli(['servers', 'ls', '--format', 'xml']);
+    expect(badFormat.code).toBe(2);
+    const unknown = await cli(['servers', 'explode']);
+    expect(unknown.code).toBe(2);
+    const noCommand = await cli(['servers', 'exec', 'cli-life']);
+    expect(noCommand.code).toBe(2);
+    const badAssignment = await cli(['servers', 'config', 'set', 'cli-life', 'motd']);
+    expect(badAssignment.code).toBe(2);
+    expect(badAssignment.stderr).toBe('error: "motd" is not key=value\n');
+
+    const closed = await freePort();
+    const unreachable = await cli(['skus', 'ls', '--url', `http://127.0.0.1:${closed}`, '--token', 'x']);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/^error: cannot reach the Minefleet API at .*ECONNREFUSED/);
+
+    const stranger = await runCli(['servers', 'ls', '--url', cp.url], {
+      env: childEnv(path.join(configDir, 'nobody')),
+    });
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/^error: UNAUTHENTICATED: /);
+    const badToken = await cli(['servers', 'ls', '--token', 'not-a-token']);
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toMatch(/^error: (UNAUTHENTICATED|TOKEN_EXPIRED): .*minefleet login/);
+  });
+
+  it('rm refuses without --yes when not in a terminal, then deletes the server', async () => {
+    const unconfirmed = await cli(['servers', 'rm', 'cli-life']);
+    expect(unconfirmed.code).toBe(2);
+    const removed = await cli(['servers', 'rm', 'cli-life', '--yes', '--format', 'json']);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.stdout)).toMatchObject({ name: 'cli-life', deleted: true });
+    const list = await cli(['servers', 'ls', '--format', 'json']);
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+});
