@@ -164,6 +164,29 @@ describe('createArchive', () => {
     await expect(archive.summary).rejects.toThrow(/closed before its end/);
   });
 
+  it('does not follow a file swapped for a symlink while the backup runs (no host file in the archive)', async () => {
+    const racy = path.join(work, 'racy');
+    await mkdir(racy);
+    await writeFile(path.join(racy, 'a-big.mca'), Buffer.alloc(32 * 1024 * 1024, 1));
+    await writeFile(path.join(racy, 'b-small.dat'), 'innocent');
+    const archive = createArchive(racy, { compression: 'none' });
+    const chunks: Buffer[] = [];
+    let swapped = false;
+    for await (const chunk of archive.stream) {
+      chunks.push(Buffer.from(chunk));
+      if (!swapped) {
+        // The folder is listed, the first file is being read: a server process swaps the second.
+        swapped = true;
+        await rm(path.join(racy, 'b-small.dat'));
+        await symlink(path.join(work, 'secret.txt'), path.join(racy, 'b-small.dat'));
+      }
+    }
+    const summary = await archive.summary;
+    expect(Buffer.concat(chunks).includes('host secret')).toBe(false);
+    expect(summary.skipped).toContainEqual({ path: 'b-small.dat', reason: 'symlink-outside' });
+    expect(summary.files).toBe(1);
+  });
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));
