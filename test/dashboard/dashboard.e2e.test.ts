@@ -339,6 +339,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     // "Without jank": no single main-thread task long enough to drop several frames.
     expect(summary.longest_task_ms).toBeLessThan(200);
     await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.screenshot({ path: path.join(SHOTS, 'servers-200-desktop.png') });
     await page.screenshot({ path: path.resolve('docs/images/dashboard.png') });
     await page.setViewportSize(PHONE);
