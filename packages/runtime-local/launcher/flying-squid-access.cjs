@@ -58,7 +58,6 @@ function createAccess({ root, maxPlayers, whitelistEnabled, enforceWhitelist, op
     isWhitelisted: (name) => state.whitelist.has(String(name).toLowerCase()),
     /** Why a joining client is refused, or null. Counts admitted clients itself so two joins cannot race past the limit. */
     refusal(client) {
-      if (!state.accepting) return 'Server is still starting! Please wait before reconnecting.';
       if (state.whitelistEnabled && !state.whitelist.has(String(client.username).toLowerCase())) {
         return 'You are not white-listed on this server!';
       }

@@ -171,7 +171,13 @@ async function main() {
   // Admission: flying-squid lets anyone in past max-players and has no whitelist.
   const joinListeners = serv._server.listeners('playerJoin');
   serv._server.removeAllListeners('playerJoin');
-  serv._server.on('playerJoin', (client) => {
+  // The server answers pings (so the platform calls it running) a few milliseconds before the plugins and
+  // pre-start commands are done: a player arriving then waits for them instead of being turned away.
+  let openAdmission;
+  const admissionOpen = new Promise((resolve) => (openAdmission = resolve));
+  serv._server.on('playerJoin', async (client) => {
+    if (!access.state.accepting) await admissionOpen;
+    if (client.ended || client.socket?.destroyed) return;
     const refusal = access.refusal(client);
     if (refusal) {
       info(`${client.username} was refused: ${refusal}`);
@@ -234,6 +240,7 @@ async function main() {
   }
   for (const line of early.splice(0)) await serv.handleCommand(line);
   access.state.accepting = true;
+  openAdmission();
   info(`Done: accepting players on ${config.host}:${config.port} (Minecraft ${config.version})`);
 }
 

@@ -256,13 +256,15 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       const info = await startAndPing();
       await driver.close();
       log.unsubscribe();
-      // The game outlives the driver...
-      await harness.players
-        .join(harness.address(spec), { username: 'Orphan', version: spec.minecraftVersion })
-        .then((p) => p.quit());
-
       driver = await harness.createDriver();
       log = new EventLog(driver);
+      // The game outlives the driver that started it...
+      const orphanVisitor = await harness.players.join(harness.address(spec), {
+        username: 'Orphan',
+        version: spec.minecraftVersion,
+      });
+      await orphanVisitor.quit();
+
       const adopted = await driver.adopt([spec.serverId, 'never-deployed']);
       expect(adopted.get(spec.serverId)).toMatchObject({
         state: 'alive',
