@@ -225,6 +225,19 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     expect(rolled.server_properties.difficulty).not.toBe('hard');
   });
 
+  it('power buttons: kill asks first, stop and start follow the live status', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    const badge = page.locator('.server-head [data-testid="status-badge"]');
+    await page.getByRole('button', { name: 'Kill' }).click();
+    await page.getByRole('dialog').getByText('Anything changed since the last save is lost').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await badge.getAttribute('data-status')).toBe('running');
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.locator('.server-head [data-status="stopped"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.locator('.server-head [data-status="running"]').waitFor({ timeout: 30_000 });
+  });
+
   it('plugins and backups: their flows, or an honest "not available" where the API is not there', async () => {
     for (const tab of ['Plugins', 'Backups'] as const) {
       await page.getByRole('link', { name: tab, exact: true }).click();
@@ -346,4 +359,20 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.screenshot({ path: path.join(SHOTS, 'servers-200-phone.png') });
     await page.setViewportSize(DESKTOP);
   }, 120_000);
+  it('switches between the teams a user belongs to', async () => {
+    const other = await cp.api.signup('dash-other');
+    expect((await cp.api.post('/members', { email, role: 'operator' }, other.token)).status).toBe(201);
+    await page.goto(`${cp.url}/servers`);
+    const team = page.getByLabel('Team');
+    await team.waitFor();
+    const options = await team.locator('option').allTextContents();
+    expect(options).toHaveLength(2);
+    await team.selectOption({ index: options.findIndex((o) => o.includes('(operator)')) });
+    await page.getByRole('heading', { name: 'No servers yet' }).waitFor();
+    // An operator cannot create servers: the empty state says who can.
+    await page.getByText('Ask an admin of your team to create one.').waitFor();
+    await shot('tenant-switched');
+    await team.selectOption({ index: options.findIndex((o) => o.includes('(owner)')) });
+    await page.getByRole('link', { name: 'e2e-survival' }).waitFor();
+  });
 });
