@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,14 +63,58 @@ function runCli(
   });
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+async function until(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
+  while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * A TCP relay in front of the control plane that can cut every connection and refuse new ones for a
+ * while: a network drop the CLI must survive, without touching the control plane.
+ */
+async function startRelay(
+  target: URL,
+): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut() {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      refusing = false;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('the minefleet CLI drives a server’s life', () => {
@@ -178,7 +223,7 @@ describe('the minefleet CLI drives a server’s life', () => {
       async () => {
         const got = await cli(['servers', 'get', 'cli-life', '--format', 'json']);
         const s = JSON.parse(got.stdout) as { players_online: number | null };
-        return s.players_online === 1 ? true : undefined;
+        return s.players_online === 1;
       },
       10_000,
       'players_online = 1',
@@ -209,21 +254,51 @@ describe('the minefleet CLI drives a server’s life', () => {
     const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
     try {
       // The one line of history is printed once the stream is connected: live lines follow it.
-      await until(
-        async () => (followed.includes('\n') ? true : undefined),
-        10_000,
-        'the follower to connect',
-      );
+      await until(() => followed.includes('\n'), 10_000, 'the follower to connect');
       const marker = `followed-${Date.now()}`;
       expect(followed).not.toContain(marker);
       const sent = await cli(['servers', 'exec', 'cli-life', 'say', marker]);
       expect(sent.code).toBe(0);
-      await until(async () => (followed.includes(marker) ? true : undefined), 10_000, 'the live line');
+      await until(() => followed.includes(marker), 10_000, 'the live line');
       expect(followed).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  .*${marker}`));
     } finally {
       follower.kill('SIGINT');
     }
     // Ctrl-C ends it cleanly; a follower that hung would also hold the control plane's close open.
+    const killer = setTimeout(() => follower.kill('SIGKILL'), 5_000);
+    expect(await exited).toBe(0);
+    clearTimeout(killer);
+  });
+
+  it('logs -f survives a dropped connection: it reconnects and prints the lines it missed, once', async () => {
+    const relay = await startRelay(new URL(cp.url));
+    const { token } = JSON.parse(readFileSync(path.join(configDir, 'config.json'), 'utf8')) as {
+      token: string;
+    };
+    const follower = startCli(
+      ['servers', 'logs', 'cli-life', '-f', '--tail', '1', '--url', relay.url, '--token', token],
+      env,
+    );
+    let followed = '';
+    let notes = '';
+    follower.stdout!.setEncoding('utf8').on('data', (d: string) => (followed += d));
+    follower.stderr!.setEncoding('utf8').on('data', (d: string) => (notes += d));
+    const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
+    try {
+      await until(() => followed.includes('\n'), 10_000, 'the follower to connect');
+      relay.cut();
+      const marker = `missed-${Date.now()}`;
+      expect((await cli(['servers', 'exec', 'cli-life', 'say', marker])).code).toBe(0);
+      await until(() => notes.includes('reconnecting'), 5_000, 'the follower to notice the drop');
+      relay.restore();
+      await until(() => followed.includes(`[Server] ${marker}`), 15_000, 'the missed line');
+      expect(notes).toContain('reconnected');
+      // The command echo and the chat line, each printed once.
+      expect(followed.split('\n').filter((l) => l.includes(marker))).toHaveLength(2);
+    } finally {
+      follower.kill('SIGINT');
+      await relay.close();
+    }
     const killer = setTimeout(() => follower.kill('SIGKILL'), 5_000);
     expect(await exited).toBe(0);
     clearTimeout(killer);
