@@ -60,7 +60,8 @@ export function memoryStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeIt
 /** An app context over a fake API; the live hub never finds a WebSocket, like today's control plane. */
 export function testApp(fetchImpl: typeof fetch, options: { token?: string } = {}): AppContext {
   const storage = memoryStorage();
-  if (options.token) storage.setItem('minefleet.session', JSON.stringify({ token: options.token, expiresAt: null }));
+  if (options.token)
+    storage.setItem('minefleet.session', JSON.stringify({ token: options.token, expiresAt: null }));
   const session = new Session(storage, 'http://minefleet.test', fetchImpl);
   const router = new Router(undefined);
   const hub = new LiveHub({

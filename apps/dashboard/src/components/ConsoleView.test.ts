@@ -23,7 +23,17 @@ describe('console view', () => {
 
   it('renders colour codes as styled text, never as markup', () => {
     render(ConsoleView, {
-      props: { lines: [{ id: 1, ts: '2025-01-01T00:00:00.000Z', level: 'info', source: 'stdout', message: '§a<b>green</b>' }] },
+      props: {
+        lines: [
+          {
+            id: 1,
+            ts: '2025-01-01T00:00:00.000Z',
+            level: 'info',
+            source: 'stdout',
+            message: '§a<b>green</b>',
+          },
+        ],
+      },
     });
     const span = screen.getByText('<b>green</b>');
     expect(span.style.color).toBe('rgb(85, 255, 85)');

@@ -5,10 +5,38 @@ import type { PropertySpec } from '../lib/validation.js';
 import SettingsEditor from './SettingsEditor.svelte';
 
 const CATALOGUE: PropertySpec[] = [
-  { key: 'difficulty', type: 'enum', default: 'easy', values: ['peaceful', 'easy', 'normal', 'hard'], description: 'Game difficulty.', applies: 'live' },
-  { key: 'motd', type: 'string', default: 'A Minefleet server', max_length: 20, description: 'Message shown in the server list.', applies: 'on_restart' },
-  { key: 'pvp', type: 'boolean', default: true, description: 'Players can hurt each other.', applies: 'on_restart' },
-  { key: 'view-distance', type: 'integer', default: 10, min: 2, max: 32, description: 'Chunks sent to players.', applies: 'on_restart' },
+  {
+    key: 'difficulty',
+    type: 'enum',
+    default: 'easy',
+    values: ['peaceful', 'easy', 'normal', 'hard'],
+    description: 'Game difficulty.',
+    applies: 'live',
+  },
+  {
+    key: 'motd',
+    type: 'string',
+    default: 'A Minefleet server',
+    max_length: 20,
+    description: 'Message shown in the server list.',
+    applies: 'on_restart',
+  },
+  {
+    key: 'pvp',
+    type: 'boolean',
+    default: true,
+    description: 'Players can hurt each other.',
+    applies: 'on_restart',
+  },
+  {
+    key: 'view-distance',
+    type: 'integer',
+    default: 10,
+    min: 2,
+    max: 32,
+    description: 'Chunks sent to players.',
+    applies: 'on_restart',
+  },
 ];
 
 function setup(onsave = vi.fn(async () => true)) {
@@ -28,7 +56,9 @@ describe('settings editor', () => {
     const difficulty = screen.getByTestId('setting-difficulty');
     expect(within(difficulty).getByText('live')).toBeTruthy();
     expect(within(screen.getByTestId('setting-motd')).getByText('on restart')).toBeTruthy();
-    expect(within(screen.getByTestId('setting-view-distance')).getByText(/Chunks sent to players\. \(2–32\)/)).toBeTruthy();
+    expect(
+      within(screen.getByTestId('setting-view-distance')).getByText(/Chunks sent to players\. \(2–32\)/),
+    ).toBeTruthy();
     expect(within(screen.getByTestId('setting-motd')).getByText('Default: A Minefleet server')).toBeTruthy();
   });
 

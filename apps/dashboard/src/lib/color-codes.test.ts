@@ -20,8 +20,13 @@ describe('console colour codes', () => {
   });
 
   it('reads ANSI SGR colours (16, 256 and true colour) and drops other escapes', () => {
-    expect(parseColorCodes('\x1b[31mred\x1b[0m ok')).toEqual([{ text: 'red', color: '#cd3131' }, { text: ' ok' }]);
-    expect(parseColorCodes('\x1b[1;92mbold bright\x1b[22;39m')).toEqual([{ text: 'bold bright', color: '#23d18b', bold: true }]);
+    expect(parseColorCodes('\x1b[31mred\x1b[0m ok')).toEqual([
+      { text: 'red', color: '#cd3131' },
+      { text: ' ok' },
+    ]);
+    expect(parseColorCodes('\x1b[1;92mbold bright\x1b[22;39m')).toEqual([
+      { text: 'bold bright', color: '#23d18b', bold: true },
+    ]);
     expect(parseColorCodes('\x1b[38;5;196mx')[0]!.color).toBe('rgb(255,0,0)');
     expect(parseColorCodes('\x1b[38;2;1;2;3mx')[0]!.color).toBe('rgb(1,2,3)');
     expect(stripColorCodes('\x1b[2K\x1b[1Gline')).toBe('line');

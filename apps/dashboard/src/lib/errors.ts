@@ -76,5 +76,10 @@ export function describeError(error: unknown): ShownError {
     return { summary, detail, code: error.code, requestId: error.requestId };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { summary: 'Something went wrong in the dashboard.', detail: message, code: 'CLIENT_ERROR', requestId: undefined };
+  return {
+    summary: 'Something went wrong in the dashboard.',
+    detail: message,
+    code: 'CLIENT_ERROR',
+    requestId: undefined,
+  };
 }

@@ -3,7 +3,14 @@
  * links (/servers/<id>/console) work on reload. Routes are a closed union, matched by one function.
  */
 export type ServerTab = 'overview' | 'console' | 'logs' | 'settings' | 'plugins' | 'backups';
-export const SERVER_TABS: readonly ServerTab[] = ['overview', 'console', 'logs', 'settings', 'plugins', 'backups'];
+export const SERVER_TABS: readonly ServerTab[] = [
+  'overview',
+  'console',
+  'logs',
+  'settings',
+  'plugins',
+  'backups',
+];
 
 export type Route =
   | { name: 'login' }

@@ -44,7 +44,11 @@ export class Session {
     const wrapped: typeof fetch = async (input, init) => {
       const response = await (fetchImpl ?? globalThis.fetch)(input, init);
       // An expired or revoked session anywhere in the app sends the user back to sign in.
-      if (response.status === 401 && this.token && !String(input instanceof Request ? input.url : input).includes('/auth/')) {
+      if (
+        response.status === 401 &&
+        this.token &&
+        !String(input instanceof Request ? input.url : input).includes('/auth/')
+      ) {
         this.end('Your session has ended. Please sign in again.');
       }
       return response;

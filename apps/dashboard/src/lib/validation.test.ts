@@ -1,13 +1,30 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVER_NAME_PATTERN, propertyProblem, serverNameProblem, slugify, toPropertyValue } from './validation.js';
+import {
+  SERVER_NAME_PATTERN,
+  propertyProblem,
+  serverNameProblem,
+  slugify,
+  toPropertyValue,
+} from './validation.js';
 
 describe('server names', () => {
   it('uses the same pattern as the API (from the OpenAPI document)', () => {
     const doc = JSON.parse(
       readFileSync(path.resolve(import.meta.dirname, '../../../../packages/api-client/openapi.json'), 'utf8'),
-    ) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { properties: { name: { pattern: string } } } }> } } }> };
+    ) as {
+      paths: Record<
+        string,
+        {
+          post?: {
+            requestBody: {
+              content: Record<string, { schema: { properties: { name: { pattern: string } } } }>;
+            };
+          };
+        }
+      >;
+    };
     const body = doc.paths['/api/v1/servers']!.post!.requestBody.content['application/json']!.schema;
     expect(body.properties.name.pattern).toBe(SERVER_NAME_PATTERN);
   });
@@ -27,15 +44,39 @@ describe('server names', () => {
   it('accepts good names and refuses taken ones', () => {
     expect(serverNameProblem('survival-1')).toBeUndefined();
     expect(serverNameProblem('abc')).toBeUndefined();
-    expect(serverNameProblem('survival-1', new Set(['survival-1']))).toBe('You already have a server with this name.');
+    expect(serverNameProblem('survival-1', new Set(['survival-1']))).toBe(
+      'You already have a server with this name.',
+    );
     expect(slugify('  My Survival World! ')).toBe('my-survival-world');
   });
 });
 
 describe('server.properties values', () => {
-  const integer = { key: 'view-distance', type: 'integer', default: 10, description: '', applies: 'on_restart' as const, min: 2, max: 32 };
-  const text = { key: 'motd', type: 'string', default: '', description: '', applies: 'on_restart' as const, max_length: 10 };
-  const choice = { key: 'difficulty', type: 'enum', default: 'easy', description: '', applies: 'live' as const, values: ['easy', 'hard'] };
+  const integer = {
+    key: 'view-distance',
+    type: 'integer',
+    default: 10,
+    description: '',
+    applies: 'on_restart' as const,
+    min: 2,
+    max: 32,
+  };
+  const text = {
+    key: 'motd',
+    type: 'string',
+    default: '',
+    description: '',
+    applies: 'on_restart' as const,
+    max_length: 10,
+  };
+  const choice = {
+    key: 'difficulty',
+    type: 'enum',
+    default: 'easy',
+    description: '',
+    applies: 'live' as const,
+    values: ['easy', 'hard'],
+  };
 
   it('checks types, ranges and lengths like the API', () => {
     expect(propertyProblem(integer, '12')).toBeUndefined();

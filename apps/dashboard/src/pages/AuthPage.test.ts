@@ -5,7 +5,13 @@ import { appContextMap } from '../lib/app-context.js';
 import { fakeApi, testApp } from '../test-helpers.js';
 import AuthPage from './AuthPage.svelte';
 
-const USER = { id: 'u1', email: 'ann@example.com', display_name: 'Ann', created_at: '2025-01-01T00:00:00Z', is_platform_admin: false };
+const USER = {
+  id: 'u1',
+  email: 'ann@example.com',
+  display_name: 'Ann',
+  created_at: '2025-01-01T00:00:00Z',
+  is_platform_admin: false,
+};
 const TENANT = { id: 't1', name: 'Ann’s team', created_at: '2025-01-01T00:00:00Z' };
 const ME = {
   user: USER,
@@ -19,7 +25,10 @@ const ME = {
 describe('sign up', () => {
   it('checks email and password before sending, then signs up and opens the servers page', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/signup': { status: 201, body: { user: USER, tenant: TENANT, token: 'session-token' } },
+      'POST /api/v1/auth/signup': {
+        status: 201,
+        body: { user: USER, tenant: TENANT, token: 'session-token' },
+      },
       'GET /api/v1/me': { body: ME },
     });
     const app = testApp(api.fetch);
@@ -51,7 +60,10 @@ describe('sign up', () => {
 
   it('shows a taken email in words, with the error code available', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/signup': { status: 409, body: { error: { code: 'EMAIL_TAKEN', message: 'That email is taken.' } } },
+      'POST /api/v1/auth/signup': {
+        status: 409,
+        body: { error: { code: 'EMAIL_TAKEN', message: 'That email is taken.' } },
+      },
     });
     render(AuthPage, { props: { mode: 'signup' }, context: appContextMap(testApp(api.fetch)) });
     const user = userEvent.setup();
@@ -67,15 +79,19 @@ describe('sign up', () => {
 describe('sign in', () => {
   it('says wrong credentials plainly and stays on the form', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/login': { status: 401, body: { error: { code: 'INVALID_CREDENTIALS', message: 'Wrong email or password.' } } },
+      'POST /api/v1/auth/login': {
+        status: 401,
+        body: { error: { code: 'INVALID_CREDENTIALS', message: 'Wrong email or password.' } },
+      },
     });
     const app = testApp(api.fetch);
     render(AuthPage, { props: { mode: 'login' }, context: appContextMap(app) });
     const user = userEvent.setup();
     await user.type(screen.getByLabelText('Email'), 'ann@example.com');
     await user.type(screen.getByLabelText('Password'), 'wrong password{Enter}');
-    expect((await screen.findByRole('alert')).textContent).toContain('That email and password do not match an account.');
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      'That email and password do not match an account.',
+    );
     expect(app.session.signedIn).toBe(false);
   });
 });
-

@@ -23,7 +23,22 @@ const ID = '22222222-2222-4222-8222-222222222222';
 
 function api(existing: string[] = []) {
   return fakeApi({
-    'GET /api/v1/skus': { body: { skus: [SKU, { ...SKU, id: 'big', name: 'Big', cpu_millicores: 4000, memory_mb: 6144, monthly_price_cents: 3000, available: false }] } },
+    'GET /api/v1/skus': {
+      body: {
+        skus: [
+          SKU,
+          {
+            ...SKU,
+            id: 'big',
+            name: 'Big',
+            cpu_millicores: 4000,
+            memory_mb: 6144,
+            monthly_price_cents: 3000,
+            available: false,
+          },
+        ],
+      },
+    },
     'GET /api/v1/distributions': {
       body: {
         distributions: [
@@ -34,14 +49,26 @@ function api(existing: string[] = []) {
     },
     'GET /api/v1/servers': (r) => {
       const q = new URL(`http://x${r.path}`).searchParams.get('q') ?? '';
-      return { body: { servers: existing.filter((n) => n.includes(q)).map((name) => ({ name })), pagination: { page: 1, per_page: 100, total: 0 } } };
+      return {
+        body: {
+          servers: existing.filter((n) => n.includes(q)).map((name) => ({ name })),
+          pagination: { page: 1, per_page: 100, total: 0 },
+        },
+      };
     },
     'POST /api/v1/servers': (r) => ({
       status: 202,
       body: { id: ID, name: (r.body as { name: string }).name, status: 'deploying' },
     }),
     [`GET /api/v1/servers/${ID}`]: {
-      body: { id: ID, name: 'survival', status: 'running', desired_state: 'running', status_reason: null, address: { host: 'play.test', port: 25570 } },
+      body: {
+        id: ID,
+        name: 'survival',
+        status: 'running',
+        desired_state: 'running',
+        status_reason: null,
+        address: { host: 'play.test', port: 25570 },
+      },
     },
   });
 }
@@ -53,7 +80,10 @@ describe('create server', () => {
     expect(screen.getByText('$5.00')).toBeTruthy();
     expect(screen.getByText(/1 vCPU · 1 GB RAM · 5.0 GB disk · 10 players/)).toBeTruthy();
     expect((screen.getByRole('radio', { name: /Big/ }) as HTMLInputElement).disabled).toBe(true);
-    expect((screen.getByRole('option', { name: /paper — Java 21 is not installed/ }) as HTMLOptionElement).disabled).toBe(true);
+    expect(
+      (screen.getByRole('option', { name: /paper — Java 21 is not installed/ }) as HTMLOptionElement)
+        .disabled,
+    ).toBe(true);
   });
 
   it('validates the name as you type, including names the team already uses', async () => {
@@ -72,7 +102,9 @@ describe('create server', () => {
     expect(screen.getByText('Only a–z, 0–9 and "-" are allowed.')).toBeTruthy();
     await user.clear(name);
     await user.type(name, 'taken-name');
-    expect(await screen.findByText('You already have a server with this name.', {}, { timeout: 2000 })).toBeTruthy();
+    expect(
+      await screen.findByText('You already have a server with this name.', {}, { timeout: 2000 }),
+    ).toBeTruthy();
     expect(submit.disabled).toBe(true);
     await user.clear(name);
     await user.type(name, 'survival');
@@ -102,9 +134,14 @@ describe('create server', () => {
   it('explains a refusal from the API', async () => {
     const fake = fakeApi({
       'GET /api/v1/skus': { body: { skus: [SKU] } },
-      'GET /api/v1/distributions': { body: { distributions: [{ distribution: 'flying-squid', versions: ['1.20.2'], available: true }] } },
+      'GET /api/v1/distributions': {
+        body: { distributions: [{ distribution: 'flying-squid', versions: ['1.20.2'], available: true }] },
+      },
       'GET /api/v1/servers': { body: { servers: [], pagination: { page: 1, per_page: 100, total: 0 } } },
-      'POST /api/v1/servers': { status: 403, body: { error: { code: 'QUOTA_EXCEEDED', message: 'Your team has 10 of 10 servers.' } } },
+      'POST /api/v1/servers': {
+        status: 403,
+        body: { error: { code: 'QUOTA_EXCEEDED', message: 'Your team has 10 of 10 servers.' } },
+      },
     });
     render(CreateServerPage, { context: appContextMap(testApp(fake.fetch, { token: 't' })) });
     const user = userEvent.setup();

@@ -38,7 +38,11 @@ export interface Schedule {
 const base = (serverId: string) => `/servers/${encodeURIComponent(serverId)}`;
 
 export const backupsApi = {
-  list: (api: Api, serverId: string, query: { status?: string; tag?: string; sort?: string; page?: number } = {}) => {
+  list: (
+    api: Api,
+    serverId: string,
+    query: { status?: string; tag?: string; sort?: string; page?: number } = {},
+  ) => {
     const params = new URLSearchParams({ per_page: '50' });
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
     return api.raw<BackupList>('GET', `${base(serverId)}/backups?${params.toString()}`);
@@ -46,7 +50,13 @@ export const backupsApi = {
   create: (
     api: Api,
     serverId: string,
-    body: { name?: string; compression?: Backup['compression']; tags?: string[]; description?: string; retain_days?: number },
+    body: {
+      name?: string;
+      compression?: Backup['compression'];
+      tags?: string[];
+      description?: string;
+      retain_days?: number;
+    },
   ) => api.raw<Backup>('POST', `${base(serverId)}/backups`, body),
   remove: (api: Api, serverId: string, backupId: string) =>
     api.raw<unknown>('DELETE', `${base(serverId)}/backups/${encodeURIComponent(backupId)}`),
@@ -65,8 +75,12 @@ export const backupsApi = {
     serverId: string,
     body: { cron: string; action: Schedule['action']; payload?: Record<string, unknown>; enabled: boolean },
   ) => api.raw<Schedule>('POST', `${base(serverId)}/schedules`, body),
-  updateSchedule: (api: Api, serverId: string, id: string, body: Partial<Pick<Schedule, 'cron' | 'enabled' | 'payload'>>) =>
-    api.raw<Schedule>('PATCH', `${base(serverId)}/schedules/${encodeURIComponent(id)}`, body),
+  updateSchedule: (
+    api: Api,
+    serverId: string,
+    id: string,
+    body: Partial<Pick<Schedule, 'cron' | 'enabled' | 'payload'>>,
+  ) => api.raw<Schedule>('PATCH', `${base(serverId)}/schedules/${encodeURIComponent(id)}`, body),
   removeSchedule: (api: Api, serverId: string, id: string) =>
     api.raw<unknown>('DELETE', `${base(serverId)}/schedules/${encodeURIComponent(id)}`),
 };

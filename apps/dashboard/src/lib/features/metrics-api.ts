@@ -37,7 +37,10 @@ export async function fetchMetrics(api: Api, serverId: string, query: MetricsQue
 
 /** Points as [epoch seconds, value], the shape charts want. */
 export function toSeconds(points: MetricSeries['points']): [number, number | null][] {
-  return points.map(([ts, v]) => [typeof ts === 'number' ? (ts > 1e12 ? ts / 1000 : ts) : Date.parse(ts) / 1000, v]);
+  return points.map(([ts, v]) => [
+    typeof ts === 'number' ? (ts > 1e12 ? ts / 1000 : ts) : Date.parse(ts) / 1000,
+    v,
+  ]);
 }
 
 export { isMissingRoute };

@@ -45,17 +45,33 @@ const server = (id: string) => `/servers/${encodeURIComponent(id)}`;
 export const pluginsApi = {
   search: (
     api: Api,
-    query: { q?: string; category?: string; minecraft_version?: string; distribution?: string; page?: number },
+    query: {
+      q?: string;
+      category?: string;
+      minecraft_version?: string;
+      distribution?: string;
+      page?: number;
+    },
   ) => {
     const params = new URLSearchParams({ per_page: '50' });
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-    return api.raw<{ plugins: Plugin[]; pagination: { total: number } }>('GET', `/plugins?${params.toString()}`);
+    return api.raw<{ plugins: Plugin[]; pagination: { total: number } }>(
+      'GET',
+      `/plugins?${params.toString()}`,
+    );
   },
   get: (api: Api, id: string) => api.raw<Plugin>('GET', `/plugins/${encodeURIComponent(id)}`),
   installed: (api: Api, serverId: string) =>
-    api.raw<{ plugins?: Installation[]; installations?: Installation[] }>('GET', `${server(serverId)}/plugins`),
+    api.raw<{ plugins?: Installation[]; installations?: Installation[] }>(
+      'GET',
+      `${server(serverId)}/plugins`,
+    ),
   install: (api: Api, serverId: string, body: { plugin_id: string; version?: string; dry_run?: boolean }) =>
-    api.raw<{ installation?: Installation; resolved: ResolvedPlugin[] }>('POST', `${server(serverId)}/plugins`, body),
+    api.raw<{ installation?: Installation; resolved: ResolvedPlugin[] }>(
+      'POST',
+      `${server(serverId)}/plugins`,
+      body,
+    ),
   update: (api: Api, serverId: string, installationId: string, body: { enabled?: boolean }) =>
     api.raw<unknown>('PATCH', `${server(serverId)}/plugins/${encodeURIComponent(installationId)}`, body),
   remove: (api: Api, serverId: string, installationId: string) =>
@@ -68,7 +84,8 @@ export function compatibility(
   server: { minecraft_version: string; distribution: string },
 ): { ok: boolean; reason?: string } {
   if (!version) return { ok: false, reason: 'no version' };
-  if (version.approval && version.approval !== 'approved') return { ok: false, reason: `not approved (${version.approval})` };
+  if (version.approval && version.approval !== 'approved')
+    return { ok: false, reason: `not approved (${version.approval})` };
   if (!version.distributions.includes(server.distribution))
     return { ok: false, reason: `not for ${server.distribution}` };
   if (!version.minecraft_versions.includes(server.minecraft_version))

@@ -84,7 +84,10 @@ export class ConsoleStore {
     try {
       const backlog = await call(
         this.options.api.client.GET('/api/v1/servers/{id}/logs', {
-          params: { path: { id: this.options.serverId }, query: { tail: this.options.backlog ?? 200, per_page: 1000 } },
+          params: {
+            path: { id: this.options.serverId },
+            query: { tail: this.options.backlog ?? 200, per_page: 1000 },
+          },
         }),
       );
       const seen = new Set(backlog.logs.map((l: Schemas['LogLine']) => `${l.ts}|${l.message}`));

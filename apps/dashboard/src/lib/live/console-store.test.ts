@@ -18,7 +18,12 @@ function manualSource() {
     close: () => {},
   };
   const emit = (message: string, ts = new Date().toISOString()) => {
-    const event: LiveEvent = { type: 'console', server_id: 's1', ts, data: { level: 'info', source: 'stdout', message } };
+    const event: LiveEvent = {
+      type: 'console',
+      server_id: 's1',
+      ts,
+      data: { level: 'info', source: 'stdout', message },
+    };
     for (const l of listeners) l.onEvent(event);
   };
   return { source, emit, listeners };
@@ -71,11 +76,16 @@ describe('ConsoleStore', () => {
     const { source } = manualSource();
     let running = true;
     const api = fakeApi({
-      [`GET /api/v1/servers/${SERVER}/logs`]: { body: { logs: [], pagination: { page: 1, per_page: 1, total: 0 } } },
+      [`GET /api/v1/servers/${SERVER}/logs`]: {
+        body: { logs: [], pagination: { page: 1, per_page: 1, total: 0 } },
+      },
       [`POST /api/v1/servers/${SERVER}/commands`]: () =>
         running
           ? { status: 202, body: { accepted: true } }
-          : { status: 409, body: { error: { code: 'SERVER_NOT_RUNNING', message: 'The server is stopped.' } } },
+          : {
+              status: 409,
+              body: { error: { code: 'SERVER_NOT_RUNNING', message: 'The server is stopped.' } },
+            },
     });
     const storage = memoryStorage();
     const store = new ConsoleStore({

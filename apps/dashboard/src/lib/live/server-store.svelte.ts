@@ -67,7 +67,9 @@ export class ServerStore {
     this.inflight ??= (async () => {
       try {
         this.server = await call(
-          this.options.api.client.GET('/api/v1/servers/{id}', { params: { path: { id: this.options.serverId } } }),
+          this.options.api.client.GET('/api/v1/servers/{id}', {
+            params: { path: { id: this.options.serverId } },
+          }),
         );
         this.error = undefined;
       } catch (error) {

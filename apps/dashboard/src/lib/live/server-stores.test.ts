@@ -8,7 +8,8 @@ import { ServersStore } from './servers-store.svelte.js';
 const ID = '33333333-3333-4333-8333-333333333333';
 
 function source(transport: 'sse' | 'websocket') {
-  const subs: { id: string; streams: readonly LiveStream[]; options: SubscribeOptions; active: boolean }[] = [];
+  const subs: { id: string; streams: readonly LiveStream[]; options: SubscribeOptions; active: boolean }[] =
+    [];
   const live: LiveSource = {
     transport,
     streams: transport === 'websocket' ? ['status', 'metrics', 'console'] : ['status', 'console'],
@@ -76,11 +77,20 @@ describe('ServerStore', () => {
 });
 
 describe('ServersStore', () => {
-  const many = Array.from({ length: 150 }, (_, i) => ({ ...server('stopped'), id: `id-${i}`, name: `s-${i}` }));
+  const many = Array.from({ length: 150 }, (_, i) => ({
+    ...server('stopped'),
+    id: `id-${i}`,
+    name: `s-${i}`,
+  }));
   const pages = fakeApi({
     'GET /api/v1/servers': (r) => {
       const page = Number(new URL(`http://x${r.path}`).searchParams.get('page'));
-      return { body: { servers: many.slice((page - 1) * 100, page * 100), pagination: { page, per_page: 100, total: 150 } } };
+      return {
+        body: {
+          servers: many.slice((page - 1) * 100, page * 100),
+          pagination: { page, per_page: 100, total: 150 },
+        },
+      };
     },
   });
 
@@ -107,8 +117,18 @@ describe('ServersStore', () => {
     });
     await store.start();
     expect(subs).toHaveLength(150);
-    emit({ type: 'status', server_id: 'id-7', ts: 'now', data: { status: 'running', desired_state: 'running' } });
-    emit({ type: 'metrics', server_id: 'id-7', ts: 'now', data: { players_online: 2, cpu_percent: 40, memory_bytes: 1e8 } });
+    emit({
+      type: 'status',
+      server_id: 'id-7',
+      ts: 'now',
+      data: { status: 'running', desired_state: 'running' },
+    });
+    emit({
+      type: 'metrics',
+      server_id: 'id-7',
+      ts: 'now',
+      data: { players_online: 2, cpu_percent: 40, memory_bytes: 1e8 },
+    });
     emit({ type: 'metrics', server_id: 'id-7', ts: 'now', data: { cpu_percent: 50 } });
     const row = store.servers.find((s) => s.id === 'id-7')!;
     expect(row.status).toBe('running');

@@ -20,7 +20,9 @@ const event = (type: string, data: unknown) =>
 describe('SseLiveSource', () => {
   it('sends the bearer token, delivers console and status events, and reconnects when the stream ends', async () => {
     const streams = [streamingResponse(), streamingResponse()];
-    const fetchMock = vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => streams.shift()!.response);
+    const fetchMock = vi.fn(
+      async (_url: RequestInfo | URL, _init?: RequestInit) => streams.shift()!.response,
+    );
     const first = streams[0]!;
     const second = streams[1]!;
     const timers: (() => void)[] = [];
@@ -33,14 +35,20 @@ describe('SseLiveSource', () => {
     });
     const events: LiveEvent[] = [];
     const states: ConnectionState[] = [];
-    const sub = source.subscribe('s1', ['console', 'status'], { onEvent: (e) => events.push(e), onState: (s) => states.push(s) });
+    const sub = source.subscribe('s1', ['console', 'status'], {
+      onEvent: (e) => events.push(e),
+      onState: (s) => states.push(s),
+    });
 
     await vi.waitFor(() => expect(states).toContain('open'));
     expect(fetchMock.mock.calls[0]![0]).toBe('http://cp/api/v1/servers/s1/console/stream');
     expect((fetchMock.mock.calls[0]![1]!.headers as Record<string, string>).authorization).toBe('Bearer tok');
 
     first.push(': connected\n\n' + event('console', { level: 'info', source: 'stdout', message: 'hello' }));
-    first.push(event('status', { status: 'running', desired_state: 'running' }) + 'event: dropped\ndata: {"count":3}\n\n');
+    first.push(
+      event('status', { status: 'running', desired_state: 'running' }) +
+        'event: dropped\ndata: {"count":3}\n\n',
+    );
     await vi.waitFor(() => expect(events).toHaveLength(3));
     expect(events.map((e) => e.type)).toEqual(['console', 'status', 'dropped']);
 
@@ -56,10 +64,15 @@ describe('SseLiveSource', () => {
   });
 
   it('gives up on a refusal (no such server, no right) instead of retrying forever', async () => {
-    const fetchMock = vi.fn(async () =>
-      new Response(JSON.stringify({ error: { code: 'FORBIDDEN', message: 'no' } }), { status: 403 }),
+    const fetchMock = vi.fn(
+      async () =>
+        new Response(JSON.stringify({ error: { code: 'FORBIDDEN', message: 'no' } }), { status: 403 }),
     );
-    const source = new SseLiveSource({ streamUrl: () => 'http://cp/x', token: () => 't', fetch: fetchMock as unknown as typeof fetch });
+    const source = new SseLiveSource({
+      streamUrl: () => 'http://cp/x',
+      token: () => 't',
+      fetch: fetchMock as unknown as typeof fetch,
+    });
     const states: [ConnectionState, string | undefined][] = [];
     source.subscribe('s1', ['console'], { onEvent: () => {}, onState: (s, d) => states.push([s, d]) });
     await vi.waitFor(() => expect(states.at(-1)).toEqual(['denied', 'FORBIDDEN']));

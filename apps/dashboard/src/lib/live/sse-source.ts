@@ -52,7 +52,9 @@ export class SseLiveSource implements LiveSource {
           cache: 'no-store',
         });
         if (!response.ok || !response.body) {
-          const body = (await response.json().catch(() => undefined)) as ConstructorParameters<typeof ApiError>[1];
+          const body = (await response.json().catch(() => undefined)) as ConstructorParameters<
+            typeof ApiError
+          >[1];
           const error = new ApiError(response.status, body, `HTTP ${response.status}`);
           // Refusals (no right, no such server, signed out) will not heal by retrying.
           if ([400, 401, 403, 404].includes(response.status)) {
@@ -71,7 +73,8 @@ export class SseLiveSource implements LiveSource {
           if (done) break;
           for (const message of parser.push(value)) {
             const event = toEvent(serverId, message.event, message.data);
-            if (event && (event.type === 'dropped' || wanted.has(event.type as LiveStream))) options.onEvent(event);
+            if (event && (event.type === 'dropped' || wanted.has(event.type as LiveStream)))
+              options.onEvent(event);
           }
         }
       } catch (error) {
@@ -109,7 +112,12 @@ function toEvent(serverId: string, name: string, data: string): LiveEvent | unde
   }
   if (!parsed || typeof parsed !== 'object') return undefined;
   if (name === 'dropped') {
-    return { type: 'dropped', server_id: serverId, ts: new Date().toISOString(), data: parsed as { count: number } };
+    return {
+      type: 'dropped',
+      server_id: serverId,
+      ts: new Date().toISOString(),
+      data: parsed as { count: number },
+    };
   }
   const envelope = parsed as { type?: string; server_id?: string; ts?: string; data?: unknown };
   const type = envelope.type ?? name;

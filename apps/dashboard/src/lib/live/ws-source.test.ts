@@ -34,7 +34,12 @@ describe('WebSocketLiveSource', () => {
   it('authenticates first, subscribes the union of streams per server, routes events, unsubscribes what no one wants', () => {
     const socket = new FakeSocket('ws://cp/api/v1/ws');
     socket.readyState = 1;
-    const source = new WebSocketLiveSource('ws://cp/api/v1/ws', () => 'tok', () => socket, socket);
+    const source = new WebSocketLiveSource(
+      'ws://cp/api/v1/ws',
+      () => 'tok',
+      () => socket,
+      socket,
+    );
     expect(socket.sent[0]).toEqual({ type: 'auth', token: 'tok' });
 
     const a: LiveEvent[] = [];
@@ -46,8 +51,18 @@ describe('WebSocketLiveSource', () => {
       { type: 'subscribe', server_id: 's1', streams: ['status'] },
     ]);
 
-    socket.receive({ type: 'console', server_id: 's1', ts: 't', data: { level: 'info', source: 'stdout', message: 'x' } });
-    socket.receive({ type: 'status', server_id: 's1', ts: 't', data: { status: 'running', desired_state: 'running' } });
+    socket.receive({
+      type: 'console',
+      server_id: 's1',
+      ts: 't',
+      data: { level: 'info', source: 'stdout', message: 'x' },
+    });
+    socket.receive({
+      type: 'status',
+      server_id: 's1',
+      ts: 't',
+      data: { status: 'running', desired_state: 'running' },
+    });
     socket.receive({ type: 'console', server_id: 'other', ts: 't', data: {} });
     expect(a.map((e) => e.type)).toEqual(['console']);
     expect(b.map((e) => e.type)).toEqual(['console', 'status']);

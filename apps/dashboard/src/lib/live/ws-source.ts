@@ -117,7 +117,8 @@ export class WebSocketLiveSource implements LiveSource {
     this.state = 'open';
     for (const serverId of this.listeners.keys()) {
       const streams = [...this.wanted(serverId)];
-      if (streams.length > 0) socket.send(JSON.stringify({ type: 'subscribe', server_id: serverId, streams }));
+      if (streams.length > 0)
+        socket.send(JSON.stringify({ type: 'subscribe', server_id: serverId, streams }));
     }
     this.setState('open');
   }
@@ -157,8 +158,20 @@ export class WebSocketLiveSource implements LiveSource {
       return;
     }
     const type = message.type;
-    if (type !== 'status' && type !== 'metrics' && type !== 'console' && type !== 'backup' && type !== 'dropped') return;
-    const event = { type, server_id: serverId, ts: message.ts ?? new Date().toISOString(), data: message.data } as LiveEvent;
+    if (
+      type !== 'status' &&
+      type !== 'metrics' &&
+      type !== 'console' &&
+      type !== 'backup' &&
+      type !== 'dropped'
+    )
+      return;
+    const event = {
+      type,
+      server_id: serverId,
+      ts: message.ts ?? new Date().toISOString(),
+      data: message.data,
+    } as LiveEvent;
     for (const l of set) {
       if (type === 'backup' || type === 'dropped' || l.streams.has(type)) l.options.onEvent(event);
     }
