@@ -93,6 +93,19 @@ describe('the command tree', () => {
   );
 });
 
+function groups(command: Command): Command[] {
+  return command.commands.filter((c) => c.commands.length > 0).flatMap((c) => [c, ...groups(c)]);
+}
+
+it('every command group has examples in its help', () => {
+  for (const group of groups(buildProgram(memoryIo()))) {
+    const io = memoryIo();
+    group.configureOutput({ writeOut: (t) => io.stdout.write(t) });
+    group.outputHelp();
+    expect(io.out(), group.name()).toContain('Examples:');
+  }
+});
+
 describe('usage errors', () => {
   it.each([
     [['servers', 'ls', '--format', 'xml']],

@@ -45,6 +45,11 @@ export function registerApiKeyCommands(program: Command, app: CliApp): void {
     .command('api-keys')
     .alias('api-key')
     .description('API keys for scripts and CI (they act as you)');
+  examples(keys, [
+    'minefleet api-keys create ci --expires 90d',
+    'minefleet api-keys ls',
+    'minefleet api-keys rm ci',
+  ]);
 
   const create = leafCommand(keys, 'create <name>', 'Create an API key; the key is shown once')
     .option('--expires <when>', 'expiry: 30d, 12h, 90m, 2w or an ISO-8601 time (default: never)')

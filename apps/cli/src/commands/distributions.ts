@@ -15,6 +15,7 @@ export function registerDistributionCommands(program: Command, app: CliApp): voi
   const distributions = program
     .command('distributions')
     .description('Server software and Minecraft versions this host can run');
+  examples(distributions, ['minefleet distributions ls']);
   const ls = leafCommand(distributions, 'ls', 'List distributions and their versions')
     .alias('list')
     .option('--all-versions', 'list every version instead of the newest few')

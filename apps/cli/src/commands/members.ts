@@ -44,6 +44,7 @@ export function registerMemberCommands(program: Command, app: CliApp): void {
     .command('members')
     .alias('member')
     .description('People in the tenant and their roles: viewer < operator < admin < owner');
+  examples(members, ['minefleet members ls', 'minefleet members add friend@example.com operator']);
 
   const ls = leafCommand(members, 'ls', 'List members')
     .alias('list')

@@ -52,6 +52,12 @@ export function registerServerConfigCommands(servers: Command, app: CliApp): voi
   const config = servers
     .command('config')
     .description("A server's settings: show, change, history, rollback");
+  examples(config, [
+    'minefleet servers config get survival',
+    'minefleet servers config set survival motd="Hello" pvp=false',
+    'minefleet servers config history survival',
+    'minefleet servers config rollback survival 2',
+  ]);
 
   const get = leafCommand(
     config,

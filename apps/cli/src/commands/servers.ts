@@ -57,6 +57,12 @@ export function registerServerCommands(program: Command, app: CliApp): void {
     .command('servers')
     .alias('server')
     .description('Create, run, configure and watch Minecraft servers (named by name or id)');
+  examples(servers, [
+    'minefleet servers create survival -m 1.20.2 --start',
+    'minefleet servers ls',
+    'minefleet servers logs survival -f',
+    'minefleet servers config set survival difficulty=hard',
+  ]);
 
   const ls = leafCommand(servers, 'ls', "List the tenant's servers")
     .alias('list')

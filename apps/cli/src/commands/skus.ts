@@ -9,6 +9,7 @@ function price(cents: number, currency: string): string {
 
 export function registerSkuCommands(program: Command, app: CliApp): void {
   const skus = program.command('skus').description('Plans a server can be created from');
+  examples(skus, ['minefleet skus ls']);
   const ls = leafCommand(skus, 'ls', 'List plans')
     .alias('list')
     .action(async (_opts: unknown, command: Command) => {
