@@ -275,6 +275,8 @@ export const serverPlugins = pgTable(
     asDependency: boolean('as_dependency').notNull().default(false),
     configOverrides: jsonb('config_overrides').$type<Record<string, unknown>>().notNull().default({}),
     fileName: text('file_name'),
+    /** Why the last install or upgrade failed: an error code of the catalogue, and the message. */
+    errorCode: text('error_code'),
     error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

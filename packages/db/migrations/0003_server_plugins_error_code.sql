@@ -1,0 +1,1 @@
+ALTER TABLE "server_plugins" ADD COLUMN "error_code" text;
