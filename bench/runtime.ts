@@ -55,7 +55,13 @@ async function gamePids(dataDir: string): Promise<number[]> {
 
 async function ping(port: number): Promise<boolean> {
   try {
-    await minecraftProtocol.ping({ host: '127.0.0.1', port, version: VERSION, closeTimeout: 500, noPongTimeout: 300 } as never);
+    await minecraftProtocol.ping({
+      host: '127.0.0.1',
+      port,
+      version: VERSION,
+      closeTimeout: 500,
+      noPongTimeout: 300,
+    });
     return true;
   } catch {
     return false;
@@ -113,11 +119,20 @@ try {
     if (i > 300) throw new Error('control plane did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
-  token = (await call('POST', '/auth/signup', { email: 'runtime@example.com', password: 'a long benchmark passphrase' })).token;
+  token = (
+    await call('POST', '/auth/signup', {
+      email: 'runtime@example.com',
+      password: 'a long benchmark passphrase',
+    })
+  ).token;
   const idleRss = await rssOf(child.pid!);
 
   // 1. Start latency through the API vs direct.
-  const server = await call('POST', '/servers', { name: 'latency', sku_id: 'starter', minecraft_version: VERSION });
+  const server = await call('POST', '/servers', {
+    name: 'latency',
+    sku_id: 'starter',
+    minecraft_version: VERSION,
+  });
   if (!server.id) throw new Error(`create failed: ${JSON.stringify(server)}`);
   await waitStatus(server.id, 'stopped');
   // A first start creates the world; both measurements below load an existing one.
@@ -139,7 +154,11 @@ try {
     await waitStatus(server.id, 'stopped');
 
     const t0 = performance.now();
-    const game = spawn(process.execPath, ['--max-old-space-size=768', LAUNCHER, launchFile], { cwd: root, stdio: 'ignore', detached: true });
+    const game = spawn(process.execPath, ['--max-old-space-size=768', LAUNCHER, launchFile], {
+      cwd: root,
+      stdio: 'ignore',
+      detached: true,
+    });
     while (!(await ping(server.address.port))) await new Promise((r) => setTimeout(r, 10));
     direct.push(performance.now() - t0);
     game.kill('SIGTERM');
@@ -150,7 +169,14 @@ try {
   // 2. Many servers at once.
   const t1 = performance.now();
   const created = await Promise.all(
-    Array.from({ length: MANY }, (_, i) => call('POST', '/servers', { name: `many-${i}`, sku_id: 'starter', minecraft_version: VERSION, start: true })),
+    Array.from({ length: MANY }, (_, i) =>
+      call('POST', '/servers', {
+        name: `many-${i}`,
+        sku_id: 'starter',
+        minecraft_version: VERSION,
+        start: true,
+      }),
+    ),
   );
   let peakGames = 0;
   let peakControl = 0;

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
+import type {} from '@fastify/swagger';
 import { connectPglite } from '@minefleet/db/connect';
 import { loadConfig } from '@minefleet/server/config';
 import { createControlPlane } from '@minefleet/server/control-plane';

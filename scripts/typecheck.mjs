@@ -6,7 +6,8 @@ execFileSync('npx', ['tsc', '-b'], { stdio: 'inherit' });
 const projects = ['packages', 'apps'].flatMap((group) =>
   readdirSync(group)
     .map((dir) => `${group}/${dir}/tsconfig.json`)
-    .filter((file) => existsSync(file) && !file.startsWith('apps/dashboard')),
+    .filter((file) => existsSync(file) && !file.startsWith('apps/dashboard'))
+    .concat(['test/tsconfig.json', 'bench/tsconfig.json', 'scripts/tsconfig.json']),
 );
 let failed = false;
 for (const project of projects) {

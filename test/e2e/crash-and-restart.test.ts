@@ -112,8 +112,8 @@ describe('control-plane restart', () => {
     const launch = async () => {
       const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
-      proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
       const api = new TestApi(`http://127.0.0.1:${port}`);
       const deadline = Date.now() + 60_000;
       for (;;) {

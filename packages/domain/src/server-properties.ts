@@ -193,7 +193,7 @@ export function isPropertyKey(key: string): key is PropertyKey {
 }
 
 export function propertySpec(key: string): PropertySpec | undefined {
-  return isPropertyKey(key) ? (SERVER_PROPERTIES[key] as PropertySpec) : undefined;
+  return isPropertyKey(key) ? SERVER_PROPERTIES[key] : undefined;
 }
 
 /** Coerces and checks one value; strings like "true" and "20" are accepted for booleans and integers. */
@@ -235,6 +235,12 @@ export function validateProperty(key: string, value: unknown): PropertyValue {
   }
 }
 
+/** The short reason a property was refused (the `reason` detail, else the message). */
+export function reasonOf(error: DomainError): string {
+  const reason = error.details?.reason;
+  return typeof reason === 'string' ? reason : error.message;
+}
+
 /** Validates a whole set of properties; reports every problem at once in `details.problems`. */
 export function validateProperties(input: Record<string, unknown>): ServerProperties {
   const out: ServerProperties = {};
@@ -243,8 +249,7 @@ export function validateProperties(input: Record<string, unknown>): ServerProper
     try {
       out[key] = validateProperty(key, value);
     } catch (error) {
-      if (error instanceof DomainError)
-        problems.push({ property: key, reason: String(error.details?.reason ?? error.message) });
+      if (error instanceof DomainError) problems.push({ property: key, reason: reasonOf(error) });
       else throw error;
     }
   }

@@ -8,6 +8,7 @@ import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import { assertActionAllowed } from '@minefleet/domain/server-state';
 import {
   isPropertyKey,
+  reasonOf,
   liveCommand,
   validateProperty,
   type ServerProperties,
@@ -15,7 +16,7 @@ import {
 import { requireRole, scopeOf, type Actor } from './actor.js';
 import type { Logger } from './logger.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
-import type { ServerRecord } from './servers.js';
+import type { ServerRecord } from './server-record.js';
 
 export type RevisionRecord = typeof serverConfigRevisions.$inferSelect;
 
@@ -128,7 +129,7 @@ export class ConfigManager {
           next.server_properties[key] = validateProperty(key, value);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          problems.push({ property: key, reason: String(error.details?.reason ?? error.message) });
+          problems.push({ property: key, reason: reasonOf(error) });
         }
       }
       if (problems.length > 0) {

@@ -10,12 +10,13 @@ import type { DistributionInfo } from '@minefleet/domain/ports/runtime-driver';
 import type { ServerStatus } from '@minefleet/domain/server-state';
 import { validateProperties, type ServerProperties } from '@minefleet/domain/server-properties';
 import { requireRole, scopeOf, type Actor } from './actor.js';
+import type { ServerRecord } from './server-record.js';
 import { recordInitialRevision } from './config-manager.js';
 import { offsetOf, type Page, type PageRequest } from './pagination.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { SkuService } from './skus.js';
 
-export type ServerRecord = typeof servers.$inferSelect;
+export type { ServerRecord } from './server-record.js';
 
 export interface CreateServerInput {
   name: string;

@@ -25,16 +25,19 @@ export class SessionTokens {
     private readonly ttlSeconds: number,
     private readonly clock: Clock,
   ) {
-    this.sign = createSigner({ key: secret, algorithm: 'HS256', iss: 'minefleet' }) as (
-      payload: Record<string, unknown>,
-    ) => string;
-    this.verify = createVerifier({
+    const signer = createSigner<Record<string, unknown>>({
+      key: secret,
+      algorithm: 'HS256',
+      iss: 'minefleet',
+    });
+    this.sign = (payload) => signer(payload);
+    const verifier = createVerifier({
       key: secret,
       algorithms: ['HS256'],
       allowedIss: 'minefleet',
-      clockTimestamp: undefined,
       cache: 1000,
-    }) as (token: string) => Record<string, unknown>;
+    });
+    this.verify = (token): Record<string, unknown> => verifier(token) as Record<string, unknown>;
   }
 
   issue(claims: SessionClaims): IssuedToken {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -20,7 +20,7 @@ import { Server, Sku } from './schemas/servers.js';
 
 export interface HttpOptions {
   version: string;
-  logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  logger: FastifyBaseLogger;
   bodyLimitBytes: number;
   corsOrigins: string[] | true;
   accounts: AccountService;
@@ -38,12 +38,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP API. Pure wiring: everything it serves comes in through `options`. */
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
-  const loggerOption =
-    options.logger && typeof options.logger === 'object' && 'child' in options.logger
-      ? { loggerInstance: options.logger as FastifyServerOptions['loggerInstance'] }
-      : { logger: options.logger as FastifyServerOptions['logger'] };
   const app = Fastify({
-    ...loggerOption,
+    loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: process.env.MINEFLEET_TRUST_PROXY === '1',
     requestIdHeader: 'x-request-id',
@@ -67,7 +63,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       done(null, {});
       return;
     }
-    defaultJson(request, body.toString(), done);
+    void defaultJson(request, body.toString(), done);
   });
 
   app.addHook('onSend', async (request, reply) => {

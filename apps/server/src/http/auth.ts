@@ -39,7 +39,7 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService): vo
   app.decorateRequest('actor', null);
 
   app.addHook('onRoute', (route) => {
-    const access = (route.config as { access?: Access } | undefined)?.access;
+    const access = route.config?.access;
     if (!access && !route.url.startsWith('/api/v1/docs')) {
       throw new Error(`Route ${route.method.toString()} ${route.url} does not declare config.access.`);
     }

@@ -178,7 +178,7 @@ export class LifecycleService {
         .catch((error: unknown) => {
           if (answered)
             this.log.error({ err: error, serverId, operation }, 'operation failed after it was accepted');
-          else reject(error);
+          else reject(error instanceof Error ? error : new Error(String(error)));
         })
         .finally(() => this.pending.delete(task));
       this.pending.add(task);
