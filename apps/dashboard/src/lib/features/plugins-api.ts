@@ -19,6 +19,9 @@ export interface Plugin {
   author?: string;
   source?: string;
   latest_version?: string | null;
+  /** Search results summarise the matching versions instead of listing them. */
+  minecraft_versions?: string[];
+  distributions?: string[];
   versions?: PluginVersion[];
 }
 
@@ -91,4 +94,18 @@ export function compatibility(
   if (!version.minecraft_versions.includes(server.minecraft_version))
     return { ok: false, reason: `not for ${server.minecraft_version}` };
   return { ok: true };
+}
+
+/** Compatibility of a search result: from its versions when listed, else from the summary. */
+export function entryCompatible(
+  plugin: Plugin,
+  server: { minecraft_version: string; distribution: string },
+): boolean | undefined {
+  if (plugin.versions) return plugin.versions.some((v) => compatibility(v, server).ok);
+  if (plugin.minecraft_versions && plugin.distributions)
+    return (
+      plugin.minecraft_versions.includes(server.minecraft_version) &&
+      plugin.distributions.includes(server.distribution)
+    );
+  return undefined;
 }
