@@ -1,6 +1,7 @@
 import type { Server } from '@minefleet/api-client/client';
 import { call, type Api } from '../api.js';
 import { describeError, type ShownError } from '../errors.js';
+import { pageHidden } from './page-visibility.js';
 import type { ConnectionState, LiveSource, MetricsData, Subscription } from './live-source.js';
 
 export interface ServerStoreOptions {
@@ -31,7 +32,10 @@ export class ServerStore {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.pollMs ?? 5000);
+    // A hidden tab does not poll; the next visible tick catches up.
+    this.timer = setInterval(() => {
+      if (!pageHidden()) void this.refresh();
+    }, this.options.pollMs ?? 5000);
     const source = await this.options.source;
     if (this.stopped) return;
     this.subscription = source.subscribe(this.options.serverId, ['status', 'metrics'], {

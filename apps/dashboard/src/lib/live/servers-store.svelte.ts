@@ -1,6 +1,7 @@
 import type { Server } from '@minefleet/api-client/client';
 import { call, type Api } from '../api.js';
 import { describeError, type ShownError } from '../errors.js';
+import { pageHidden } from './page-visibility.js';
 import type { LiveSource, Subscription } from './live-source.js';
 
 export interface ServersStoreOptions {
@@ -40,7 +41,10 @@ export class ServersStore {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.pollMs ?? 5000);
+    // A hidden tab does not poll; the next visible tick catches up.
+    this.timer = setInterval(() => {
+      if (!pageHidden()) void this.refresh();
+    }, this.options.pollMs ?? 5000);
     this.source = await this.options.source;
     if (!this.stopped) this.syncSubscriptions();
   }
