@@ -148,6 +148,9 @@ describe('a server’s life through the API', () => {
       user.token,
     );
     expect(live.body.applied).toBe('live');
+    // The live command really took effect in the game (flying-squid's own /difficulty took only 0-3).
+    const applied = await waitForLog(api, serverId, user.token, 'difficulty has been set to Hard');
+    expect(applied.length).toBeGreaterThan(0);
     const restarted = await api.post(`/servers/${serverId}/restart`, {}, user.token);
     expect(restarted.status).toBe(202);
     await api.waitForServer(

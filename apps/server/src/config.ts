@@ -90,7 +90,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   return {
     host,
     port,
-    publicUrl: env.MINEFLEET_PUBLIC_URL || `http://localhost:${port}`,
+    publicUrl: env.MINEFLEET_PUBLIC_URL || `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: int(env, 'MINEFLEET_DB_POOL_SIZE', 10, 1, 500),

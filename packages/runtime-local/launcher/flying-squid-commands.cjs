@@ -20,6 +20,29 @@ function installCommands(serv, env) {
     },
   });
 
+  // flying-squid's own /difficulty takes only 0-3; vanilla (and the platform's live settings) send the
+  // name. This replaces it (a later command with the same base wins) and accepts both.
+  const DIFFICULTIES = ['peaceful', 'easy', 'normal', 'hard'];
+  serv.commands.add({
+    base: 'difficulty',
+    aliases: ['diff'],
+    info: 'Sets the difficulty level',
+    usage: '/difficulty peaceful|easy|normal|hard|0-3',
+    op: true,
+    parse(str) {
+      const value = String(str).trim().toLowerCase();
+      if (/^[0-3]$/.test(value)) return { level: Number(value) };
+      const level = DIFFICULTIES.indexOf(value);
+      return level === -1 ? false : { level };
+    },
+    action({ level }) {
+      serv._writeAll('difficulty', { difficulty: level, difficultyLocked: false });
+      serv.difficulty = level;
+      const name = DIFFICULTIES[level];
+      serv.info(`The difficulty has been set to ${name.charAt(0).toUpperCase()}${name.slice(1)}`);
+    },
+  });
+
   serv.commands.add({
     base: 'save-off',
     info: 'Pause periodic world saving (for consistent backups)',
