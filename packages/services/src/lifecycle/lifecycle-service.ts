@@ -522,6 +522,78 @@ export class LifecycleService {
     this.log.info({ serverId }, 'server deleted');
   }
 
+  // ─── Maintenance (restores) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `work` on a stopped server in the `restoring` state, under the server's lock: a running server
+   * is stopped gracefully first (players warned, world saved); power actions meanwhile answer 409
+   * (INVALID_TRANSITION, or SERVER_BUSY while the lock is held). Afterwards the server is `stopped`
+   * again (also when `work` fails: whatever `work` left must be startable), and started if it was
+   * running before or `startAfter` asks. Resolves with `work`'s result; `accept` is called once the
+   * server is in `restoring` (for a 202 answer).
+   */
+  async maintenance<T>(
+    serverId: string,
+    operation: string,
+    work: (server: ServerRecord) => Promise<T>,
+    options: {
+      startAfter?: boolean | undefined;
+      announce?: string | undefined;
+      accept?: (server: ServerRecord) => void;
+    } = {},
+  ): Promise<T> {
+    return this.locks.run(
+      serverId,
+      operation,
+      async () => {
+        let server = await this.mustLoad(serverId);
+        assertActionAllowed('restore', server.status);
+        const wasRunning = server.desiredState === 'running';
+        if (server.status !== 'stopped' && server.status !== 'failed') {
+          await this.stopLocked(server, {
+            announce: options.announce ?? 'The server is stopping for maintenance.',
+          });
+          server = await this.mustLoad(serverId);
+        }
+        const restoring = await this.status.transition(serverId, 'restoring', {
+          onlyFrom: ['stopped', 'failed'],
+          patch: { desiredState: 'stopped', statusReason: `${operation} in progress` },
+        });
+        if (!restoring) {
+          throw new DomainError(
+            'INVALID_TRANSITION',
+            `Cannot start ${operation} on a server that is ${server.status}.`,
+            {
+              status: server.status,
+            },
+          );
+        }
+        options.accept?.(restoring);
+        let failure: unknown;
+        let result: T | undefined;
+        try {
+          result = await work(restoring);
+        } catch (error) {
+          failure = error;
+        }
+        const after = await this.status.transition(serverId, 'stopped', {
+          onlyFrom: ['restoring'],
+          patch: { statusReason: failure ? `${operation} failed: ${(failure as Error).message}` : null },
+        });
+        if (after && (options.startAfter ?? wasRunning))
+          await this.startLocked(after, { resetCrashes: true });
+        if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+        return result as T;
+      },
+      this.deps.settings.lockWaitMs,
+    );
+  }
+
+  /** Runs `fn` under the server's lock (backups of a running server hold it so power actions wait). */
+  exclusive<T>(serverId: string, operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(serverId, operation, fn, this.deps.settings.lockWaitMs);
+  }
+
   // ─── Process exits and crashes ───────────────────────────────────────────────────────────────
 
   private async onExit(serverId: string, exit: ExitInfo): Promise<void> {
