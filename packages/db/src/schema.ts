@@ -406,6 +406,9 @@ export const metricsSamples = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.serverId, t.resolution, t.ts] }),
+    // Downsampling reads the newest rows of one resolution and retention deletes the oldest, across
+    // servers: both by (resolution, ts), which the primary key (server first) cannot serve.
+    index('metrics_samples_resolution_ts_idx').on(t.resolution, t.ts),
     check('metrics_samples_resolution_check', oneOf('resolution', METRIC_RESOLUTIONS)),
   ],
 );

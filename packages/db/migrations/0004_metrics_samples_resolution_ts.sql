@@ -1,0 +1,1 @@
+CREATE INDEX "metrics_samples_resolution_ts_idx" ON "metrics_samples" USING btree ("resolution","ts");
