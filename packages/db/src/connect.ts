@@ -29,6 +29,11 @@ export function connectPostgres(options: PostgresOptions): Database {
     drizzle: db,
     close: () => pool.end(),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    simpleQuery: async (text) => {
+      // Without parameters node-postgres uses the simple protocol: one message, one implicit transaction.
+      const result = (await pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(result) ? result : [result]) as { rows: Record<string, unknown>[] }[];
+    },
   });
 }
 
@@ -49,6 +54,11 @@ export async function connectPglite(
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
-  const database = new Database({ dialect: 'pglite', drizzle: db, close: () => client.close() });
+  const database = new Database({
+    dialect: 'pglite',
+    drizzle: db,
+    close: () => client.close(),
+    simpleQuery: async (text) => (await client.exec(text)) as { rows: Record<string, unknown>[] }[],
+  });
   return { database, client };
 }

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQLWrapper } from 'drizzle-orm';
+import { inline, literal } from './one-trip.js';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type * as schema from './schema.js';
@@ -37,17 +38,32 @@ export class Database {
   readonly drizzle: DrizzleDb;
   private readonly closeFn: () => Promise<void>;
   private readonly statsFn: () => PoolStats;
+  private readonly simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
 
   constructor(options: {
     dialect: DatabaseDialect;
     drizzle: DrizzleDb;
     close: () => Promise<void>;
     stats?: () => PoolStats;
+    /** Runs a multi-statement text with the simple protocol, one result per statement. */
+    simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
   }) {
     this.dialect = options.dialect;
     this.drizzle = options.drizzle;
     this.closeFn = options.close;
     this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
+    this.simpleQuery = options.simpleQuery;
+  }
+
+  /**
+   * Read-only queries for a tenant in ONE round trip (see one-trip.ts): the settings that row-level
+   * security reads, then each query, sent as one simple-protocol message that PostgreSQL runs as one
+   * implicit transaction. Returns the raw rows of each query (map them with `mapRows`).
+   */
+  async tenantRead(scope: TenantScope, queries: SQLWrapper[]): Promise<Record<string, unknown>[][]> {
+    const settings = `select set_config('role', ${literal(APP_ROLE)}, true), set_config('app.tenant', ${literal(scope.tenantId)}, true), set_config('app.user', ${literal(scope.userId ?? '')}, true)`;
+    const results = await this.simpleQuery([settings, ...queries.map(inline)].join(';\n'));
+    return results.slice(1).map((r) => r.rows);
   }
 
   async tenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { and, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
 import { isUniqueViolation } from '@minefleet/db/migrate';
+import { mapRows } from '@minefleet/db/one-trip';
 import { servers, tenants } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
@@ -213,33 +214,30 @@ export class ServerService {
     if (query.status && query.status.length > 0) filters.push(inArray(servers.status, query.status));
     if (query.q) filters.push(ilike(servers.name, `%${query.q.replace(/[%_\\]/g, '\\$&')}%`));
     const where = filters.length > 0 ? and(...filters) : undefined;
-    return this.deps.db.tenant(scopeOf(actor), async (tx) => {
-      // The page comes straight off the (tenant, created_at, id) index; the count is only asked when
-      // the page does not already tell it (a window count would read and sort every row).
-      const items = await tx
-        .select()
-        .from(servers)
-        .where(where)
-        .orderBy(desc(servers.createdAt), desc(servers.id))
-        .limit(query.perPage)
-        .offset(offsetOf(query));
-      if (items.length > 0 && items.length < query.perPage)
-        return { items, total: offsetOf(query) + items.length };
-      const [count] = await tx
-        .select({ n: sql<number>`count(*)` })
-        .from(servers)
-        .where(where);
-      return { items, total: Number(count?.n ?? 0) };
-    });
+    // One round trip: the page comes straight off the (tenant, created_at, id) index, with the count.
+    const { db } = this.deps;
+    const page = db.drizzle
+      .select()
+      .from(servers)
+      .where(where)
+      .orderBy(desc(servers.createdAt), desc(servers.id))
+      .limit(query.perPage)
+      .offset(offsetOf(query));
+    const count = db.drizzle
+      .select({ n: sql<number>`count(*)`.as('n') })
+      .from(servers)
+      .where(where);
+    const [rows, counted] = await db.tenantRead(scopeOf(actor), [page, count]);
+    return { items: mapRows(servers, rows ?? []), total: Number(counted?.[0]?.n ?? 0) };
   }
 
   /** The server, or SERVER_NOT_FOUND (also for another tenant's server: row-level security hides it). */
   async get(actor: Actor, id: string): Promise<ServerRecord> {
     if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id });
-    const row = await this.deps.db.tenant(
-      scopeOf(actor),
-      async (tx) => (await tx.select().from(servers).where(eq(servers.id, id)))[0],
-    );
+    const [rows] = await this.deps.db.tenantRead(scopeOf(actor), [
+      this.deps.db.drizzle.select().from(servers).where(eq(servers.id, id)),
+    ]);
+    const row = mapRows(servers, rows ?? [])[0];
     if (!row) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id });
     return row;
   }
