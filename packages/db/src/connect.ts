@@ -58,7 +58,7 @@ export async function connectPglite(
     dialect: 'pglite',
     drizzle: db,
     close: () => client.close(),
-    simpleQuery: async (text) => (await client.exec(text)) as { rows: Record<string, unknown>[] }[],
+    simpleQuery: async (text) => (await client.exec(text)),
   });
   return { database, client };
 }

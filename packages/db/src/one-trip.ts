@@ -53,6 +53,6 @@ export function mapRows<T extends Table>(table: T, rows: Record<string, unknown>
       const value = row[column.name];
       out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
     }
-    return out as T['$inferSelect'];
+    return out;
   });
 }
