@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  pluginSourcesConfigFromEnv,
+  type PluginSourcesConfig,
+} from '@minefleet/plugins/plugin-sources-config';
 
 /**
  * Configuration of the control plane, read once from the environment by the composition root.
@@ -32,6 +37,15 @@ export interface Config {
   quotas: { maxServers: number; maxMemoryMb: number; backupStorageBytes: number };
   /** Seconds given to in-flight requests and work on SIGTERM before closing. */
   shutdownGraceSeconds: number;
+  /** Plugin sources and the catalogue sync (docs/plugins.md). */
+  plugins: PluginSourcesConfig & {
+    /** Minutes between catalogue syncs; 0: only at start. */
+    syncIntervalMinutes: number;
+    /** Plugins read from each source's search per sync. */
+    syncLimit: number;
+    /** Emails of the platform administrators (they approve plugin versions). */
+    platformAdmins: string[];
+  };
 }
 
 export class ConfigError extends Error {}
@@ -90,7 +104,9 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   return {
     host,
     port,
-    publicUrl: env.MINEFLEET_PUBLIC_URL || `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
+    publicUrl:
+      env.MINEFLEET_PUBLIC_URL ||
+      `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: int(env, 'MINEFLEET_DB_POOL_SIZE', 10, 1, 500),
@@ -111,5 +127,32 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       backupStorageBytes: int(env, 'MINEFLEET_QUOTA_BACKUP_BYTES', 20 * 1024 ** 3, 0),
     },
     shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+    plugins: pluginConfig(env),
+  };
+}
+
+/** This package's version (from src/ in tests, dist/ when built): the plugin sources' User-Agent. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function pluginConfig(env: NodeJS.ProcessEnv): Config['plugins'] {
+  let sources: PluginSourcesConfig;
+  try {
+    sources = pluginSourcesConfigFromEnv(env, packageVersion());
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    ...sources,
+    syncIntervalMinutes: int(env, 'MINEFLEET_PLUGIN_SYNC_INTERVAL_MINUTES', 360, 0, 7 * 24 * 60),
+    syncLimit: int(env, 'MINEFLEET_PLUGIN_SYNC_LIMIT', 100, 1, 1000),
+    platformAdmins: (env.MINEFLEET_PLATFORM_ADMINS ?? '')
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter((e) => e !== ''),
   };
 }

@@ -39,6 +39,22 @@ import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { meRoutes } from './http/routes/me.js';
 import { memberRoutes } from './http/routes/members.js';
 import { catalogueRoutes } from './http/routes/skus.js';
+import { pluginCatalogueRoutes } from './http/routes/plugins.js';
+import { serverPluginRoutes } from './http/routes/server-plugins.js';
+import {
+  Plugin,
+  PluginInstallResult,
+  PluginInstallation,
+  PluginSummary,
+  PluginVersion,
+} from './http/schemas/plugins.js';
+import { createPluginSources } from '@minefleet/plugins/plugin-sources-config';
+import { ServerPluginFolder } from '@minefleet/plugins/server-plugin-folder';
+import { PlatformAdmins } from '@minefleet/services/platform-admins';
+import { PluginCatalogueService } from '@minefleet/services/plugins/catalogue-service';
+import { PluginCatalogueSync } from '@minefleet/services/plugins/catalogue-sync';
+import { PluginFiles } from '@minefleet/services/plugins/plugin-files';
+import { PluginInstallService } from '@minefleet/services/plugins/install-service';
 import { serverRoutes } from './http/routes/servers.js';
 
 export const VERSION = '0.1.0';
@@ -156,6 +172,32 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   });
   const consoleService = new ConsoleService({ lifecycle, runtime, events });
 
+  // Plugins: sources (adapters) chosen here, handed to the services through the PluginSource and
+  // PluginFolder ports.
+  const pluginSources = await createPluginSources(config.plugins);
+  const platformAdmins = new PlatformAdmins(database, config.plugins.platformAdmins);
+  await platformAdmins.promoteConfigured();
+  const pluginSync = new PluginCatalogueSync({
+    db: database,
+    sources: pluginSources,
+    logger: logger.child({ component: 'plugin-sync' }),
+    searchLimit: config.plugins.syncLimit,
+  });
+  const pluginCatalogue = new PluginCatalogueService({
+    db: database,
+    admins: platformAdmins,
+    sync: pluginSync,
+  });
+  const pluginInstalls = new PluginInstallService({
+    db: database,
+    runtime,
+    files: new PluginFiles(pluginSources, new ServerPluginFolder()),
+    logger: logger.child({ component: 'plugins' }),
+  });
+  const interrupted = await pluginInstalls.failInterrupted();
+  if (interrupted > 0)
+    logger.warn({ interrupted }, 'plugin installs interrupted by the last stop marked failed');
+
   const checks: HealthCheck[] = [
     {
       name: 'database',
@@ -206,8 +248,18 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       powerRoutes({ lifecycle, gameHost: config.gameHost }),
       configRoutes({ config: configManager, gameHost: config.gameHost }),
       consoleRoutes({ console: consoleService, clock }),
+      pluginCatalogueRoutes({ catalogue: pluginCatalogue }),
+      serverPluginRoutes({ installs: pluginInstalls }),
     ],
-    extraSchemas: [LogLine, Revision],
+    extraSchemas: [
+      LogLine,
+      Revision,
+      PluginVersion,
+      PluginSummary,
+      Plugin,
+      PluginInstallation,
+      PluginInstallResult,
+    ],
     rootPlugins: [dashboardPlugin()],
   });
 
@@ -220,12 +272,15 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     runtime,
     async listen() {
       await lifecycle.startBackground();
+      await pluginSync.start(config.plugins.syncIntervalMinutes * 60_000);
       return app.listen({ host: config.host, port: config.port });
     },
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await pluginSync.close();
+      await pluginInstalls.close();
       await lifecycle.close();
       await runtime.close();
       await events.close();

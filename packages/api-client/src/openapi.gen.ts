@@ -947,6 +947,327 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the plugin catalogue
+         * @description Filters match versions: a plugin is listed when one of its versions (approved ones unless `approval` says otherwise) fits the Minecraft version and distribution.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Which versions count for the filters: `approved` (installable, default), `pending`, …. */
+                    approval?: "approved" | "pending" | "rejected" | "any";
+                    category?: string;
+                    distribution?: "flying-squid" | "paper" | "vanilla" | "purpur" | "fabric";
+                    minecraft_version?: string;
+                    page?: number;
+                    per_page?: number;
+                    /** @description Part of the id, name or description. */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pagination: components["schemas"]["Pagination"];
+                            plugins: components["schemas"]["PluginSummary"][];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plugins/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plugin with every version, its compatibility, dependencies, hashes and approval */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Catalogue id, `<source>:<source id>` (e.g. `local:hello`). */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Plugin"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plugins/{id}/versions/{version}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject a plugin version (platform administrators)
+         * @description Only approved versions are installed; `pending` sends a version back to review.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Catalogue id, `<source>:<source id>` (e.g. `local:hello`). */
+                    id: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        approval: "approved" | "pending" | "rejected";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginVersion"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plugins/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync the catalogue from the plugin sources now (platform administrators)
+         * @description Without `plugin_ids`, reads each source’s most popular plugins (or those matching `q`) plus the plugins already in the catalogue. New versions from untrusted sources start `pending`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        limit?: number;
+                        /** @description Sync exactly these plugins (id or slug). */
+                        plugin_ids?: string[];
+                        /** @description Search each source for this text. */
+                        q?: string;
+                        sources?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sources: {
+                                errors: {
+                                    code: string;
+                                    message: string;
+                                    plugin_id?: string;
+                                }[];
+                                plugins: number;
+                                source: string;
+                                versions_added: number;
+                                versions_reset_to_pending: number;
+                                versions_updated: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/server-properties": {
         parameters: {
             query?: never;
@@ -1994,6 +2315,423 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/servers/{id}/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's plugins, with status, dependencies and who requires them */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pagination: components["schemas"]["Pagination"];
+                            plugins: components["schemas"]["PluginInstallation"][];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Install a plugin with its dependencies (or plan it with dry_run)
+         * @description Resolves the whole dependency graph against the server’s Minecraft version and distribution. Answers 202 with the installation `installing` and `resolved` (every version that will be placed); files are downloaded, verified against their published hash and placed atomically in the background, then the status becomes `installed` or `failed` (error `PLUGIN_HASH_MISMATCH` for a file that is not the published one: nothing is placed). With `dry_run` answers 200 with the plan and changes nothing. 409 `PLUGIN_INCOMPATIBLE`, `DEPENDENCY_CONFLICT` (details: reason, chain, conflicts), `PLUGIN_ALREADY_INSTALLED`.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Same as `dry_run` in the body. */
+                    dry_run?: boolean;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Written to the plugin's configuration file (flying-squid: `plugins/<slug>/config.json`). */
+                        config_overrides?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Answer the plan (200) without installing. */
+                        dry_run?: boolean;
+                        /** @description Catalogue id, `<source>:<source id>` (e.g. `local:hello`). */
+                        plugin_id: string;
+                        version?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginInstallResult"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginInstallResult"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/plugins/{installation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plugin installation (poll it while `installing`) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    installation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginInstallation"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a plugin (409 PLUGIN_HAS_DEPENDENTS while an installed plugin requires it) */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description Also remove plugins installed only as dependencies that nothing needs any more. */
+                    remove_orphans?: boolean;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    installation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Whether the change took effect at once or takes effect on the next (re)start. */
+                            applied: "live" | "on_restart";
+                            /** @description Dependencies nothing needs any more, left installed (remove_orphans=true removes them). */
+                            orphans: string[];
+                            removed: {
+                                /**
+                                 * Format: uuid
+                                 * @description A UUID.
+                                 */
+                                id: string;
+                                plugin_id: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Enable/disable, reconfigure or change the version of an installed plugin
+         * @description Disabling renames the file to `<file>.disabled` (refused with 409 `PLUGIN_HAS_DEPENDENTS` while an enabled plugin requires it); enabling also enables the required dependencies. `version` (a catalogue version or `latest`) upgrades or downgrades like an install and answers 202.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    installation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Written to the plugin's configuration file (flying-squid: `plugins/<slug>/config.json`). */
+                        config_overrides?: {
+                            [key: string]: unknown;
+                        };
+                        enabled?: boolean;
+                        /** @description A catalogue version, or `latest`. */
+                        version?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginInstallResult"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginInstallResult"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/servers/{id}/restart": {
         parameters: {
             query?: never;
@@ -2425,6 +3163,128 @@ export interface components {
             page: number;
             per_page: number;
             total: number;
+        };
+        Plugin: {
+            author: string;
+            category: string;
+            description: string;
+            homepage: string | null;
+            id: string;
+            latest_version: string | null;
+            name: string;
+            source: string;
+            source_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Newest first. */
+            versions: components["schemas"]["PluginVersion"][];
+        };
+        PluginInstallation: {
+            /** @description Installed because another plugin needs it. */
+            as_dependency: boolean;
+            /** @description Written to the plugin's configuration file (flying-squid: `plugins/<slug>/config.json`). */
+            config_overrides: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            dependencies: {
+                optional: boolean;
+                plugin_id: string;
+                /** @description A semver range; `*` for any version. */
+                version_range: string;
+            }[];
+            enabled: boolean;
+            error: {
+                /** @enum {string} */
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "RUNTIME_UNAVAILABLE" | "DISTRIBUTION_UNAVAILABLE" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "INTERNAL";
+                message: string;
+            } | null;
+            file_name: string | null;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            plugin_id: string;
+            plugin_name: string;
+            /** @description Installed plugins that require this one. */
+            required_by: string[];
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            server_id: string;
+            /** @enum {string} */
+            status: "installing" | "installed" | "failed" | "disabled";
+            /** Format: date-time */
+            updated_at: string;
+            version: string;
+        };
+        PluginInstallResult: {
+            /** @description Whether the change took effect at once or takes effect on the next (re)start. */
+            applied: "live" | "on_restart";
+            dry_run: boolean;
+            installation: components["schemas"]["PluginInstallation"] | null;
+            /** @description Plugins on the server afterwards, load order. */
+            load_order: string[];
+            /** @description Every plugin version that is (or would be) installed, dependencies first. */
+            resolved: {
+                action: "install" | "upgrade" | "downgrade";
+                as_dependency: boolean;
+                name: string;
+                plugin_id: string;
+                previous_version: string | null;
+                required_by: string[];
+                size_bytes: number;
+                version: string;
+            }[];
+            skipped_optional: {
+                plugin_id: string;
+                reason: string;
+                required_by: string;
+            }[];
+        };
+        PluginSummary: {
+            author: string;
+            category: string;
+            description: string;
+            distributions: ("flying-squid" | "paper" | "vanilla" | "purpur" | "fabric")[];
+            homepage: string | null;
+            id: string;
+            /** @description The newest version that matched the filters. */
+            latest_version: string;
+            minecraft_versions: string[];
+            name: string;
+            source: string;
+            source_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            version_count: number;
+        };
+        PluginVersion: {
+            /**
+             * @description Only approved versions are installed.
+             * @enum {string}
+             */
+            approval: "approved" | "pending" | "rejected";
+            /** Format: date-time */
+            created_at: string;
+            dependencies: {
+                optional: boolean;
+                plugin_id: string;
+                /** @description A semver range; `*` for any version. */
+                version_range: string;
+            }[];
+            distributions: ("flying-squid" | "paper" | "vanilla" | "purpur" | "fabric")[];
+            file_name: string;
+            /** @description Exact versions, `1.20.x` wildcards, `1.16-1.18.2` spans or `*`. */
+            minecraft_versions: string[];
+            published_at: string | null;
+            sha256: string | null;
+            sha512: string | null;
+            size_bytes: number;
+            version: string;
         };
         QuotaUsage: {
             memory_mb: {

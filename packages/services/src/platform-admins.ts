@@ -1,0 +1,61 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { Database } from '@minefleet/db/database';
+import { users } from '@minefleet/db/schema';
+import { DomainError } from '@minefleet/domain/errors';
+import type { Actor } from './actor.js';
+
+/**
+ * Platform administrators: the people who run the Minefleet host (not a tenant role). They approve
+ * plugin versions from untrusted sources and sync the catalogue.
+ *
+ * The flag lives on the user (`users.is_platform_admin`). The host names its administrators by email
+ * in MINEFLEET_PLATFORM_ADMINS: they are promoted at start, and an account signed up later with one of
+ * those emails is promoted the first time it needs the right. Removing an email from the list does not
+ * demote anyone (clear the flag in the database for that).
+ */
+export class PlatformAdmins {
+  private readonly emails: ReadonlySet<string>;
+
+  constructor(
+    private readonly db: Database,
+    emails: readonly string[],
+  ) {
+    this.emails = new Set(emails.map((e) => e.trim().toLowerCase()).filter((e) => e !== ''));
+  }
+
+  /** Promotes the configured emails that already have an account. */
+  async promoteConfigured(): Promise<void> {
+    if (this.emails.size === 0) return;
+    await this.db.system((tx) =>
+      tx
+        .update(users)
+        .set({ isPlatformAdmin: true })
+        .where(inArray(users.email, [...this.emails])),
+    );
+  }
+
+  async isPlatformAdmin(actor: Actor): Promise<boolean> {
+    // Cross-tenant by nature (the right is the host's, not a tenant's), hence a system read by user id.
+    const [user] = await this.db.system((tx) =>
+      tx
+        .select({ email: users.email, isPlatformAdmin: users.isPlatformAdmin })
+        .from(users)
+        .where(eq(users.id, actor.userId)),
+    );
+    if (!user) return false;
+    if (user.isPlatformAdmin) return true;
+    if (!this.emails.has(user.email)) return false;
+    await this.db.system((tx) =>
+      tx.update(users).set({ isPlatformAdmin: true }).where(eq(users.id, actor.userId)),
+    );
+    return true;
+  }
+
+  async require(actor: Actor): Promise<void> {
+    if (!(await this.isPlatformAdmin(actor))) {
+      throw new DomainError('FORBIDDEN', 'Only a platform administrator may do this.', {
+        required: 'platform_admin',
+      });
+    }
+  }
+}

@@ -1,0 +1,602 @@
+/**
+ * Plugins on a server: install (with the whole dependency graph resolved against the server's Minecraft
+ * version and distribution), enable/disable, reconfigure, upgrade and remove.
+ *
+ * Every change of one server's plugins runs under that server's plugin lock (installs, upgrades and
+ * removals never interleave on a folder). An install answers once the plan is recorded (rows
+ * `installing`) and keeps the lock while the files are downloaded, verified and placed in the
+ * background; the rows then settle to `installed` (or `disabled`) or `failed` with the error.
+ * flying-squid has no plugin reload, so every change applies on the next start (`applied: on_restart`).
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '@minefleet/db/database';
+import { servers, serverPlugins } from '@minefleet/db/schema';
+import { DomainError } from '@minefleet/domain/errors';
+import { isUuid } from '@minefleet/domain/names';
+import {
+  resolvePluginInstall,
+  type ResolutionPlan,
+  type SkippedOptional,
+  type PlanAction,
+} from '@minefleet/domain/plugin-resolver';
+import { dependentsOf, orphansAfterRemoval } from '@minefleet/domain/plugin-resolver-dependents';
+import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { Role } from '@minefleet/domain/roles';
+import { isActionAllowed } from '@minefleet/domain/server-state';
+import { requireRole, scopeOf, type Actor } from '../actor.js';
+import { ServerLocks } from '../lifecycle/server-locks.js';
+import type { Logger } from '../logger.js';
+import type { ServerRecord } from '../servers.js';
+import type { InstallationRecord } from './catalogue-records.js';
+import { loadCatalogueGraph, type CatalogueGraph } from './catalogue-graph.js';
+import { applyChanges, writeLoadOrder, type ApplyTarget, type ChangeToApply } from './install-apply.js';
+import type { PluginFiles } from './plugin-files.js';
+import {
+  loadServerPluginState,
+  type InstallationView,
+  type ServerPluginState,
+} from './server-plugin-state.js';
+
+export type Applied = 'live' | 'on_restart';
+
+export interface InstallInput {
+  pluginId: string;
+  version?: string | undefined;
+  configOverrides?: Record<string, unknown> | undefined;
+  /** Resolve and answer the plan without changing anything. */
+  dryRun?: boolean | undefined;
+}
+
+/** One entry of `resolved`: a plugin version the install places. */
+export interface ResolvedPlugin {
+  pluginId: string;
+  name: string;
+  version: string;
+  action: PlanAction;
+  previousVersion: string | null;
+  asDependency: boolean;
+  requiredBy: string[];
+  sizeBytes: number;
+}
+
+export interface PlanResult {
+  /** The requested plugin's installation; null for a dry run. */
+  installation: InstallationView | null;
+  resolved: ResolvedPlugin[];
+  /** Every plugin on the server afterwards, dependencies first. */
+  loadOrder: string[];
+  skippedOptional: SkippedOptional[];
+  applied: Applied;
+  /** True when files are being placed in the background (answer 202). */
+  accepted: boolean;
+}
+
+export interface InstallationPatch {
+  enabled?: boolean | undefined;
+  configOverrides?: Record<string, unknown> | undefined;
+  /** An exact catalogue version, or `latest` for the newest one that resolves. */
+  version?: string | undefined;
+}
+
+export interface RemoveResult {
+  removed: { id: string; pluginId: string }[];
+  /** Plugins installed only as dependencies that nothing needs any more (kept unless asked). */
+  orphans: string[];
+  applied: Applied;
+}
+
+const CONFIG_MAX_BYTES = 64 * 1024;
+
+export class PluginInstallService {
+  private readonly locks = new ServerLocks();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly deps: {
+      db: Database;
+      runtime: Pick<RuntimeDriver, 'workspace'>;
+      files: PluginFiles;
+      logger: Logger;
+      lockWaitMs?: number;
+    },
+  ) {}
+
+  // ─── Reading ─────────────────────────────────────────────────────────────────────────────────
+
+  async list(actor: Actor, serverId: string): Promise<InstallationView[]> {
+    await this.authorize(actor, serverId, 'viewer');
+    return (await this.state(actor, serverId)).views;
+  }
+
+  async get(actor: Actor, serverId: string, installationId: string): Promise<InstallationView> {
+    await this.authorize(actor, serverId, 'viewer');
+    return this.mustFind(await this.state(actor, serverId), installationId);
+  }
+
+  // ─── Install ─────────────────────────────────────────────────────────────────────────────────
+
+  async install(actor: Actor, serverId: string, input: InstallInput): Promise<PlanResult> {
+    const server = await this.authorize(actor, serverId, 'admin', true);
+    this.checkConfig(server, input.configOverrides);
+    return this.locked(serverId, 'plugin-install', async (accept) => {
+      const state = await this.state(actor, serverId);
+      const { plan, graph } = await this.resolve(actor, server, state, input.pluginId, input.version);
+      const base = this.planResult(plan, graph, state);
+      if (input.dryRun) return base;
+
+      if (plan.changes.length === 0) {
+        const existing = state.byPlugin(input.pluginId);
+        if (!existing?.row.asDependency) {
+          throw new DomainError(
+            'PLUGIN_ALREADY_INSTALLED',
+            `${input.pluginId} is already installed on this server${existing ? ` (${existing.row.version})` : ''}.`,
+            { plugin_id: input.pluginId, installation_id: existing?.row.id, version: existing?.row.version },
+          );
+        }
+        // Installed as someone's dependency, now wanted for itself: it stays when its dependent goes.
+        await this.deps.db.tenant(scopeOf(actor), (tx) =>
+          tx
+            .update(serverPlugins)
+            .set({
+              asDependency: false,
+              ...(input.configOverrides && { configOverrides: input.configOverrides }),
+              updatedAt: new Date(),
+            })
+            .where(eq(serverPlugins.id, existing.row.id)),
+        );
+        if (input.configOverrides) await this.writeConfig(server, existing.row, input.configOverrides);
+        const installation = this.mustFind(await this.state(actor, serverId), existing.row.id);
+        return { ...base, installation };
+      }
+
+      const changes = await this.recordChanges(actor, server, state, plan, graph, {
+        pluginId: input.pluginId,
+        configOverrides: input.configOverrides,
+      });
+      const installation = this.mustFind(
+        await this.state(actor, serverId),
+        changes.find((c) => c.plugin.id === input.pluginId)?.row.id ?? state.byPlugin(input.pluginId)!.row.id,
+      );
+      accept({ ...base, installation, accepted: true });
+      await applyChanges(this.deps, this.target(actor, server), changes);
+      return undefined;
+    });
+  }
+
+  // ─── Change ──────────────────────────────────────────────────────────────────────────────────
+
+  async update(
+    actor: Actor,
+    serverId: string,
+    installationId: string,
+    patch: InstallationPatch,
+  ): Promise<PlanResult> {
+    const server = await this.authorize(actor, serverId, 'admin', true);
+    this.checkConfig(server, patch.configOverrides);
+    return this.locked(serverId, 'plugin-update', async (accept) => {
+      let state = await this.state(actor, serverId);
+      const current = this.mustFind(state, installationId);
+      if (current.row.status === 'failed' && patch.version === undefined) {
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          'This installation failed: install it again (or give a version), or remove it.',
+          { installation_id: installationId, status: 'failed', error_code: current.row.errorCode },
+        );
+      }
+      const target = this.target(actor, server);
+      const folder = this.deps.files.folder;
+
+      if (patch.configOverrides) {
+        await this.deps.db.tenant(scopeOf(actor), (tx) =>
+          tx
+            .update(serverPlugins)
+            .set({ configOverrides: patch.configOverrides, updatedAt: new Date() })
+            .where(eq(serverPlugins.id, installationId)),
+        );
+        if (current.row.status !== 'failed') {
+          await this.writeConfig(server, current.row, patch.configOverrides);
+        }
+      }
+      if (patch.enabled !== undefined && patch.enabled !== current.row.enabled) {
+        const ids = patch.enabled
+          ? this.toEnable(state, current)
+          : (this.assertNoEnabledDependents(state, current), [current]);
+        for (const view of ids) {
+          if (view.row.fileName && view.row.status !== 'failed') {
+            await folder.setEnabled(target.pluginsDir, view.row.fileName, patch.enabled);
+          }
+        }
+        await this.deps.db.tenant(scopeOf(actor), async (tx) => {
+          for (const view of ids) {
+            await tx
+              .update(serverPlugins)
+              .set({
+                enabled: patch.enabled,
+                ...(view.row.status !== 'failed' && { status: patch.enabled ? 'installed' : 'disabled' }),
+                updatedAt: new Date(),
+              })
+              .where(eq(serverPlugins.id, view.row.id));
+          }
+        });
+        await writeLoadOrder(this.deps, target);
+      }
+
+      state = await this.state(actor, serverId);
+      const applied = this.applied(server);
+      if (patch.version === undefined) {
+        return {
+          installation: this.mustFind(state, installationId),
+          resolved: [],
+          loadOrder: state.loadOrder(),
+          skippedOptional: [],
+          applied,
+          accepted: false,
+        };
+      }
+
+      const wanted = patch.version === 'latest' ? undefined : patch.version;
+      const { plan, graph } = await this.resolve(actor, server, state, current.row.pluginId, wanted);
+      const base = this.planResult(plan, graph, state);
+      if (plan.changes.length === 0) return { ...base, installation: this.mustFind(state, installationId) };
+      const changes = await this.recordChanges(actor, server, state, plan, graph, {
+        pluginId: current.row.pluginId,
+        configOverrides: undefined,
+      });
+      accept({
+        ...base,
+        installation: this.mustFind(await this.state(actor, serverId), installationId),
+        accepted: true,
+      });
+      await applyChanges(this.deps, target, changes);
+      return undefined;
+    });
+  }
+
+  // ─── Remove ──────────────────────────────────────────────────────────────────────────────────
+
+  async remove(
+    actor: Actor,
+    serverId: string,
+    installationId: string,
+    options: { removeOrphans?: boolean | undefined } = {},
+  ): Promise<RemoveResult> {
+    const server = await this.authorize(actor, serverId, 'admin', true);
+    return this.locked(serverId, 'plugin-remove', async () => {
+      const state = await this.state(actor, serverId);
+      const view = this.mustFind(state, installationId);
+      const installed = state.installed();
+      const dependents = dependentsOf(view.row.pluginId, installed);
+      if (dependents.length > 0 && view.row.status !== 'failed') {
+        throw new DomainError(
+          'PLUGIN_HAS_DEPENDENTS',
+          `${dependents.map((d) => d.pluginId).join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on ${view.row.pluginId}: remove ${dependents.length === 1 ? 'it' : 'them'} first.`,
+          {
+            plugin_id: view.row.pluginId,
+            dependents: dependents.map((d) => ({
+              plugin_id: d.pluginId,
+              installation_id: state.byPlugin(d.pluginId)?.row.id,
+            })),
+          },
+        );
+      }
+      const orphans = orphansAfterRemoval(view.row.pluginId, installed);
+      const removing = [view, ...(options.removeOrphans ? orphans.map((id) => state.byPlugin(id)!) : [])];
+      const target = this.target(actor, server);
+      for (const item of removing) {
+        if (item.row.fileName) {
+          await this.deps.files.folder.remove(target.pluginsDir, server.distribution, item.row.fileName);
+        }
+      }
+      await this.deps.db.tenant(scopeOf(actor), async (tx) => {
+        for (const item of removing) await tx.delete(serverPlugins).where(eq(serverPlugins.id, item.row.id));
+      });
+      await writeLoadOrder(this.deps, target);
+      return {
+        removed: removing.map((r) => ({ id: r.row.id, pluginId: r.row.pluginId })),
+        orphans: options.removeOrphans ? [] : orphans,
+        applied: this.applied(server),
+      };
+    });
+  }
+
+  /**
+   * Installs left `installing` by a control plane that stopped mid-download never finish: they are
+   * failed at start (one control plane per data folder; the files were never placed).
+   */
+  async failInterrupted(): Promise<number> {
+    const rows = await this.deps.db.system((tx) =>
+      tx
+        .update(serverPlugins)
+        .set({
+          status: 'failed',
+          errorCode: 'INTERNAL',
+          error: 'The control plane stopped during the install; install it again.',
+          updatedAt: new Date(),
+        })
+        .where(eq(serverPlugins.status, 'installing'))
+        .returning({ id: serverPlugins.id }),
+    );
+    return rows.length;
+  }
+
+  /** Waits for installs in progress (their rows must settle before the database closes). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The server, if the actor's tenant has it (404 otherwise) and the role allows the action. */
+  private async authorize(
+    actor: Actor,
+    serverId: string,
+    minimum: Role,
+    change = false,
+  ): Promise<ServerRecord> {
+    if (!isUuid(serverId))
+      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
+    const [server] = await this.deps.db.tenant(scopeOf(actor), (tx) =>
+      tx.select().from(servers).where(eq(servers.id, serverId)),
+    );
+    if (!server) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id: serverId });
+    requireRole(actor, minimum);
+    // Plugins change the server's files: not while it is being created, restored or deleted.
+    if (change && !isActionAllowed('configure', server.status)) {
+      throw new DomainError(
+        'INVALID_TRANSITION',
+        `Plugins cannot change while the server is ${server.status}.`,
+        {
+          status: server.status,
+          action: 'plugins',
+        },
+      );
+    }
+    return server;
+  }
+
+  private state(actor: Actor, serverId: string): Promise<ServerPluginState> {
+    return this.deps.db.tenant(scopeOf(actor), (tx) => loadServerPluginState(tx, serverId));
+  }
+
+  private mustFind(state: ServerPluginState, installationId: string): InstallationView {
+    const view = isUuid(installationId) ? state.byId(installationId) : undefined;
+    if (!view) {
+      throw new DomainError('INSTALLATION_NOT_FOUND', 'No such plugin installation on this server.', {
+        installation_id: installationId,
+      });
+    }
+    return view;
+  }
+
+  private async resolve(
+    actor: Actor,
+    server: ServerRecord,
+    state: ServerPluginState,
+    pluginId: string,
+    version: string | undefined,
+  ): Promise<{ plan: ResolutionPlan; graph: CatalogueGraph }> {
+    const installed = state.installed();
+    const graph = await this.deps.db.tenant(scopeOf(actor), (tx) =>
+      loadCatalogueGraph(tx, [pluginId, ...installed.map((p) => p.pluginId)]),
+    );
+    const plan = resolvePluginInstall({
+      pluginId,
+      ...(version !== undefined && { version }),
+      minecraftVersion: server.minecraftVersion,
+      distribution: server.distribution,
+      catalogue: graph.lookup,
+      installed,
+    });
+    return { plan, graph };
+  }
+
+  private planResult(plan: ResolutionPlan, graph: CatalogueGraph, state: ServerPluginState): PlanResult {
+    return {
+      installation: null,
+      resolved: plan.changes.map((c) => ({
+        pluginId: c.pluginId,
+        name: graph.plugin(c.pluginId)?.name ?? c.pluginId,
+        version: c.version,
+        action: c.action,
+        previousVersion: c.previousVersion ?? null,
+        // A plugin the user installed explicitly stays explicit when an install upgrades it.
+        asDependency: c.asDependency && state.byPlugin(c.pluginId)?.row.asDependency !== false,
+        requiredBy: c.requiredBy,
+        sizeBytes: graph.version(c.pluginId, c.version)?.sizeBytes ?? 0,
+      })),
+      loadOrder: plan.loadOrder,
+      skippedOptional: plan.skippedOptional,
+      applied: 'on_restart',
+      accepted: false,
+    };
+  }
+
+  /** Upserts one `installing` row per planned change and returns what to apply. */
+  private async recordChanges(
+    actor: Actor,
+    server: ServerRecord,
+    state: ServerPluginState,
+    plan: ResolutionPlan,
+    graph: CatalogueGraph,
+    requested: { pluginId: string; configOverrides: Record<string, unknown> | undefined },
+  ): Promise<ChangeToApply[]> {
+    return this.deps.db.tenant(scopeOf(actor), async (tx) => {
+      const out: ChangeToApply[] = [];
+      for (const change of plan.changes) {
+        const plugin = graph.plugin(change.pluginId)!;
+        const version = graph.version(change.pluginId, change.version)!;
+        const existing = state.byPlugin(change.pluginId)?.row;
+        const isRequested = change.pluginId === requested.pluginId;
+        const placed = existing && (existing.status === 'installed' || existing.status === 'disabled');
+        const values = {
+          version: change.version,
+          status: 'installing' as const,
+          asDependency: isRequested ? false : (existing?.asDependency ?? true) && change.asDependency,
+          fileName: version.fileName,
+          configOverrides:
+            isRequested && requested.configOverrides
+              ? requested.configOverrides
+              : (existing?.configOverrides ?? {}),
+          errorCode: null,
+          error: null,
+          updatedAt: new Date(),
+        };
+        const [row] = await tx
+          .insert(serverPlugins)
+          .values({
+            tenantId: server.tenantId,
+            serverId: server.id,
+            pluginId: change.pluginId,
+            enabled: true,
+            ...values,
+          })
+          .onConflictDoUpdate({ target: [serverPlugins.serverId, serverPlugins.pluginId], set: values })
+          .returning();
+        out.push({
+          plugin,
+          version,
+          row: row!,
+          previous: placed ? pick(existing) : undefined,
+          writeConfig: isRequested && requested.configOverrides !== undefined,
+        });
+      }
+      return out;
+    });
+  }
+
+  /** The plugin and, transitively, the required dependencies it needs enabled with it. */
+  private toEnable(state: ServerPluginState, view: InstallationView): InstallationView[] {
+    const out: InstallationView[] = [];
+    const visit = (current: InstallationView) => {
+      if (out.includes(current)) return;
+      out.push(current);
+      for (const dep of current.dependencies) {
+        if (dep.optional) continue;
+        const found = state.byPlugin(dep.pluginId);
+        if (!found || found.row.status === 'failed') {
+          throw new DomainError(
+            'DEPENDENCY_CONFLICT',
+            `${current.row.pluginId} needs ${dep.pluginId}, which is not installed on this server.`,
+            {
+              reason: 'missing',
+              plugin_id: dep.pluginId,
+              chain: [
+                { plugin_id: current.row.pluginId },
+                { plugin_id: dep.pluginId, version_range: dep.versionRange },
+              ],
+              conflicts: [],
+            },
+          );
+        }
+        if (!found.row.enabled) visit(found);
+      }
+    };
+    visit(view);
+    return out;
+  }
+
+  private assertNoEnabledDependents(state: ServerPluginState, view: InstallationView): void {
+    const enabled = state.views.filter((v) => v.row.status === 'installed' && v.row.enabled);
+    const dependents = enabled.filter((v) =>
+      v.dependencies.some((d) => d.pluginId === view.row.pluginId && !d.optional),
+    );
+    if (dependents.length > 0) {
+      throw new DomainError(
+        'PLUGIN_HAS_DEPENDENTS',
+        `${dependents.map((d) => d.row.pluginId).join(', ')} need ${view.row.pluginId}: disable them first.`,
+        {
+          plugin_id: view.row.pluginId,
+          dependents: dependents.map((d) => ({ plugin_id: d.row.pluginId, installation_id: d.row.id })),
+        },
+      );
+    }
+  }
+
+  private checkConfig(server: ServerRecord, config: Record<string, unknown> | undefined): void {
+    if (config === undefined) return;
+    if (
+      Object.keys(config).length > 0 &&
+      !this.deps.files.folder.capabilities(server.distribution).configOverrides
+    ) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Configuration overrides are not supported for ${server.distribution} plugins (yet).`,
+        { field: 'config_overrides', distribution: server.distribution },
+      );
+    }
+    if (Buffer.byteLength(JSON.stringify(config)) > CONFIG_MAX_BYTES) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `config_overrides is larger than ${CONFIG_MAX_BYTES} bytes.`,
+        {
+          field: 'config_overrides',
+        },
+      );
+    }
+  }
+
+  private async writeConfig(
+    server: ServerRecord,
+    row: InstallationRecord,
+    config: Record<string, unknown>,
+  ): Promise<void> {
+    if (!row.fileName || !this.deps.files.folder.capabilities(server.distribution).configOverrides) return;
+    await this.deps.files.folder.writeConfig(
+      this.deps.runtime.workspace(server.id).pluginsDir,
+      server.distribution,
+      row.fileName,
+      config,
+    );
+  }
+
+  private applied(server: ServerRecord): Applied {
+    return this.deps.files.folder.capabilities(server.distribution).liveReload ? 'live' : 'on_restart';
+  }
+
+  private target(actor: Actor, server: ServerRecord): ApplyTarget {
+    return {
+      serverId: server.id,
+      distribution: server.distribution,
+      pluginsDir: this.deps.runtime.workspace(server.id).pluginsDir,
+      scope: scopeOf(actor),
+    };
+  }
+
+  /**
+   * Runs `fn` under the server's plugin lock. The caller gets `fn`'s answer, or the value passed to
+   * `accept` as soon as it is called (an install answers 202 and keeps the lock while it downloads).
+   */
+  private locked<T>(
+    serverId: string,
+    operation: string,
+    fn: (accept: (value: T) => void) => Promise<T | undefined>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let answered = false;
+      const accept = (value: T) => {
+        answered = true;
+        resolve(value);
+      };
+      const task = this.locks
+        .run(serverId, operation, () => fn(accept), this.deps.lockWaitMs ?? 5_000)
+        .then((value) => {
+          if (answered) return;
+          if (value === undefined) reject(new Error(`${operation} finished without an answer`));
+          else resolve(value);
+        })
+        .catch((error: unknown) => {
+          if (answered)
+            this.deps.logger.error({ err: error, serverId, operation }, 'plugin operation failed');
+          else reject(error);
+        })
+        .finally(() => this.pending.delete(task));
+      this.pending.add(task);
+    });
+  }
+}
+
+function pick(
+  row: InstallationRecord,
+): Pick<InstallationRecord, 'version' | 'fileName' | 'status' | 'enabled'> {
+  return { version: row.version, fileName: row.fileName, status: row.status, enabled: row.enabled };
+}
