@@ -7,7 +7,6 @@ import type { Database, TenantScope } from '@minefleet/db/database';
 import { serverPlugins } from '@minefleet/db/schema';
 import type { Distribution } from '@minefleet/domain/distributions';
 import { isDomainError } from '@minefleet/domain/errors';
-import type { InstallationStatus } from '@minefleet/domain/enums';
 import type { Logger } from '../logger.js';
 import type { InstallationRecord } from './catalogue-records.js';
 import type { PluginFiles, VersionToPlace } from './plugin-files.js';
@@ -83,7 +82,7 @@ export async function applyChanges(
           .update(serverPlugins)
           .set({
             ...(back
-              ? { version: back.version, fileName: back.fileName, status: back.status as InstallationStatus }
+              ? { version: back.version, fileName: back.fileName, status: back.status }
               : { status: 'failed' as const }),
             errorCode: code,
             error: message,

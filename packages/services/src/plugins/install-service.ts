@@ -13,23 +13,20 @@ import type { Database } from '@minefleet/db/database';
 import { servers, serverPlugins } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import { isUuid } from '@minefleet/domain/names';
-import {
-  resolvePluginInstall,
-  type ResolutionPlan,
-  type SkippedOptional,
-  type PlanAction,
-} from '@minefleet/domain/plugin-resolver';
+import { resolvePluginInstall, type ResolutionPlan } from '@minefleet/domain/plugin-resolver';
 import { dependentsOf, orphansAfterRemoval } from '@minefleet/domain/plugin-resolver-dependents';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import type { Role } from '@minefleet/domain/roles';
 import { isActionAllowed } from '@minefleet/domain/server-state';
 import { requireRole, scopeOf, type Actor } from '../actor.js';
-import { ServerLocks } from '../lifecycle/server-locks.js';
 import type { Logger } from '../logger.js';
 import type { ServerRecord } from '../servers.js';
 import type { InstallationRecord } from './catalogue-records.js';
 import { loadCatalogueGraph, type CatalogueGraph } from './catalogue-graph.js';
-import { applyChanges, writeLoadOrder, type ApplyTarget, type ChangeToApply } from './install-apply.js';
+import { AcceptedLocks } from './accepted-locks.js';
+import { applyChanges, writeLoadOrder, type ApplyTarget } from './install-apply.js';
+import { planResult, recordChanges, type Applied, type PlanResult } from './install-plan.js';
+import { assertNoEnabledDependents, toEnable } from './installation-rules.js';
 import type { PluginFiles } from './plugin-files.js';
 import {
   loadServerPluginState,
@@ -37,38 +34,12 @@ import {
   type ServerPluginState,
 } from './server-plugin-state.js';
 
-export type Applied = 'live' | 'on_restart';
-
 export interface InstallInput {
   pluginId: string;
   version?: string | undefined;
   configOverrides?: Record<string, unknown> | undefined;
   /** Resolve and answer the plan without changing anything. */
   dryRun?: boolean | undefined;
-}
-
-/** One entry of `resolved`: a plugin version the install places. */
-export interface ResolvedPlugin {
-  pluginId: string;
-  name: string;
-  version: string;
-  action: PlanAction;
-  previousVersion: string | null;
-  asDependency: boolean;
-  requiredBy: string[];
-  sizeBytes: number;
-}
-
-export interface PlanResult {
-  /** The requested plugin's installation; null for a dry run. */
-  installation: InstallationView | null;
-  resolved: ResolvedPlugin[];
-  /** Every plugin on the server afterwards, dependencies first. */
-  loadOrder: string[];
-  skippedOptional: SkippedOptional[];
-  applied: Applied;
-  /** True when files are being placed in the background (answer 202). */
-  accepted: boolean;
 }
 
 export interface InstallationPatch {
@@ -88,8 +59,7 @@ export interface RemoveResult {
 const CONFIG_MAX_BYTES = 64 * 1024;
 
 export class PluginInstallService {
-  private readonly locks = new ServerLocks();
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly locks: AcceptedLocks;
 
   constructor(
     private readonly deps: {
@@ -99,7 +69,9 @@ export class PluginInstallService {
       logger: Logger;
       lockWaitMs?: number;
     },
-  ) {}
+  ) {
+    this.locks = new AcceptedLocks(deps.logger, deps.lockWaitMs ?? 5_000);
+  }
 
   // ─── Reading ─────────────────────────────────────────────────────────────────────────────────
 
@@ -118,10 +90,10 @@ export class PluginInstallService {
   async install(actor: Actor, serverId: string, input: InstallInput): Promise<PlanResult> {
     const server = await this.authorize(actor, serverId, 'admin', true);
     this.checkConfig(server, input.configOverrides);
-    return this.locked(serverId, 'plugin-install', async (accept) => {
+    return this.locks.run(serverId, 'plugin-install', async (accept) => {
       const state = await this.state(actor, serverId);
       const { plan, graph } = await this.resolve(actor, server, state, input.pluginId, input.version);
-      const base = this.planResult(plan, graph, state);
+      const base = planResult(plan, graph, state);
       if (input.dryRun) return base;
 
       if (plan.changes.length === 0) {
@@ -149,10 +121,12 @@ export class PluginInstallService {
         return { ...base, installation };
       }
 
-      const changes = await this.recordChanges(actor, server, state, plan, graph, {
-        pluginId: input.pluginId,
-        configOverrides: input.configOverrides,
-      });
+      const changes = await this.deps.db.tenant(scopeOf(actor), (tx) =>
+        recordChanges(tx, server, state, plan, graph, {
+          pluginId: input.pluginId,
+          configOverrides: input.configOverrides,
+        }),
+      );
       const installation = this.mustFind(
         await this.state(actor, serverId),
         changes.find((c) => c.plugin.id === input.pluginId)?.row.id ?? state.byPlugin(input.pluginId)!.row.id,
@@ -173,7 +147,7 @@ export class PluginInstallService {
   ): Promise<PlanResult> {
     const server = await this.authorize(actor, serverId, 'admin', true);
     this.checkConfig(server, patch.configOverrides);
-    return this.locked(serverId, 'plugin-update', async (accept) => {
+    return this.locks.run(serverId, 'plugin-update', async (accept) => {
       let state = await this.state(actor, serverId);
       const current = this.mustFind(state, installationId);
       if (current.row.status === 'failed' && patch.version === undefined) {
@@ -199,8 +173,8 @@ export class PluginInstallService {
       }
       if (patch.enabled !== undefined && patch.enabled !== current.row.enabled) {
         const ids = patch.enabled
-          ? this.toEnable(state, current)
-          : (this.assertNoEnabledDependents(state, current), [current]);
+          ? toEnable(state, current)
+          : (assertNoEnabledDependents(state, current), [current]);
         for (const view of ids) {
           if (view.row.fileName && view.row.status !== 'failed') {
             await folder.setEnabled(target.pluginsDir, view.row.fileName, patch.enabled);
@@ -236,12 +210,14 @@ export class PluginInstallService {
 
       const wanted = patch.version === 'latest' ? undefined : patch.version;
       const { plan, graph } = await this.resolve(actor, server, state, current.row.pluginId, wanted);
-      const base = this.planResult(plan, graph, state);
+      const base = planResult(plan, graph, state);
       if (plan.changes.length === 0) return { ...base, installation: this.mustFind(state, installationId) };
-      const changes = await this.recordChanges(actor, server, state, plan, graph, {
-        pluginId: current.row.pluginId,
-        configOverrides: undefined,
-      });
+      const changes = await this.deps.db.tenant(scopeOf(actor), (tx) =>
+        recordChanges(tx, server, state, plan, graph, {
+          pluginId: current.row.pluginId,
+          configOverrides: undefined,
+        }),
+      );
       accept({
         ...base,
         installation: this.mustFind(await this.state(actor, serverId), installationId),
@@ -261,7 +237,7 @@ export class PluginInstallService {
     options: { removeOrphans?: boolean | undefined } = {},
   ): Promise<RemoveResult> {
     const server = await this.authorize(actor, serverId, 'admin', true);
-    return this.locked(serverId, 'plugin-remove', async () => {
+    return this.locks.run(serverId, 'plugin-remove', async () => {
       const state = await this.state(actor, serverId);
       const view = this.mustFind(state, installationId);
       const installed = state.installed();
@@ -321,7 +297,7 @@ export class PluginInstallService {
 
   /** Waits for installs in progress (their rows must settle before the database closes). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    await this.locks.drain();
   }
 
   // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
@@ -390,128 +366,6 @@ export class PluginInstallService {
     return { plan, graph };
   }
 
-  private planResult(plan: ResolutionPlan, graph: CatalogueGraph, state: ServerPluginState): PlanResult {
-    return {
-      installation: null,
-      resolved: plan.changes.map((c) => ({
-        pluginId: c.pluginId,
-        name: graph.plugin(c.pluginId)?.name ?? c.pluginId,
-        version: c.version,
-        action: c.action,
-        previousVersion: c.previousVersion ?? null,
-        // A plugin the user installed explicitly stays explicit when an install upgrades it.
-        asDependency: c.asDependency && state.byPlugin(c.pluginId)?.row.asDependency !== false,
-        requiredBy: c.requiredBy,
-        sizeBytes: graph.version(c.pluginId, c.version)?.sizeBytes ?? 0,
-      })),
-      loadOrder: plan.loadOrder,
-      skippedOptional: plan.skippedOptional,
-      applied: 'on_restart',
-      accepted: false,
-    };
-  }
-
-  /** Upserts one `installing` row per planned change and returns what to apply. */
-  private async recordChanges(
-    actor: Actor,
-    server: ServerRecord,
-    state: ServerPluginState,
-    plan: ResolutionPlan,
-    graph: CatalogueGraph,
-    requested: { pluginId: string; configOverrides: Record<string, unknown> | undefined },
-  ): Promise<ChangeToApply[]> {
-    return this.deps.db.tenant(scopeOf(actor), async (tx) => {
-      const out: ChangeToApply[] = [];
-      for (const change of plan.changes) {
-        const plugin = graph.plugin(change.pluginId)!;
-        const version = graph.version(change.pluginId, change.version)!;
-        const existing = state.byPlugin(change.pluginId)?.row;
-        const isRequested = change.pluginId === requested.pluginId;
-        const placed = existing && (existing.status === 'installed' || existing.status === 'disabled');
-        const values = {
-          version: change.version,
-          status: 'installing' as const,
-          asDependency: isRequested ? false : (existing?.asDependency ?? true) && change.asDependency,
-          fileName: version.fileName,
-          configOverrides:
-            isRequested && requested.configOverrides
-              ? requested.configOverrides
-              : (existing?.configOverrides ?? {}),
-          errorCode: null,
-          error: null,
-          updatedAt: new Date(),
-        };
-        const [row] = await tx
-          .insert(serverPlugins)
-          .values({
-            tenantId: server.tenantId,
-            serverId: server.id,
-            pluginId: change.pluginId,
-            enabled: true,
-            ...values,
-          })
-          .onConflictDoUpdate({ target: [serverPlugins.serverId, serverPlugins.pluginId], set: values })
-          .returning();
-        out.push({
-          plugin,
-          version,
-          row: row!,
-          previous: placed ? pick(existing) : undefined,
-          writeConfig: isRequested && requested.configOverrides !== undefined,
-        });
-      }
-      return out;
-    });
-  }
-
-  /** The plugin and, transitively, the required dependencies it needs enabled with it. */
-  private toEnable(state: ServerPluginState, view: InstallationView): InstallationView[] {
-    const out: InstallationView[] = [];
-    const visit = (current: InstallationView) => {
-      if (out.includes(current)) return;
-      out.push(current);
-      for (const dep of current.dependencies) {
-        if (dep.optional) continue;
-        const found = state.byPlugin(dep.pluginId);
-        if (!found || found.row.status === 'failed') {
-          throw new DomainError(
-            'DEPENDENCY_CONFLICT',
-            `${current.row.pluginId} needs ${dep.pluginId}, which is not installed on this server.`,
-            {
-              reason: 'missing',
-              plugin_id: dep.pluginId,
-              chain: [
-                { plugin_id: current.row.pluginId },
-                { plugin_id: dep.pluginId, version_range: dep.versionRange },
-              ],
-              conflicts: [],
-            },
-          );
-        }
-        if (!found.row.enabled) visit(found);
-      }
-    };
-    visit(view);
-    return out;
-  }
-
-  private assertNoEnabledDependents(state: ServerPluginState, view: InstallationView): void {
-    const enabled = state.views.filter((v) => v.row.status === 'installed' && v.row.enabled);
-    const dependents = enabled.filter((v) =>
-      v.dependencies.some((d) => d.pluginId === view.row.pluginId && !d.optional),
-    );
-    if (dependents.length > 0) {
-      throw new DomainError(
-        'PLUGIN_HAS_DEPENDENTS',
-        `${dependents.map((d) => d.row.pluginId).join(', ')} need ${view.row.pluginId}: disable them first.`,
-        {
-          plugin_id: view.row.pluginId,
-          dependents: dependents.map((d) => ({ plugin_id: d.row.pluginId, installation_id: d.row.id })),
-        },
-      );
-    }
-  }
-
   private checkConfig(server: ServerRecord, config: Record<string, unknown> | undefined): void {
     if (config === undefined) return;
     if (
@@ -561,42 +415,4 @@ export class PluginInstallService {
       scope: scopeOf(actor),
     };
   }
-
-  /**
-   * Runs `fn` under the server's plugin lock. The caller gets `fn`'s answer, or the value passed to
-   * `accept` as soon as it is called (an install answers 202 and keeps the lock while it downloads).
-   */
-  private locked<T>(
-    serverId: string,
-    operation: string,
-    fn: (accept: (value: T) => void) => Promise<T | undefined>,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let answered = false;
-      const accept = (value: T) => {
-        answered = true;
-        resolve(value);
-      };
-      const task = this.locks
-        .run(serverId, operation, () => fn(accept), this.deps.lockWaitMs ?? 5_000)
-        .then((value) => {
-          if (answered) return;
-          if (value === undefined) reject(new Error(`${operation} finished without an answer`));
-          else resolve(value);
-        })
-        .catch((error: unknown) => {
-          if (answered)
-            this.deps.logger.error({ err: error, serverId, operation }, 'plugin operation failed');
-          else reject(error);
-        })
-        .finally(() => this.pending.delete(task));
-      this.pending.add(task);
-    });
-  }
-}
-
-function pick(
-  row: InstallationRecord,
-): Pick<InstallationRecord, 'version' | 'fileName' | 'status' | 'enabled'> {
-  return { version: row.version, fileName: row.fileName, status: row.status, enabled: row.enabled };
 }
