@@ -6,6 +6,7 @@ import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDistributionCommands } from './commands/distributions.js';
 import { registerMemberCommands } from './commands/members.js';
+import { registerPluginCommands } from './commands/plugins.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerSkuCommands } from './commands/skus.js';
 import { registerUpCommand } from './commands/up.js';
@@ -59,6 +60,7 @@ export function buildProgram(io: Io): Command {
   registerServerCommands(program, app);
   registerApiKeyCommands(program, app);
   registerMemberCommands(program, app);
+  registerPluginCommands(program, app);
   addGlobalOptionsToLeaves(program);
   return program;
 }
