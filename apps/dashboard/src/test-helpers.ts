@@ -30,7 +30,7 @@ export function fakeApi(routes: Record<string, Handler | { status?: number; body
       headers: request.headers,
     };
     requests.push(recorded);
-    const key = `${request.method} ${url.pathname}`;
+    const key = `${request.method} ${decodeURIComponent(url.pathname)}`;
     const route = routes[key];
     const answer = typeof route === 'function' ? route(recorded) : route;
     if (!answer) {

@@ -1,49 +1,12 @@
-import type { Api } from '../api.js';
+import type { Schemas } from '@minefleet/api-client/client';
+import { call, type Api } from '../api.js';
 
-/** The plugin marketplace of API.md (issue 5), typed here until it is in the OpenAPI document. */
-export interface PluginVersion {
-  version: string;
-  minecraft_versions: string[];
-  distributions: string[];
-  dependencies: { plugin_id: string; version_range: string; optional: boolean }[];
-  sha256?: string;
-  size_bytes?: number;
-  approval?: 'approved' | 'pending' | 'rejected';
-}
-
-export interface Plugin {
-  id: string;
-  name: string;
-  description?: string;
-  category?: string;
-  author?: string;
-  source?: string;
-  latest_version?: string | null;
-  /** Search results summarise the matching versions instead of listing them. */
-  minecraft_versions?: string[];
-  distributions?: string[];
-  versions?: PluginVersion[];
-}
-
-export interface Installation {
-  id: string;
-  plugin_id: string;
-  plugin_name?: string;
-  version: string;
-  status: 'installing' | 'installed' | 'failed' | 'disabled' | string;
-  enabled?: boolean;
-  error?: string | null;
-  applies?: 'live' | 'on_restart';
-}
-
-export interface ResolvedPlugin {
-  plugin_id: string;
-  version: string;
-  name?: string;
-  required_by?: string | null;
-}
-
-const server = (id: string) => `/servers/${encodeURIComponent(id)}`;
+/** The plugin marketplace (issue 5), through the typed client. */
+export type PluginSummary = Schemas['PluginSummary'];
+export type Plugin = Schemas['Plugin'];
+export type PluginVersion = Schemas['PluginVersion'];
+export type Installation = Schemas['PluginInstallation'];
+export type InstallResult = Schemas['PluginInstallResult'];
 
 export const pluginsApi = {
   search: (
@@ -52,60 +15,103 @@ export const pluginsApi = {
       q?: string;
       category?: string;
       minecraft_version?: string;
-      distribution?: string;
-      page?: number;
+      distribution?: Installation['status'] | string;
     },
-  ) => {
-    const params = new URLSearchParams({ per_page: '50' });
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-    return api.raw<{ plugins: Plugin[]; pagination: { total: number } }>(
-      'GET',
-      `/plugins?${params.toString()}`,
-    );
-  },
-  get: (api: Api, id: string) => api.raw<Plugin>('GET', `/plugins/${encodeURIComponent(id)}`),
+  ) =>
+    call(
+      api.client.GET('/api/v1/plugins', {
+        params: {
+          query: {
+            per_page: 50,
+            ...(query.q ? { q: query.q } : {}),
+            ...(query.category ? { category: query.category } : {}),
+            ...(query.minecraft_version ? { minecraft_version: query.minecraft_version } : {}),
+            ...(query.distribution
+              ? { distribution: query.distribution as PluginVersion['distributions'][number] }
+              : {}),
+          },
+        },
+      }),
+    ),
+  get: (api: Api, id: string) => call(api.client.GET('/api/v1/plugins/{id}', { params: { path: { id } } })),
   installed: (api: Api, serverId: string) =>
-    api.raw<{ plugins?: Installation[]; installations?: Installation[] }>(
-      'GET',
-      `${server(serverId)}/plugins`,
+    call(
+      api.client.GET('/api/v1/servers/{id}/plugins', {
+        params: { path: { id: serverId }, query: { per_page: 100 } },
+      }),
     ),
+  /** With `dry_run` the API answers the plan (what would be installed) and changes nothing. */
   install: (api: Api, serverId: string, body: { plugin_id: string; version?: string; dry_run?: boolean }) =>
-    api.raw<{ installation?: Installation; resolved: ResolvedPlugin[] }>(
-      'POST',
-      `${server(serverId)}/plugins`,
-      body,
+    call(api.client.POST('/api/v1/servers/{id}/plugins', { params: { path: { id: serverId } }, body })),
+  update: (
+    api: Api,
+    serverId: string,
+    installationId: string,
+    body: { enabled?: boolean; version?: string },
+  ) =>
+    call(
+      api.client.PATCH('/api/v1/servers/{id}/plugins/{installation_id}', {
+        params: { path: { id: serverId, installation_id: installationId } },
+        body,
+      }),
     ),
-  update: (api: Api, serverId: string, installationId: string, body: { enabled?: boolean }) =>
-    api.raw<unknown>('PATCH', `${server(serverId)}/plugins/${encodeURIComponent(installationId)}`, body),
-  remove: (api: Api, serverId: string, installationId: string) =>
-    api.raw<unknown>('DELETE', `${server(serverId)}/plugins/${encodeURIComponent(installationId)}`),
+  remove: (api: Api, serverId: string, installationId: string, removeOrphans = false) =>
+    call(
+      api.client.DELETE('/api/v1/servers/{id}/plugins/{installation_id}', {
+        params: {
+          path: { id: serverId, installation_id: installationId },
+          query: { remove_orphans: removeOrphans },
+        },
+      }),
+    ),
 };
+
+// Minecraft releases as the API's resolver reads them (mirrors @minefleet/domain's
+// supportsMinecraftVersion; a test checks both agree): `*`, exact (`1.20` = `1.20.0`), `1.20.x`
+// wildcards and inclusive `1.16-1.18.2` spans; snapshots only match themselves.
+const RELEASE = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
+const WILDCARD = /^(\d+)\.(\d+)\.[x*]$/i;
+const SPAN = /^(\d+\.\d+(?:\.\d+)?)\s*-\s*(\d+\.\d+(?:\.\d+)?)$/;
+
+function release(version: string): [number, number, number] | null {
+  const m = RELEASE.exec(version.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+}
+function compare(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+export function supportsMinecraftVersion(supported: readonly string[], server: string): boolean {
+  const at = release(server);
+  return supported.some((raw) => {
+    const entry = raw.trim();
+    if (entry === '*' || entry === server.trim()) return true;
+    if (!at) return false;
+    const wildcard = WILDCARD.exec(entry);
+    if (wildcard) return Number(wildcard[1]) === at[0] && Number(wildcard[2]) === at[1];
+    const span = SPAN.exec(entry);
+    if (span) {
+      const low = release(span[1]!);
+      const high = release(span[2]!);
+      return low !== null && high !== null && compare(at, low) >= 0 && compare(at, high) <= 0;
+    }
+    const exact = release(entry);
+    return exact !== null && compare(exact, at) === 0;
+  });
+}
 
 /** Whether a plugin version fits a server, and why not. */
 export function compatibility(
-  version: PluginVersion | undefined,
+  version: Pick<PluginVersion, 'minecraft_versions' | 'distributions'> & {
+    approval?: PluginVersion['approval'];
+  },
   server: { minecraft_version: string; distribution: string },
 ): { ok: boolean; reason?: string } {
-  if (!version) return { ok: false, reason: 'no version' };
   if (version.approval && version.approval !== 'approved')
     return { ok: false, reason: `not approved (${version.approval})` };
-  if (!version.distributions.includes(server.distribution))
+  if (!(version.distributions as string[]).includes(server.distribution))
     return { ok: false, reason: `not for ${server.distribution}` };
-  if (!version.minecraft_versions.includes(server.minecraft_version))
+  if (!supportsMinecraftVersion(version.minecraft_versions, server.minecraft_version))
     return { ok: false, reason: `not for ${server.minecraft_version}` };
   return { ok: true };
-}
-
-/** Compatibility of a search result: from its versions when listed, else from the summary. */
-export function entryCompatible(
-  plugin: Plugin,
-  server: { minecraft_version: string; distribution: string },
-): boolean | undefined {
-  if (plugin.versions) return plugin.versions.some((v) => compatibility(v, server).ok);
-  if (plugin.minecraft_versions && plugin.distributions)
-    return (
-      plugin.minecraft_versions.includes(server.minecraft_version) &&
-      plugin.distributions.includes(server.distribution)
-    );
-  return undefined;
 }

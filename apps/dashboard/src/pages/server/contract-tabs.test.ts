@@ -130,44 +130,85 @@ describe('plugins tab', () => {
     );
   });
 
-  it('searches for this server’s version, shows compatibility and the dependency tree, installs', async () => {
-    const version = (
-      v: string,
-      deps: { plugin_id: string; version_range: string; optional: boolean }[] = [],
-    ) => ({
-      version: v,
-      minecraft_versions: ['1.20.2'],
+  it('searches for this server’s version, shows compatibility and the install plan, installs', async () => {
+    const summary = (id: string, name: string, minecraft_versions: string[]) => ({
+      id,
+      name,
+      source: 'local',
+      source_id: id,
+      description: `${name} plugin`,
+      category: 'fun',
+      author: 'minefleet',
+      homepage: null,
+      updated_at: '2025-01-01T00:00:00Z',
+      latest_version: '1.0.0',
+      minecraft_versions,
       distributions: ['flying-squid'],
-      dependencies: deps,
-      approval: 'approved',
+      version_count: 1,
     });
-    const hello = {
-      id: 'hello',
-      name: 'Hello',
-      category: 'fun',
-      description: 'Says hello',
-      versions: [version('1.0.0', [{ plugin_id: 'core', version_range: '^2.0.0', optional: false }])],
-    };
-    const core = { id: 'core', name: 'Core lib', category: 'library', versions: [version('2.1.0')] };
-    const old = {
-      id: 'old',
-      name: 'Old thing',
-      category: 'fun',
-      versions: [{ ...version('0.1.0'), minecraft_versions: ['1.8.8'] }],
-    };
-    const api = await mountTab(PluginsTab, {
-      [`GET /api/v1/servers/${ID}/plugins`]: { body: { installations: [] } },
-      'GET /api/v1/plugins': { body: { plugins: [hello, core, old], pagination: { total: 3 } } },
-      'GET /api/v1/plugins/core': { body: core },
-      [`POST /api/v1/servers/${ID}/plugins`]: {
-        status: 202,
-        body: {
-          installation: { id: 'i1', plugin_id: 'hello', version: '1.0.0', status: 'installing' },
-          resolved: [
-            { plugin_id: 'core', name: 'Core lib', version: '2.1.0' },
-            { plugin_id: 'hello', name: 'Hello', version: '1.0.0' },
-          ],
+    const hello = summary('local:hello', 'Hello', ['1.20.x']);
+    const old = summary('local:old', 'Old thing', ['1.8-1.12.2']);
+    const helloDetail = {
+      ...hello,
+      versions: [
+        {
+          version: '1.0.0',
+          minecraft_versions: ['1.20.x'],
+          distributions: ['flying-squid'],
+          dependencies: [{ plugin_id: 'local:mf-core', version_range: '^1.0.0', optional: false }],
+          sha256: 'x',
+          sha512: null,
+          size_bytes: 2048,
+          file_name: 'hello.js',
+          approval: 'approved',
+          published_at: null,
+          created_at: '2025-01-01T00:00:00Z',
         },
+      ],
+    };
+    const resolved = [
+      {
+        plugin_id: 'local:mf-core',
+        name: 'Minefleet core',
+        version: '1.2.0',
+        action: 'install',
+        as_dependency: true,
+        required_by: ['local:hello'],
+        previous_version: null,
+        size_bytes: 1024,
+      },
+      {
+        plugin_id: 'local:hello',
+        name: 'Hello',
+        version: '1.0.0',
+        action: 'install',
+        as_dependency: false,
+        required_by: [],
+        previous_version: null,
+        size_bytes: 2048,
+      },
+    ];
+    const api = await mountTab(PluginsTab, {
+      [`GET /api/v1/servers/${ID}/plugins`]: {
+        body: { plugins: [], pagination: { page: 1, per_page: 100, total: 0 } },
+      },
+      'GET /api/v1/plugins': {
+        body: { plugins: [hello, old], pagination: { page: 1, per_page: 50, total: 2 } },
+      },
+      'GET /api/v1/plugins/local:hello': { body: helloDetail },
+      [`POST /api/v1/servers/${ID}/plugins`]: (r) => {
+        const dry = (r.body as { dry_run?: boolean }).dry_run === true;
+        return {
+          status: dry ? 200 : 202,
+          body: {
+            dry_run: dry,
+            applied: 'on_restart',
+            installation: null,
+            load_order: [],
+            resolved,
+            skipped_optional: [],
+          },
+        };
       },
     });
     const user = userEvent.setup();
@@ -181,13 +222,20 @@ describe('plugins tab', () => {
     ).toBeTruthy();
 
     await user.click(card);
-    const detail = await screen.findByRole('complementary');
-    await within(detail).findByText(/Core lib/);
-    expect(within(detail).getByText('^2.0.0')).toBeTruthy();
-    await user.click(within(detail).getByRole('button', { name: 'Install' }));
-    expect(await within(detail).findByText('Installing Core lib 2.1.0, Hello 1.0.0.')).toBeTruthy();
+    const plan = await screen.findByTestId('install-plan');
+    expect(plan.textContent).toContain('Minefleet core');
+    expect(plan.textContent).toContain('needed by local:hello');
     expect(api.requests.find((r) => r.method === 'POST')!.body).toEqual({
-      plugin_id: 'hello',
+      plugin_id: 'local:hello',
+      version: '1.0.0',
+      dry_run: true,
+    });
+    await user.click(screen.getByRole('button', { name: 'Install' }));
+    expect((await screen.findByTestId('install-done')).textContent!.replace(/\s+/g, ' ')).toContain(
+      'Installing Minefleet core 1.2.0, Hello 1.0.0. It takes effect when the server next starts.',
+    );
+    expect(api.requests.filter((r) => r.method === 'POST').at(-1)!.body).toEqual({
+      plugin_id: 'local:hello',
       version: '1.0.0',
     });
   });
