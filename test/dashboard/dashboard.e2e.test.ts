@@ -240,29 +240,56 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.locator('.server-head [data-status="running"]').waitFor({ timeout: 30_000 });
   });
 
-  it('plugins and backups: their flows, or an honest "not available" where the API is not there', async () => {
-    for (const tab of ['Plugins', 'Backups'] as const) {
-      await page.getByRole('link', { name: tab, exact: true }).click();
-      const missing = (
-        await cp.api.get(
-          tab === 'Plugins' ? `/servers/${serverId}/plugins` : `/servers/${serverId}/backups`,
-          token,
-        )
-      ).body as {
-        error?: { code: string };
-      };
-      if (missing.error?.code === 'ROUTE_NOT_FOUND') {
-        await page
-          .getByTestId('unavailable')
-          .getByText(`${tab} is not available on this server yet.`)
-          .waitFor();
-      } else {
-        await page
-          .getByRole('heading', { name: tab === 'Plugins' ? 'Installed' : 'Backups', exact: true })
-          .waitFor();
-      }
-      await shot(`server-${tab.toLowerCase()}`);
+  it('installs a plugin with its dependency from the marketplace', async () => {
+    await page.getByRole('link', { name: 'Plugins', exact: true }).click();
+    const probe = (await cp.api.get(`/servers/${serverId}/plugins`, token)).body as {
+      error?: { code: string };
+    };
+    if (probe.error?.code === 'ROUTE_NOT_FOUND') {
+      await page.getByText('Plugins is not available on this server yet.').waitFor();
+      await shot('server-plugins');
+      return;
     }
+    await page.getByLabel('Search', { exact: true }).fill('hello');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const card = page.getByTestId('plugin-results').getByRole('button', { name: /Hello/ });
+    await card.getByText('compatible', { exact: true }).waitFor();
+    await card.click();
+    // The plan comes from the API's dry run: the dependency is listed before anything is installed.
+    await page
+      .getByTestId('install-plan')
+      .getByText(/needed by Hello/)
+      .waitFor();
+    await shot('server-plugins');
+    await page.getByRole('button', { name: 'Install', exact: true }).click();
+    await page.getByTestId('install-done').waitFor();
+    for (const id of ['local:hello', 'local:mf-core'])
+      await page.getByTestId(`installed-${id}`).locator('.plugin-installed').waitFor({ timeout: 30_000 });
+    const installed = (await cp.api.get(`/servers/${serverId}/plugins`, token)).body as {
+      plugins: { plugin_id: string; status: string }[];
+    };
+    expect(installed.plugins.map((p) => [p.plugin_id, p.status]).sort()).toEqual([
+      ['local:hello', 'installed'],
+      ['local:mf-core', 'installed'],
+    ]);
+    // The dependency cannot be removed while hello needs it.
+    expect(
+      await page.getByTestId('installed-local:mf-core').getByRole('button', { name: 'Remove' }).isDisabled(),
+    ).toBe(true);
+    await shot('server-plugins-installed');
+  });
+
+  it('backups: their flow, or an honest "not available" while the API is not there', async () => {
+    await page.getByRole('link', { name: 'Backups', exact: true }).click();
+    const probe = (await cp.api.get(`/servers/${serverId}/backups`, token)).body as {
+      error?: { code: string };
+    };
+    if (probe.error?.code === 'ROUTE_NOT_FOUND') {
+      await page.getByText('Backups is not available on this server yet.').waitFor();
+    } else {
+      await page.getByRole('heading', { name: 'Backups', exact: true }).waitFor();
+    }
+    await shot('server-backups');
   });
 
   it('creates an API key (shown once) and lists members', async () => {

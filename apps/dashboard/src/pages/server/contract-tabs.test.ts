@@ -224,7 +224,7 @@ describe('plugins tab', () => {
     await user.click(card);
     const plan = await screen.findByTestId('install-plan');
     expect(plan.textContent).toContain('Minefleet core');
-    expect(plan.textContent).toContain('needed by local:hello');
+    expect(plan.textContent).toContain('needed by Hello');
     expect(api.requests.find((r) => r.method === 'POST')!.body).toEqual({
       plugin_id: 'local:hello',
       version: '1.0.0',
