@@ -44,3 +44,20 @@ export function toSeconds(points: MetricSeries['points']): [number, number | nul
 }
 
 export { isMissingRoute };
+
+/** `GET /servers/{id}/players/sessions` (issue 6): who joined and when. */
+export interface PlayerSession {
+  id: string;
+  player_name: string;
+  player_uuid: string | null;
+  joined_at: string;
+  left_at: string | null;
+  duration_seconds: number;
+}
+
+export function fetchSessions(api: Api, serverId: string, perPage = 8) {
+  return api.raw<{ sessions: PlayerSession[]; pagination: { total: number } }>(
+    'GET',
+    `/servers/${encodeURIComponent(serverId)}/players/sessions?per_page=${perPage}`,
+  );
+}
