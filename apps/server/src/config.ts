@@ -6,12 +6,15 @@ import {
   pluginSourcesConfigFromEnv,
   type PluginSourcesConfig,
 } from '@minefleet/plugins/plugin-sources-config';
+import { LiveConfigError, loadLiveConfig, type LiveConfig } from './live-config.js';
 
 /**
  * Configuration of the control plane, read once from the environment by the composition root.
  * Every variable is documented in README.md's configuration table; keep the two in step.
  */
 export interface Config {
+  /** Metrics, Prometheus, WebSocket, event bus and replicas (live-config.ts). */
+  live: LiveConfig;
   host: string;
   port: number;
   /** Public base URL printed at start (and used in links). */
@@ -128,7 +131,17 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     },
     shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     plugins: pluginConfig(env),
+    live: liveConfig(env),
   };
+}
+
+function liveConfig(env: NodeJS.ProcessEnv): LiveConfig {
+  try {
+    return loadLiveConfig(env);
+  } catch (error) {
+    if (error instanceof LiveConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** This package's version (from src/ in tests, dist/ when built): the plugin sources' User-Agent. */

@@ -17,7 +17,6 @@ import { ServerService, type ServerRuntimeHooks } from '@minefleet/services/serv
 import { SkuService, seedSkus } from '@minefleet/services/skus';
 import { SessionTokens } from '@minefleet/services/tokens';
 import type { EventBus } from '@minefleet/domain/ports/event-bus';
-import { InProcessEventBus } from '@minefleet/event-bus/in-process-event-bus';
 import { createLocalDriver } from '@minefleet/runtime-local/create-local-driver';
 import { ConfigManager } from '@minefleet/services/config-manager';
 import { ConsoleService } from '@minefleet/services/console';
@@ -27,6 +26,9 @@ import {
   type LifecycleSettings,
 } from '@minefleet/services/lifecycle/lifecycle-service';
 import type { Config } from './config.js';
+import { createLiveAdapters, createLiveServices } from './live-platform.js';
+import { RequestContexts } from './observability/request-context.js';
+import type { Ownership } from '@minefleet/services/ownership/ownership';
 import { configRoutes } from './http/routes/config.js';
 import { consoleRoutes } from './http/routes/console.js';
 import { powerRoutes } from './http/routes/power.js';
@@ -67,10 +69,15 @@ export interface ControlPlaneOptions {
   database?: Database;
   /** The runtime driver; the local driver in the data folder by default. */
   runtime?: RuntimeDriver;
-  /** The event bus; in-process by default. */
+  /** The event bus; NATS when NATS_URL is set, else in-process. */
   events?: EventBus;
-  /** Lifecycle timings (tests shorten them). */
-  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>>;
+  /**
+   * Lifecycle timings (tests shorten them). `monitorIntervalMs` (older tests) sets the metrics collector's
+   * interval, which took over the lifecycle's player-count loop.
+   */
+  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>> & { monitorIntervalMs?: number };
+  /** Metrics collector interval (tests shorten it); MINEFLEET_METRICS_INTERVAL_SECONDS otherwise. */
+  metricsIntervalMs?: number;
 }
 
 export interface ControlPlane {
@@ -79,6 +86,8 @@ export interface ControlPlane {
   logger: Logger;
   lifecycle: LifecycleService;
   runtime: RuntimeDriver;
+  events: EventBus;
+  ownership: Ownership;
   /** Starts background work (reconcile loop, schedulers) and listens on the configured port. */
   listen(): Promise<string>;
   /** Graceful stop: refuses new requests, lets in-flight ones finish, stops background work, closes the database. */
@@ -111,10 +120,11 @@ function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<
 /** The composition root: builds every adapter and service once and wires them together. */
 export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { config } = options;
-  const runtime = options.runtime ?? createLocalDriver({ dataDir: config.dataDir });
-  const events = options.events ?? new InProcessEventBus();
+  const localRuntime = options.runtime ?? createLocalDriver({ dataDir: config.dataDir });
   const clock = options.clock ?? { now: () => Date.now() };
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const contexts = new RequestContexts();
+  // Every line logged on a request's behalf (also by background work it started) carries its id.
+  const logger = options.logger ?? pino({ level: config.logLevel, mixin: () => contexts.logFields() });
   const startedAt = Date.now();
 
   const database = options.database ?? (await openDatabase(config));
@@ -137,6 +147,15 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     },
   });
 
+  const { events, runtime, ownership } = await createLiveAdapters({
+    config: config.live,
+    database,
+    registry: metricsRegistry,
+    logger,
+    runtime: localRuntime,
+    events: options.events,
+  });
+
   const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));
   const tokens = new SessionTokens(config.jwtSecret, config.sessionTtlSeconds, clock);
   const authCache = new AuthCache(clock, config.authCacheTtlMs);
@@ -153,7 +172,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     clock,
     ports,
     logger: logger.child({ component: 'lifecycle' }),
-    settings: { ...DEFAULT_LIFECYCLE_SETTINGS, ...options.lifecycle, bindHost: config.gameBindHost },
+    settings: {
+      ...DEFAULT_LIFECYCLE_SETTINGS,
+      // Replicas sharing servers must not kill a process another one is starting (docs/events.md).
+      reapUnresponsive: config.live.ownership.mode === 'sole',
+      ...options.lifecycle,
+      bindHost: config.gameBindHost,
+    },
+    owns: (serverId) => ownership.owns(serverId),
   });
   const hooks: ServerRuntimeHooks = { created: (server) => lifecycle.deployInBackground(server.id) };
   const servers = new ServerService({
@@ -198,6 +224,22 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   if (interrupted > 0)
     logger.warn({ interrupted }, 'plugin installs interrupted by the last stop marked failed');
 
+  const live = createLiveServices({
+    config: config.live,
+    database,
+    registry: metricsRegistry,
+    logger,
+    clock,
+    events,
+    runtime,
+    ownership,
+    contexts,
+    accounts,
+    audit,
+    lifecycle,
+    metricsIntervalMs: options.metricsIntervalMs ?? options.lifecycle?.monitorIntervalMs,
+  });
+
   const checks: HealthCheck[] = [
     {
       name: 'database',
@@ -221,6 +263,19 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
           driver: runtime.name,
           distributions: Object.fromEntries(dists.map((d) => [d.distribution, d.available])),
         };
+      },
+    },
+    {
+      name: 'live',
+      critical: false,
+      run: () => {
+        const bus = events as { state?: string };
+        return Promise.resolve({
+          status: bus.state === undefined || bus.state === 'connected' ? 'ok' : 'degraded',
+          event_bus: config.live.nats ? 'nats' : 'in-process',
+          ownership: ownership.describe(),
+          websocket_connections: live.connections.open.size,
+        });
       },
     },
   ];
@@ -250,6 +305,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       consoleRoutes({ console: consoleService, clock }),
       pluginCatalogueRoutes({ catalogue: pluginCatalogue }),
       serverPluginRoutes({ installs: pluginInstalls }),
+      ...live.routes,
     ],
     extraSchemas: [
       LogLine,
@@ -259,8 +315,12 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       Plugin,
       PluginInstallation,
       PluginInstallResult,
+      ...live.extraSchemas,
     ],
     rootPlugins: [dashboardPlugin()],
+    requestContexts: contexts,
+    metricsToken: config.live.metrics.token,
+    closeWebSockets: () => live.connections.closeAll(),
   });
 
   let closed = false;
@@ -270,8 +330,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     logger,
     lifecycle,
     runtime,
+    events,
+    ownership,
     async listen() {
+      // Ownership first: the lifecycle's first reconcile covers the servers this replica owns.
+      await ownership.start();
       await lifecycle.startBackground();
+      await live.start();
       await pluginSync.start(config.plugins.syncIntervalMinutes * 60_000);
       return app.listen({ host: config.host, port: config.port });
     },
@@ -279,6 +344,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       if (closed) return;
       closed = true;
       await app.close();
+      await live.stop();
       await pluginSync.close();
       await pluginInstalls.close();
       await lifecycle.close();

@@ -44,6 +44,18 @@ describe('BoundedQueue', () => {
     }
   });
 
+  it('peek shows the oldest entry, the one the next push drops when full', () => {
+    const queue = new BoundedQueue<number>(2);
+    expect(queue.peek()).toBeUndefined();
+    queue.push(1);
+    queue.push(2);
+    expect(queue.peek()).toBe(1);
+    queue.push(3);
+    expect(queue.peek()).toBe(2);
+    expect(queue.shift()).toBe(2);
+    expect(queue.size).toBe(1);
+  });
+
   it('takeDropped reports each gap once; dropped keeps the total', () => {
     const queue = new BoundedQueue<number>(1);
     queue.push(1);

@@ -66,6 +66,14 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     return true;
   }
 
+  /**
+   * The oldest entry without taking it, or undefined when empty: when `size === capacity`, the entry the
+   * next `push()` drops (lets a consumer tell whom a dropped message was for).
+   */
+  peek(): T | undefined {
+    return this.length === 0 ? undefined : this.ring[this.head];
+  }
+
   /** Takes the oldest entry at once, or undefined when empty. */
   shift(): T | undefined {
     if (this.length === 0) return undefined;

@@ -5,6 +5,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Distribution } from '@minefleet/domain/distributions';
 import type {
+  AdoptOptions,
   ConsoleLine,
   DistributionInfo,
   ExitInfo,
@@ -27,7 +28,7 @@ import type { DistributionRuntime, LogRotation } from './distribution-runtime.js
 import { appendLogLine, readLogs } from './log-store.js';
 import { ManagedProcess } from './managed-process.js';
 import { pingServer } from './ping.js';
-import { commandLine, cpuPercent, isAlive, processGroup, sampleUsage, type UsageSample } from './proc.js';
+import { commandLine, cpuPercent, isAlive, processGroups, sampleUsage, type UsageSample } from './proc.js';
 import { BACKUP_EXCLUDES, serverFolder, type ServerFolder } from './server-folder.js';
 
 export interface LocalDriverOptions {
@@ -49,6 +50,10 @@ interface ProcessFile {
 }
 
 const CPU_SAMPLE_MS = 250;
+/** One scan of /proc serves every server's stats for this long (a collector asks for all at once). */
+const GROUP_SCAN_TTL_MS = 1_000;
+/** How long an on-demand attachment waits for a console that may still be loading. */
+const ON_DEMAND_ATTACH_MS = 10_000;
 
 /**
  * The local runtime driver: each server is a process on this machine in its own folder. Processes are
@@ -63,6 +68,7 @@ export class LocalDriver implements RuntimeDriver {
   private readonly starting = new Set<string>();
   private readonly cpuSamples = new Map<string, UsageSample & { pid: number }>();
   private readonly disk = new DiskUsageCache();
+  private groupScan: { at: number; groups: Promise<Map<number, number[]>> } | undefined;
   private closed = false;
 
   constructor(private readonly options: LocalDriverOptions) {}
@@ -172,7 +178,7 @@ export class LocalDriver implements RuntimeDriver {
     if (/[\r\n]/.test(command) || command.length > 32_767) {
       throw new DomainError('VALIDATION_FAILED', 'A console command is one line of at most 32767 characters');
     }
-    const proc = this.processes.get(serverId);
+    const proc = await this.attached(serverId);
     if (!proc?.alive) throw new DomainError('SERVER_NOT_RUNNING', undefined, { serverId });
     await proc.attachment;
     const console = proc.console;
@@ -191,8 +197,8 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
-    const proc = this.processes.get(serverId);
-    if (!proc?.alive) return null;
+    const proc = await this.attached(serverId);
+    if (!proc?.alive) return this.killUnattached(serverId, 'SIGTERM', options.timeoutMs);
     await proc.attachment;
     const console = proc.console;
     try {
@@ -222,10 +228,92 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   async kill(serverId: string): Promise<ExitInfo | null> {
-    const proc = this.processes.get(serverId);
-    if (!proc?.alive) return null;
+    const proc = this.processes.get(serverId) ?? (await this.attached(serverId, 1_500));
+    if (!proc?.alive) return this.killUnattached(serverId, 'SIGKILL', 5_000);
     proc.signal('SIGKILL');
     return proc.exited;
+  }
+
+  /**
+   * The attached process of a server, attaching on demand to one this driver did not start (another
+   * replica's, or one that outlived a control plane): its console may still be loading, so this waits for
+   * it and never kills. Undefined when no process of the server is alive or it did not answer.
+   */
+  private async attached(
+    serverId: string,
+    timeoutMs = ON_DEMAND_ATTACH_MS,
+  ): Promise<ManagedProcess | undefined> {
+    const current = this.processes.get(serverId);
+    if (current?.alive || this.closed) return current;
+    const folder = this.folder(serverId);
+    const file = await this.aliveOnDisk(folder);
+    if (!file) return current;
+    const again = this.processes.get(serverId);
+    if (again?.alive) return again; // attached meanwhile by a concurrent call
+    const proc = new ManagedProcess(
+      serverId,
+      folder,
+      file.generation,
+      file.pid,
+      new Date(file.startedAt),
+      (e) => this.emit(e),
+    );
+    proc.beforeExit = (exit) => this.recordExit(serverId, exit);
+    if (!(await proc.attach(timeoutMs))) {
+      proc.detach();
+      return current;
+    }
+    const raced = this.processes.get(serverId);
+    if (raced?.alive) {
+      proc.detach();
+      return raced;
+    }
+    this.processes.set(serverId, proc);
+    await this.loadSpec(serverId);
+    return proc;
+  }
+
+  /**
+   * Ends a live process of the server whose console cannot be reached (not answering, or another
+   * replica's and still loading) by signalling its process group, after checking the pid still runs this
+   * server's launcher. SIGTERM makes every launcher flush and exit; SIGKILL follows after `timeoutMs`.
+   */
+  private async killUnattached(
+    serverId: string,
+    signal: NodeJS.Signals,
+    timeoutMs: number,
+  ): Promise<ExitInfo | null> {
+    const folder = this.folder(serverId);
+    const file = await this.aliveOnDisk(folder);
+    if (!file) return null;
+    const send = (s: NodeJS.Signals) => {
+      try {
+        process.kill(-file.pid, s);
+      } catch {
+        // gone meanwhile
+      }
+    };
+    send(signal);
+    const deadline = Date.now() + timeoutMs;
+    while (isAlive(file.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (isAlive(file.pid)) {
+      send('SIGKILL');
+      for (let i = 0; i < 250 && isAlive(file.pid); i++) await new Promise((r) => setTimeout(r, 20));
+    }
+    const written = await readExitFile(folder);
+    if (written && written.generation === file.generation) return written;
+    const exit: ExitInfo = {
+      code: null,
+      signal: signal === 'SIGKILL' ? 'SIGKILL' : null,
+      at: new Date(),
+      generation: file.generation,
+    };
+    await writeJsonAtomic(
+      folder.exitFile,
+      { ...exit, at: exit.at.toISOString(), pid: file.pid },
+      0o600,
+    ).catch(() => {});
+    return exit;
   }
 
   async inspect(serverId: string): Promise<ProcessObservation> {
@@ -249,14 +337,20 @@ export class LocalDriver implements RuntimeDriver {
     return { state: 'absent' };
   }
 
-  async adopt(serverIds: readonly string[]): Promise<Map<string, ProcessObservation>> {
+  async adopt(
+    serverIds: readonly string[],
+    options: AdoptOptions = {},
+  ): Promise<Map<string, ProcessObservation>> {
     this.assertOpen();
+    const reap = options.reapUnresponsive ?? true;
     const found = new Map<string, ProcessObservation>();
-    await Promise.all(serverIds.map(async (serverId) => found.set(serverId, await this.adoptOne(serverId))));
+    await Promise.all(
+      serverIds.map(async (serverId) => found.set(serverId, await this.adoptOne(serverId, reap))),
+    );
     return found;
   }
 
-  private async adoptOne(serverId: string): Promise<ProcessObservation> {
+  private async adoptOne(serverId: string, reap: boolean): Promise<ProcessObservation> {
     const current = this.processes.get(serverId);
     if (current?.alive)
       return {
@@ -283,7 +377,17 @@ export class LocalDriver implements RuntimeDriver {
         return { state: 'alive', pid: proc.pid, startedAt: proc.startedAt, generation: proc.generation };
       }
       proc.detach();
-      // Alive but not answering as this server. If it is still our launcher (same command line), it is a
+      // Alive but not answering. Another replica may have started it a moment ago (still loading): then
+      // it is alive, just not ours to watch yet.
+      if (!reap && isAlive(file.pid) && (await this.isOurLauncher(folder, file.pid))) {
+        return {
+          state: 'alive',
+          pid: file.pid,
+          startedAt: new Date(file.startedAt),
+          generation: file.generation,
+        };
+      }
+      // Not answering as this server. If it is still our launcher (same command line), it is a
       // process nobody can control any more: end it rather than leave an orphan holding the port.
       if (await this.isOurLauncher(folder, file.pid)) {
         try {
@@ -318,7 +422,7 @@ export class LocalDriver implements RuntimeDriver {
   async stats(serverId: string): Promise<ProcessStats | null> {
     const proc = this.processes.get(serverId);
     if (!proc?.alive) return null;
-    const pids = await processGroup(proc.pid);
+    const pids = [...((await this.groups()).get(proc.pid) ?? [])];
     if (!pids.includes(proc.pid)) pids.push(proc.pid);
     let before = this.cpuSamples.get(serverId);
     if (!before || before.pid !== proc.pid || Date.now() - before.at > 60_000) {
@@ -338,6 +442,17 @@ export class LocalDriver implements RuntimeDriver {
       uptimeSeconds: Math.max(0, Math.round((Date.now() - proc.startedAt.getTime()) / 1000)),
       ...ticks,
     };
+  }
+
+  /** Process groups from one shared scan of /proc: fifty servers' stats cost one scan, not fifty. */
+  private groups(): Promise<Map<number, number[]>> {
+    const now = Date.now();
+    if (!this.groupScan || now - this.groupScan.at > GROUP_SCAN_TTL_MS) {
+      const groups = processGroups();
+      this.groupScan = { at: now, groups };
+      groups.catch(() => (this.groupScan = undefined));
+    }
+    return this.groupScan.groups;
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {

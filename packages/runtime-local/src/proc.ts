@@ -41,6 +41,24 @@ function parseStat(text: string): Stat | null {
   return { state: fields[0] ?? '?', pgrp: Number(fields[2]), cpuTicks: utime + stime };
 }
 
+/** Every live process group on the machine: pgid → pids, from one pass over /proc. */
+export async function processGroups(): Promise<Map<number, number[]>> {
+  const groups = new Map<number, number[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = parseStat(await readFile(`/proc/${entry}/stat`, 'utf8'));
+      if (!stat || stat.state === 'Z') continue;
+      const pids = groups.get(stat.pgrp);
+      if (pids) pids.push(Number(entry));
+      else groups.set(stat.pgrp, [Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return groups;
+}
+
 /** Pids of every live process in the process group (the launcher and, for Java, the JVM it started). */
 export async function processGroup(pgid: number): Promise<number[]> {
   const pids: number[] = [];

@@ -177,7 +177,12 @@ export class AccountService {
       .limit(1);
     // A user removed from the tenant loses access, whatever their token says.
     if (!row) throw new DomainError('UNAUTHENTICATED', 'You are no longer a member of this tenant.');
-    const actor: Actor = { userId: claims.sub, tenantId: claims.tid, role: row.role };
+    const actor: Actor = {
+      userId: claims.sub,
+      tenantId: claims.tid,
+      role: row.role,
+      expiresAt: claims.exp * 1000,
+    };
     this.cache.set(bearer, actor, claims.exp * 1000);
     return actor;
   }
@@ -207,6 +212,7 @@ export class AccountService {
       tenantId: row.key.tenantId,
       role: row.role,
       apiKeyId: row.key.id,
+      expiresAt: row.key.expiresAt?.getTime(),
     };
     this.cache.set(hash, actor, row.key.expiresAt?.getTime());
     return actor;

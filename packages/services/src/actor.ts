@@ -11,6 +11,8 @@ export interface Actor {
   apiKeyId?: string | undefined;
   /** Correlates the actor's request with logs and runtime operations. */
   requestId?: string | undefined;
+  /** When the credential stops being valid (ms since the epoch); unset for a key that never expires. */
+  expiresAt?: number | undefined;
 }
 
 export function requireRole(actor: Actor, minimum: Role): void {

@@ -81,6 +81,27 @@ export class Leases {
     return rows.length > 0;
   }
 
+  /**
+   * Every lease whose name starts with `prefix`, expired ones included, with `expired` decided by the
+   * database clock (to tell a lease released by a live holder, which is gone, from one whose holder
+   * stopped renewing, which is still there but expired).
+   */
+  async list(prefix: string): Promise<(LeaseGrant & { expired: boolean })[]> {
+    const pattern = `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
+    const rows = await this.db.system((tx) =>
+      tx
+        .select({
+          name: leases.name,
+          holder: leases.holder,
+          expiresAt: leases.expiresAt,
+          expired: sql<boolean>`${leases.expiresAt} <= now()`,
+        })
+        .from(leases)
+        .where(sql`${leases.name} like ${pattern}`),
+    );
+    return rows.map((r) => ({ ...r, expired: r.expired === true || String(r.expired) === 't' }));
+  }
+
   /** The current unexpired grant of a lease, if any (for status pages and tests). */
   async current(name: string): Promise<LeaseGrant | null> {
     const [row] = await this.db.system((tx) =>

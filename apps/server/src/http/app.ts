@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider, FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import { DomainError } from '@minefleet/domain/errors';
 import type { AccountService } from '@minefleet/services/accounts';
 import type { AuditLog } from '@minefleet/services/audit';
-import { registerAuth } from './auth.js';
+import { bearerToken, registerAuth } from './auth.js';
 import { registerAuditHook } from './audit-hook.js';
 import { sendError } from './errors.js';
 import { registerHttpMetrics } from './http-metrics.js';
@@ -32,7 +33,16 @@ export interface HttpOptions {
   rootPlugins?: FastifyPluginAsyncTypebox[];
   /** Shared schemas of other route groups (each with an `$id`), listed as OpenAPI components. */
   extraSchemas?: { $id?: string }[];
+  /** Carries each request's id into the work it causes (logs, runtime operations). */
+  requestContexts?: { run<T>(context: { requestId: string }, fn: () => T): T };
+  /** Bearer token required by GET /metrics (MINEFLEET_METRICS_TOKEN); unset: public. */
+  metricsToken?: string | undefined;
+  /** Called when the app closes, before the WebSocket server stops (close live connections with 1001). */
+  closeWebSockets?: () => void;
 }
+
+/** Largest WebSocket message a client may send (commands are one line; subscriptions are small). */
+const WS_MAX_PAYLOAD = 64 * 1024;
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -68,6 +78,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+
+  // First hook of every request: everything the request causes runs in its context (request id in logs).
+  const contexts = options.requestContexts;
+  if (contexts) {
+    app.addHook('onRequest', (request, _reply, done) => contexts.run({ requestId: request.id }, done));
+  }
+
+  await app.register(websocket, {
+    options: { maxPayload: WS_MAX_PAYLOAD },
+    preClose(done) {
+      options.closeWebSockets?.();
+      this.websocketServer.close(() => done());
+    },
   });
 
   await app.register(helmet, {
@@ -173,7 +197,19 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     { prefix: '/api/v1' },
   );
 
-  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+  const metricsToken = options.metricsToken ? Buffer.from(options.metricsToken) : undefined;
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    // Per-server series carry server and tenant names: with a token set, only Prometheus may read them.
+    if (metricsToken) {
+      const given = Buffer.from(bearerToken(request.headers.authorization) ?? '');
+      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
+        void reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new DomainError(
+          'UNAUTHENTICATED',
+          'GET /metrics needs "Authorization: Bearer <MINEFLEET_METRICS_TOKEN>".',
+        );
+      }
+    }
     void reply
       .header('content-type', options.metricsRegistry.contentType)
       .header('cache-control', 'no-store');

@@ -34,7 +34,11 @@ export interface RuntimeDriver {
    */
   start(spec: ServerSpec, options: StartOptions): Promise<ProcessInfo>;
 
-  /** Writes one line to the server console. Throws SERVER_NOT_RUNNING when no process is alive. */
+  /**
+   * Writes one line to the server console. Throws SERVER_NOT_RUNNING when no process is alive.
+   * `sendCommand`, `stop` and `kill` act on the server's live process whoever started it (this driver,
+   * an earlier control plane or another replica); a driver attaches on demand where it must.
+   */
   sendCommand(serverId: string, command: string): Promise<void>;
 
   /**
@@ -50,10 +54,11 @@ export interface RuntimeDriver {
   inspect(serverId: string): Promise<ProcessObservation>;
 
   /**
-   * Re-attaches to game processes that outlived a previous control plane (after a crash or restart).
-   * Returns what it found for each id asked; processes it does not know are left alone.
+   * Re-attaches to game processes that outlived a previous control plane (after a crash or restart), or
+   * that another control-plane replica started. Returns what it found for each id asked; processes it
+   * does not know are left alone. Idempotent: an attached process is reported as it is.
    */
-  adopt(serverIds: readonly string[]): Promise<Map<string, ProcessObservation>>;
+  adopt(serverIds: readonly string[], options?: AdoptOptions): Promise<Map<string, ProcessObservation>>;
 
   /** Minecraft server-list ping of the running server. Throws if it does not answer within `timeoutMs`. */
   ping(serverId: string, timeoutMs?: number): Promise<PingResult>;
@@ -102,6 +107,15 @@ export interface ServerSpec {
   maxPlayers: number;
   /** Validated server.properties values (keys as in server.properties, e.g. `motd`, `pvp`). */
   properties: Record<string, PropertyValue>;
+}
+
+export interface AdoptOptions {
+  /**
+   * Kill a process of the server that is alive but does not answer as that server (default true: after a
+   * restart nobody else can control it). Replicas sharing servers pass false: an unanswering process may
+   * be loading, started by another replica a moment ago.
+   */
+  reapUnresponsive?: boolean;
 }
 
 export interface StartOptions {

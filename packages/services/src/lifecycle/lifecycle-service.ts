@@ -5,7 +5,7 @@ import type { Clock } from '@minefleet/domain/clock';
 import { decideAfterCrash, DEFAULT_CRASH_POLICY, type CrashPolicy } from '@minefleet/domain/crash-policy';
 import { DomainError } from '@minefleet/domain/errors';
 import { isUuid } from '@minefleet/domain/names';
-import type { EventBus } from '@minefleet/domain/ports/event-bus';
+import type { EventBus, EventSubscription, PlatformEvent } from '@minefleet/domain/ports/event-bus';
 import type {
   ExitInfo,
   PropertyValue,
@@ -33,9 +33,13 @@ export interface LifecycleSettings {
   crashPolicy: CrashPolicy;
   /** How often every server is checked against its desired state. */
   reconcileIntervalMs: number;
-  /** How often running servers are pinged for their player count. */
-  monitorIntervalMs: number;
   lockWaitMs: number;
+  /**
+   * Whether the first reconcile after a start kills a game process that is alive but does not answer on
+   * its console (no one can control it). True for a sole replica; false when replicas share servers,
+   * where such a process may be one another replica is starting.
+   */
+  reapUnresponsive: boolean;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
@@ -44,8 +48,8 @@ export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
   pingIntervalMs: 50,
   crashPolicy: DEFAULT_CRASH_POLICY,
   reconcileIntervalMs: 15_000,
-  monitorIntervalMs: 5_000,
   lockWaitMs: 5_000,
+  reapUnresponsive: true,
 };
 
 export interface StartRequest {
@@ -116,8 +120,10 @@ export class LifecycleService {
   private readonly crashTimers = new Map<string, NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
   private reconcileTimer: NodeJS.Timeout | undefined;
-  private monitorTimer: NodeJS.Timeout | undefined;
   private unsubscribeRuntime: (() => void) | undefined;
+  private statusSubscription: EventSubscription | undefined;
+  /** Servers an attachment is being made to (after another replica reported them running). */
+  private readonly attaching = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -130,7 +136,10 @@ export class LifecycleService {
       logger: Logger;
       settings: LifecycleSettings;
       hooks?: LifecycleHooks;
-      /** Whether this replica manages the server (leases with several replicas); all by default. */
+      /**
+       * Whether this replica runs the server's background work (reconcile, crash restarts, publishing its
+       * console); all by default. User actions run on any replica (docs/events.md, "Replicas and ownership").
+       */
       owns?: (serverId: string) => boolean;
     },
   ) {
@@ -638,7 +647,10 @@ export class LifecycleService {
         statusReason: `The server ${how}; restarting in ${Math.round(decision.delayMs / 1000)} s (crash ${decision.crashCount} of ${this.deps.settings.crashPolicy.maxCrashes}).`,
       },
     });
-    if (crashed) this.scheduleCrashRestart(serverId, exit.generation, decision.delayMs);
+    // Any replica that sees the exit records it (the conditional update lets one win); the restart is
+    // the owner's work, which it also picks up from the status event when another replica recorded it.
+    if (crashed && this.owns(serverId))
+      this.scheduleCrashRestart(serverId, exit.generation, decision.delayMs);
   }
 
   private async lastLines(serverId: string): Promise<string> {
@@ -692,15 +704,58 @@ export class LifecycleService {
    */
   async startBackground(): Promise<void> {
     this.unsubscribeRuntime = this.deps.runtime.onEvent((event) => this.onRuntimeEvent(event));
+    this.statusSubscription = await this.deps.events.subscribe({ types: ['status'] }, (event) =>
+      this.onStatusEvent(event),
+    );
     await this.reconcile(true);
     this.reconcileTimer = setInterval(() => {
       this.background('reconcile', '*', () => this.reconcile(false));
     }, this.deps.settings.reconcileIntervalMs);
     this.reconcileTimer.unref();
-    this.monitorTimer = setInterval(() => {
-      this.background('monitor', '*', () => this.monitorPlayers());
-    }, this.deps.settings.monitorIntervalMs);
-    this.monitorTimer.unref();
+  }
+
+  /**
+   * Servers moved to this replica: attach to their processes and drive them to their desired state.
+   * `recover` (taken over from a replica that stopped renewing) also resumes work it left half-done.
+   */
+  takeOver(includes: (serverId: string) => boolean, recover: boolean): void {
+    this.background('take over', '*', () => this.reconcile(true, { only: includes, recover }));
+  }
+
+  /** Servers moved away from this replica: its pending crash restarts for them are the new owner's now. */
+  release(includes: (serverId: string) => boolean): void {
+    for (const serverId of [...this.crashTimers.keys()])
+      if (includes(serverId)) this.cancelCrashRestart(serverId);
+  }
+
+  /**
+   * Status changes made by any replica (user actions run wherever they arrive): the owner attaches to a
+   * process another replica started once it runs (to publish its console and sample it), and schedules
+   * the restart of a crash another replica recorded.
+   */
+  private onStatusEvent(event: PlatformEvent): void {
+    if (this.stopping || event.type !== 'status' || !this.owns(event.serverId)) return;
+    const serverId = event.serverId;
+    if (event.data.status === 'running' && !this.attaching.has(serverId)) {
+      this.attaching.add(serverId);
+      this.background('attach', serverId, () =>
+        this.deps.runtime
+          .adopt([serverId], { reapUnresponsive: false })
+          .finally(() => this.attaching.delete(serverId)),
+      );
+    } else if (event.data.status === 'crashed' && !this.crashTimers.has(serverId)) {
+      this.background('crash follow-up', serverId, async () => {
+        const server = await this.status.load(serverId);
+        if (!server || server.status !== 'crashed' || server.desiredState !== 'running') return;
+        if (this.crashTimers.has(serverId) || !this.owns(serverId)) return;
+        const policy = this.deps.settings.crashPolicy;
+        const delay = Math.min(
+          policy.maxBackoffMs,
+          policy.baseBackoffMs * 2 ** Math.max(0, server.crashCount - 1),
+        );
+        this.scheduleCrashRestart(serverId, server.generation, delay);
+      });
+    }
   }
 
   private onRuntimeEvent(event: RuntimeEvent): void {
@@ -709,6 +764,8 @@ export class LifecycleService {
       this.background('exit', event.serverId, () => this.onExit(event.serverId, event.exit));
       return;
     }
+    // Several replicas may be attached to one process; only its owner publishes, so each line is sent once.
+    if (!this.owns(event.serverId)) return;
     const publish = (tenantId: string) =>
       this.deps.events
         .publish({
@@ -733,23 +790,36 @@ export class LifecycleService {
     }
   }
 
-  /** One pass of the reconcile loop. `adopt` is set on the first pass after the control plane starts. */
-  async reconcile(adopt: boolean): Promise<void> {
-    const all = (await this.status.all()).filter((s) => this.owns(s.id));
+  /**
+   * One pass of the reconcile loop. `adopt` is set on the first pass after the control plane starts
+   * (and when servers move to this replica); `only` limits the pass to some servers; `recover` (default:
+   * `adopt`) resumes deploys, deletes and restores that a previous control plane left half-done.
+   * Running servers are (re)attached on every pass: another replica may have restarted them.
+   */
+  async reconcile(
+    adopt: boolean,
+    options: { only?: (serverId: string) => boolean; recover?: boolean } = {},
+  ): Promise<void> {
+    const all = (await this.status.all()).filter(
+      (s) => this.owns(s.id) && (options.only ? options.only(s.id) : true),
+    );
     for (const server of all) this.tenants.set(server.id, server.tenantId);
     const withProcess = all.filter((s) => ['starting', 'running', 'stopping'].includes(s.status));
-    const observations = adopt
-      ? await this.deps.runtime.adopt(withProcess.map((s) => s.id))
-      : new Map(
-          await Promise.all(
-            withProcess.map(async (s) => [s.id, await this.deps.runtime.inspect(s.id)] as const),
-          ),
-        );
+    const reapUnresponsive = adopt && (options.recover ?? true) && this.deps.settings.reapUnresponsive;
+    const attachable = adopt ? withProcess : withProcess.filter((s) => s.status !== 'starting');
+    const observations = await this.deps.runtime.adopt(
+      attachable.map((s) => s.id),
+      { reapUnresponsive },
+    );
+    for (const s of withProcess) {
+      if (!observations.has(s.id)) observations.set(s.id, await this.deps.runtime.inspect(s.id));
+    }
+    const recover = options.recover ?? adopt;
     for (const server of all) {
       if (this.locks.busyWith(server.id)) continue;
       const seen = observations.get(server.id);
       try {
-        await this.reconcileOne(server, seen?.state === 'alive', adopt);
+        await this.reconcileOne(server, seen?.state === 'alive', recover);
       } catch (error) {
         this.log.warn({ err: error, serverId: server.id }, 'reconcile failed');
       }
@@ -833,23 +903,6 @@ export class LifecycleService {
     }
   }
 
-  /** Pings running servers for their player count (the metrics collector records more). */
-  private async monitorPlayers(): Promise<void> {
-    const running = (await this.status.all()).filter((s) => s.status === 'running' && this.owns(s.id));
-    await Promise.all(
-      running.map(async (server) => {
-        try {
-          const ping = await this.deps.runtime.ping(server.id, 2000);
-          if (ping.onlinePlayers !== server.playersOnline) {
-            await this.status.patch(server.id, { playersOnline: ping.onlinePlayers });
-          }
-        } catch {
-          // A missed ping is not a crash; exits are reported by the runtime.
-        }
-      }),
-    );
-  }
-
   /** Updates the player count of one server now (used after a player joins, by the metrics collector). */
   async refreshPlayers(serverId: string): Promise<number | null> {
     try {
@@ -865,7 +918,7 @@ export class LifecycleService {
   async close(): Promise<void> {
     this.stopping = true;
     clearInterval(this.reconcileTimer);
-    clearInterval(this.monitorTimer);
+    await this.statusSubscription?.unsubscribe().catch(() => {});
     for (const timer of this.crashTimers.values()) clearTimeout(timer);
     this.crashTimers.clear();
     for (const warmup of this.warmups.values()) warmup.abort();

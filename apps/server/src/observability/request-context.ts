@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What follows a request through everything it causes, including work that outlives the answer. */
+export interface RequestContext {
+  requestId: string;
+}
+
+/**
+ * Carries the HTTP request id (or a WebSocket message's id) through asynchronous work: the logger adds
+ * it to every line written on the request's behalf (also by the lifecycle's background work the request
+ * started, since promises keep their context), and runtime operations log it. One instance, made by the
+ * composition root and handed to the HTTP app, the logger and the instrumented runtime.
+ */
+export class RequestContexts {
+  private readonly storage = new AsyncLocalStorage<RequestContext>();
+
+  run<T>(context: RequestContext, fn: () => T): T {
+    return this.storage.run(context, fn);
+  }
+
+  current(): RequestContext | undefined {
+    return this.storage.getStore();
+  }
+
+  /** For pino's `mixin`: `{ reqId }` inside a request's work, nothing outside. */
+  logFields(): { reqId?: string } {
+    const context = this.storage.getStore();
+    return context ? { reqId: context.requestId } : {};
+  }
+}
