@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
   BACKUP_NOT_READY: 'The backup is not completed, so it cannot be downloaded or restored.',
   BACKUP_CORRUPT: 'The backup archive does not match its recorded checksum.',
   BACKUP_LOCKED: 'The backup is locked and cannot be deleted.',
+  BACKUP_INCOMPATIBLE: 'The backup is of another distribution or Minecraft version than the server.',
   SCHEDULE_NOT_FOUND: 'No schedule with this id for this server.',
   INVALID_CRON: 'The cron expression is not valid.',
 

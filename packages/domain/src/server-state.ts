@@ -54,7 +54,7 @@ export const POWER_ACTIONS = ['start', 'stop', 'restart', 'kill'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
 const ACTION_ALLOWED_FROM: Readonly<
-  Record<PowerAction | 'delete' | 'configure' | 'restore', readonly ServerStatus[]>
+  Record<PowerAction | 'delete' | 'configure' | 'restore' | 'backup', readonly ServerStatus[]>
 > = {
   start: ['stopped', 'crashed', 'failed', 'sleeping'],
   stop: ['starting', 'running', 'crashed', 'sleeping'],
@@ -63,6 +63,9 @@ const ACTION_ALLOWED_FROM: Readonly<
   delete: ['deploying', 'stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
   configure: ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
   restore: ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
+  // A running server is backed up hot (saving paused); one without a process is archived as it is.
+  // Starting and stopping servers are refused: their console may not take save-off yet, or any more.
+  backup: ['stopped', 'running', 'sleeping', 'crashed', 'failed'],
 };
 
 export type ServerAction = keyof typeof ACTION_ALLOWED_FROM;

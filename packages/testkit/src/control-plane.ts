@@ -30,7 +30,7 @@ export async function startControlPlane(
   backend: Backend,
   options: { env?: Record<string, string>; ports?: number } & Pick<
     ControlPlaneOptions,
-    'lifecycle' | 'runtime' | 'events'
+    'lifecycle' | 'runtime' | 'events' | 'backupStore'
   > = {},
 ): Promise<RunningControlPlane> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-test-'));
@@ -56,6 +56,7 @@ export async function startControlPlane(
     ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.events ? { events: options.events } : {}),
+    ...(options.backupStore ? { backupStore: options.backupStore } : {}),
   });
   const url = await controlPlane.listen();
   return {
