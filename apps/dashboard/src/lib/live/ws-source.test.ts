@@ -109,6 +109,37 @@ describe('WebSocketLiveSource', () => {
   });
 });
 
+describe('WebSocketLiveSource when idle', () => {
+  it('does not reconnect a socket nobody listens to, and reconnects on the next subscription', () => {
+    vi.useFakeTimers();
+    try {
+      const sockets: FakeSocket[] = [];
+      const source = new WebSocketLiveSource(
+        'ws://cp/api/v1/ws',
+        () => 'tok',
+        (url) => {
+          const s = new FakeSocket(url);
+          sockets.push(s);
+          return s;
+        },
+      );
+      sockets[0]!.open();
+      sockets[0]!.close(4408);
+      vi.advanceTimersByTime(60_000);
+      expect(sockets).toHaveLength(1);
+      source.subscribe('s1', ['status'], { onEvent: () => {} });
+      expect(sockets).toHaveLength(2);
+      sockets[1]!.open();
+      expect(sockets[1]!.sent).toEqual([
+        { type: 'auth', token: 'tok' },
+        { type: 'subscribe', server_id: 's1', streams: ['status'] },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('LiveHub', () => {
   it('uses the WebSocket when the control plane accepts it', async () => {
     let socket: FakeSocket | undefined;

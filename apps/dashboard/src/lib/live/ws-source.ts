@@ -37,6 +37,7 @@ export class WebSocketLiveSource implements LiveSource {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private idle = false;
   private state: ConnectionState = 'connecting';
 
   constructor(
@@ -52,6 +53,11 @@ export class WebSocketLiveSource implements LiveSource {
 
   subscribe(serverId: string, streams: readonly LiveStream[], options: SubscribeOptions): Subscription {
     const listener: Listener = { streams: new Set(streams), options };
+    if (this.idle) {
+      this.idle = false;
+      this.state = 'connecting';
+      this.connect();
+    }
     let set = this.listeners.get(serverId);
     if (!set) this.listeners.set(serverId, (set = new Set()));
     const before = this.wanted(serverId);
@@ -130,6 +136,12 @@ export class WebSocketLiveSource implements LiveSource {
     // 4401: the token was refused or expired; retrying with the same token cannot help.
     if (event?.code === 4401) {
       this.setState('denied', 'UNAUTHENTICATED');
+      return;
+    }
+    // Nobody listening (the server closes idle sockets, 4408): reconnect on the next subscription.
+    if (this.listeners.size === 0) {
+      this.idle = true;
+      this.state = 'closed';
       return;
     }
     this.setState('reconnecting');
