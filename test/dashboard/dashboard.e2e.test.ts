@@ -171,6 +171,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   it('sends a console command and shows its output live', async () => {
     await page.getByRole('link', { name: 'Console' }).click();
     await page.getByTestId('console-state').getByText('Live').waitFor();
+    // WebSocket where the control plane has /api/v1/ws, else the SSE stream: both must work.
+    console.log(`[dashboard] live transport: ${await page.getByTestId('console-state').textContent()}`);
     const input = page.getByLabel('Command');
     await input.fill('say hello-from-the-dashboard');
     await input.press('Enter');

@@ -94,6 +94,19 @@ describe('settings editor', () => {
     });
   });
 
+  it('keeps unsaved edits when the server is re-read with the same settings, resets on a real change', async () => {
+    const onsave = vi.fn(async () => true);
+    const props = { catalogue: CATALOGUE, properties: { motd: 'Hello', pvp: true }, maxPlayers: 10, onsave };
+    const { rerender } = render(SettingsEditor, { props });
+    const user = userEvent.setup();
+    await user.clear(screen.getByLabelText('motd'));
+    await user.type(screen.getByLabelText('motd'), 'Typing…');
+    await rerender({ ...props, properties: { motd: 'Hello', pvp: true } });
+    expect((screen.getByLabelText('motd') as HTMLInputElement).value).toBe('Typing…');
+    await rerender({ ...props, properties: { motd: 'Changed elsewhere', pvp: true } });
+    expect((screen.getByLabelText('motd') as HTMLInputElement).value).toBe('Changed elsewhere');
+  });
+
   it('filters settings by name or description and can discard edits', async () => {
     const { user } = setup();
     await user.type(screen.getByLabelText('Find a setting'), 'hurt');
