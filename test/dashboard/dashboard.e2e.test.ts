@@ -281,17 +281,54 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await shot('server-plugins-installed');
   });
 
-  it('backups: their flow, or an honest "not available" while the API is not there', async () => {
+  it('backs up, then restores with the pre-restore backup offered (or says backups are not available)', async () => {
     await page.getByRole('link', { name: 'Backups', exact: true }).click();
     const probe = (await cp.api.get(`/servers/${serverId}/backups`, token)).body as {
       error?: { code: string };
     };
     if (probe.error?.code === 'ROUTE_NOT_FOUND') {
       await page.getByText('Backups is not available on this server yet.').waitFor();
-    } else {
-      await page.getByRole('heading', { name: 'Backups', exact: true }).waitFor();
+      await shot('server-backups');
+      return;
     }
+    await page.getByLabel(/^Name/).fill('e2e-first');
+    await page.getByLabel('Compression').selectOption('gzip');
+    await page.getByLabel(/^Tags/).fill('e2e');
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    const row = page.getByTestId('backup-row').filter({ hasText: 'e2e-first' });
+    await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 });
+    // Download goes through fetch with the bearer token, then saves the archive.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('e2e-survival-e2e-first.tar.gz');
+    const saved = await download.path();
+    expect((await readFile(saved)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    // A schedule, with its next run time.
+    await page.getByLabel('When (cron)').fill('0 4 * * *');
+    await page.getByRole('button', { name: 'Add schedule' }).click();
+    await page
+      .locator('.schedule-list li', { hasText: '0 4 * * *' })
+      .getByText(/next: \d/)
+      .waitFor();
     await shot('server-backups');
+
+    await row.getByRole('button', { name: 'Restore…' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.getByLabel('Back up the current world first (recommended)').isChecked()).toBe(true);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    // The pre-restore backup appears, and the server comes back running.
+    await page
+      .locator('[data-testid="backup-row"][data-type="pre_restore"]')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.locator('.server-head [data-status="running"]').waitFor({ timeout: 60_000 });
+    const list = (await cp.api.get(`/servers/${serverId}/backups`, token)).body as {
+      backups: { name: string; type: string; status: string }[];
+    };
+    expect(list.backups.some((b) => b.type === 'pre_restore')).toBe(true);
+    await shot('server-backups-restored');
   });
 
   it('creates an API key (shown once) and lists members', async () => {

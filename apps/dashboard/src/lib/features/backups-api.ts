@@ -33,6 +33,10 @@ export interface Schedule {
   enabled: boolean;
   next_run_at?: string | null;
   last_run_at?: string | null;
+  /** running, succeeded, failed or skipped. */
+  last_status?: string | null;
+  name?: string | null;
+  timezone?: string;
 }
 
 const base = (serverId: string) => `/servers/${encodeURIComponent(serverId)}`;
@@ -58,6 +62,9 @@ export const backupsApi = {
       retain_days?: number;
     },
   ) => api.raw<Backup>('POST', `${base(serverId)}/backups`, body),
+  /** Locked backups are never removed, by retention or by hand. */
+  setLocked: (api: Api, serverId: string, backupId: string, locked: boolean) =>
+    api.raw<Backup>('PATCH', `${base(serverId)}/backups/${encodeURIComponent(backupId)}`, { locked }),
   remove: (api: Api, serverId: string, backupId: string) =>
     api.raw<unknown>('DELETE', `${base(serverId)}/backups/${encodeURIComponent(backupId)}`),
   restore: (
