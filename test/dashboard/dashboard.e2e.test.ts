@@ -35,6 +35,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   const email = `dash-${process.pid}-${Date.now()}@example.com`;
   const password = 'a long dashboard passphrase';
 
+  /** A tab of the server page (the main navigation has a "Backups" link too). */
+  const tab = (name: string) =>
+    page.getByRole('navigation', { name: 'Server sections' }).getByRole('link', { name, exact: true });
+
   async function shot(name: string) {
     await page.setViewportSize(DESKTOP);
     await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`) });
@@ -169,7 +173,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('sends a console command and shows its output live', async () => {
-    await page.getByRole('link', { name: 'Console' }).click();
+    await tab('Console').click();
     await page.getByTestId('console-state').getByText('Live').waitFor();
     // WebSocket where the control plane has /api/v1/ws, else the SSE stream: both must work.
     console.log(`[dashboard] live transport: ${await page.getByTestId('console-state').textContent()}`);
@@ -185,7 +189,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('filters logs', async () => {
-    await page.getByRole('link', { name: 'Logs' }).click();
+    await tab('Logs').click();
     await page.getByLabel('Contains').fill('hello-from-the-dashboard');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByTestId('logs-table').getByText('hello-from-the-dashboard').first().waitFor();
@@ -193,7 +197,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('changes a setting, then rolls it back from the history', async () => {
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await tab('Settings').click();
     const motd = page.getByLabel('motd', { exact: true });
     await motd.waitFor();
     const before = await motd.inputValue();
@@ -230,7 +234,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('power buttons: kill asks first, stop and start follow the live status', async () => {
-    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await tab('Overview').click();
     const badge = page.locator('.server-head [data-testid="status-badge"]');
     await page.getByRole('button', { name: 'Kill' }).click();
     await page.getByRole('dialog').getByText('Anything changed since the last save is lost').waitFor();
@@ -243,7 +247,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('installs a plugin with its dependency from the marketplace', async () => {
-    await page.getByRole('link', { name: 'Plugins', exact: true }).click();
+    await tab('Plugins').click();
     const probe = (await cp.api.get(`/servers/${serverId}/plugins`, token)).body as {
       error?: { code: string };
     };
@@ -282,7 +286,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   });
 
   it('backs up, then restores with the pre-restore backup offered (or says backups are not available)', async () => {
-    await page.getByRole('link', { name: 'Backups', exact: true }).click();
+    await tab('Backups').click();
     const probe = (await cp.api.get(`/servers/${serverId}/backups`, token)).body as {
       error?: { code: string };
     };
@@ -329,6 +333,20 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     };
     expect(list.backups.some((b) => b.type === 'pre_restore')).toBe(true);
     await shot('server-backups-restored');
+  });
+
+  it('lists the team’s backups and the activity log', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Backups' }).click();
+    await page.getByRole('heading', { name: 'Backups', level: 1 }).waitFor();
+    const probe = (await cp.api.get('/backups', token)).body as { error?: { code: string } };
+    if (probe.error?.code === 'ROUTE_NOT_FOUND') await page.getByTestId('unavailable').waitFor();
+    else await page.getByTestId('team-backups').getByText('e2e-first').waitFor();
+    await shot('team-backups');
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const audit = (await cp.api.get('/audit', token)).body as { error?: { code: string } };
+    if (audit.error?.code === 'ROUTE_NOT_FOUND') await page.getByTestId('unavailable').waitFor();
+    else await page.getByTestId('audit-table').getByText('server.config_rollback').first().waitFor();
+    await shot('activity');
   });
 
   it('creates an API key (shown once) and lists members', async () => {

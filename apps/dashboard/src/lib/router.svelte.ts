@@ -20,6 +20,8 @@ export type Route =
   | { name: 'server'; id: string; tab: ServerTab }
   | { name: 'api-keys' }
   | { name: 'members' }
+  | { name: 'backups' }
+  | { name: 'activity' }
   | { name: 'not-found'; path: string };
 
 export function matchRoute(pathname: string): Route {
@@ -30,6 +32,8 @@ export function matchRoute(pathname: string): Route {
   if (path === '/servers/new') return { name: 'create-server' };
   if (path === '/api-keys') return { name: 'api-keys' };
   if (path === '/members') return { name: 'members' };
+  if (path === '/backups') return { name: 'backups' };
+  if (path === '/activity') return { name: 'activity' };
   const server = /^\/servers\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?$/.exec(path);
   if (server) {
     const tab = (server[2] ?? 'overview') as ServerTab;

@@ -19,6 +19,14 @@ export interface Backup {
   locked?: boolean;
 }
 
+export interface TenantBackup extends Backup {
+  server_name: string;
+  /** The server was deleted: restore into another server of the same software and version. */
+  server_deleted: boolean;
+  minecraft_version: string;
+  distribution: string;
+}
+
 export interface BackupList {
   backups: Backup[];
   pagination: { page: number; per_page: number; total: number };
@@ -90,4 +98,24 @@ export const backupsApi = {
   ) => api.raw<Schedule>('PATCH', `${base(serverId)}/schedules/${encodeURIComponent(id)}`, body),
   removeSchedule: (api: Api, serverId: string, id: string) =>
     api.raw<unknown>('DELETE', `${base(serverId)}/schedules/${encodeURIComponent(id)}`),
+};
+
+/** The tenant's backups, deleted servers' included (restorable into another server). */
+export const tenantBackupsApi = {
+  list: (api: Api, query: { orphaned?: boolean; status?: string; page?: number } = {}) => {
+    const params = new URLSearchParams({ per_page: '50' });
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== '' && v !== false) params.set(k, String(v));
+    return api.raw<{
+      backups: TenantBackup[];
+      pagination: { page: number; per_page: number; total: number };
+      quota?: BackupList['quota'];
+    }>('GET', `/backups?${params.toString()}`);
+  },
+  restore: (
+    api: Api,
+    backupId: string,
+    body: { server_id?: string; pre_restore_backup?: boolean; start_after?: boolean },
+  ) => api.raw<unknown>('POST', `/backups/${encodeURIComponent(backupId)}/restore`, body),
+  downloadUrl: (api: Api, backupId: string) => api.url(`/backups/${encodeURIComponent(backupId)}/download`),
 };
