@@ -14,6 +14,7 @@ export interface ServersStoreOptions {
 
 const PER_PAGE = 100;
 const SPARK_POINTS = 30;
+const LIVE_ROWS = 500;
 
 export interface Spark {
   cpu: number[];
@@ -101,7 +102,9 @@ export class ServersStore {
   private syncSubscriptions() {
     const source = this.source;
     if (!source || source.transport !== 'websocket') return;
-    const ids = new Set(this.servers.map((s) => s.id));
+    // The control plane caps servers per connection (1,000) and messages per 10 s (2,000): follow at
+    // most 500 rows live and leave room for the server page; the rest of a huge list polls.
+    const ids = new Set(this.servers.slice(0, LIVE_ROWS).map((s) => s.id));
     for (const [id, sub] of this.subscriptions) {
       if (!ids.has(id)) {
         sub.unsubscribe();
