@@ -4,9 +4,11 @@ import { addGlobalOptionsToLeaves, createCliApp, examples, withGlobalOptions } f
 import type { Io } from './context.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerBackupCommands } from './commands/backups.js';
 import { registerDistributionCommands } from './commands/distributions.js';
 import { registerMemberCommands } from './commands/members.js';
 import { registerPluginCommands } from './commands/plugins.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerSkuCommands } from './commands/skus.js';
 import { registerUpCommand } from './commands/up.js';
@@ -61,6 +63,8 @@ export function buildProgram(io: Io): Command {
   registerApiKeyCommands(program, app);
   registerMemberCommands(program, app);
   registerPluginCommands(program, app);
+  registerBackupCommands(program, app);
+  registerScheduleCommands(program, app);
   addGlobalOptionsToLeaves(program);
   return program;
 }
