@@ -9,14 +9,11 @@ import {
 export { ApiError, unwrap };
 
 /**
- * The dashboard's view of the API: the typed client for every route in the OpenAPI document, plus an
- * untyped `raw` request for routes colleagues are still adding (backups, plugins, metrics). A raw call
- * answers exactly like a typed one (data, or an ApiError with the API's code), so a page can switch to
- * the typed client once the route appears in openapi.gen.ts without changing its error handling.
+ * The dashboard's view of the API: the typed client (every route of the OpenAPI document), plus the
+ * URL builder and token for what fetch must do by hand (downloads, the SSE stream).
  */
 export interface Api {
   client: MinefleetClient;
-  raw<T>(method: string, path: string, body?: unknown, init?: { signal?: AbortSignal }): Promise<T>;
   /** Absolute URL of an API path (for downloads and streams). */
   url(path: string): string;
   token(): string | undefined;
@@ -65,36 +62,5 @@ export function createApi(options: {
     client,
     token: options.token,
     url: (path) => `${base}/api/v1${path}`,
-    async raw<T>(method: string, path: string, body?: unknown, init: { signal?: AbortSignal } = {}) {
-      const headers: Record<string, string> = {};
-      const token = options.token();
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      let response: Response;
-      try {
-        response = await doFetch(`${base}/api/v1${path}`, {
-          method,
-          headers,
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          ...(init.signal ? { signal: init.signal } : {}),
-        });
-      } catch (error) {
-        if (error instanceof DOMException && error.name === 'AbortError') throw error;
-        throw networkError(error);
-      }
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text.length > 0 ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (!response.ok) {
-        const errorBody =
-          parsed && typeof parsed === 'object' && 'error' in parsed ? (parsed as ErrorBody) : undefined;
-        throw new ApiError(response.status, errorBody, `HTTP ${response.status}`);
-      }
-      return parsed as T;
-    },
   };
 }
