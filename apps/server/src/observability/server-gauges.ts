@@ -74,6 +74,15 @@ export function registerServerGauges(registry: Registry, collector: MetricsColle
   gauge('minefleet_server_crashes', 'Crashes counted in the current crash window.', (s) => s.crashCount);
 
   new Gauge({
+    name: 'minefleet_metrics_round_seconds',
+    help: 'Duration of the metrics collector’s last round over the servers this replica owns.',
+    registers: [registry],
+    collect() {
+      this.set(collector.lastRoundMs / 1000);
+    },
+  });
+
+  new Gauge({
     name: 'minefleet_server_status',
     help: 'Observed status of the server, one-hot (1 for the current status, 0 for the others).',
     labelNames: [...LABELS, 'status'] as const,
