@@ -7,6 +7,7 @@ import {
   type PluginSourcesConfig,
 } from '@minefleet/plugins/plugin-sources-config';
 import { LiveConfigError, loadLiveConfig, type LiveConfig } from './live-config.js';
+import { BackupConfigError, loadBackupConfig, type BackupConfig } from './backup-config.js';
 
 /**
  * Configuration of the control plane, read once from the environment by the composition root.
@@ -15,6 +16,8 @@ import { LiveConfigError, loadLiveConfig, type LiveConfig } from './live-config.
 export interface Config {
   /** Metrics, Prometheus, WebSocket, event bus and replicas (live-config.ts). */
   live: LiveConfig;
+  /** Backups, schedules and retention (backup-config.ts); the store is read from `backups.storeEnv`. */
+  backups: BackupConfig;
   host: string;
   port: number;
   /** Public base URL printed at start (and used in links). */
@@ -132,7 +135,17 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     plugins: pluginConfig(env),
     live: liveConfig(env),
+    backups: backupConfig(env),
   };
+}
+
+function backupConfig(env: NodeJS.ProcessEnv): BackupConfig {
+  try {
+    return loadBackupConfig(env);
+  } catch (error) {
+    if (error instanceof BackupConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function liveConfig(env: NodeJS.ProcessEnv): LiveConfig {

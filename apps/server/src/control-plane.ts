@@ -26,6 +26,9 @@ import {
   type LifecycleSettings,
 } from '@minefleet/services/lifecycle/lifecycle-service';
 import type { Config } from './config.js';
+import { createBackupPlatform } from './backup-platform.js';
+import type { BackupStore } from '@minefleet/domain/ports/backup-store';
+import type { LifecycleHooks } from '@minefleet/services/lifecycle/lifecycle-service';
 import { createLiveAdapters, createLiveServices } from './live-platform.js';
 import { RequestContexts } from './observability/request-context.js';
 import type { Ownership } from '@minefleet/services/ownership/ownership';
@@ -78,6 +81,8 @@ export interface ControlPlaneOptions {
   lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>> & { monitorIntervalMs?: number };
   /** Metrics collector interval (tests shorten it); MINEFLEET_METRICS_INTERVAL_SECONDS otherwise. */
   metricsIntervalMs?: number;
+  /** The backup store; from the environment (local folder or S3) by default. Fault tests pass a failing one. */
+  backupStore?: BackupStore;
 }
 
 export interface ControlPlane {
@@ -165,6 +170,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const skus = new SkuService(database);
   const ports = new PortAllocator(database, config.portRange);
   const catalogue = cachedCatalogue(runtime);
+  // Filled in once the backup platform exists (it needs the lifecycle): the delete hook.
+  const lifecycleHooks: LifecycleHooks = {};
   const lifecycle = new LifecycleService({
     db: database,
     runtime,
@@ -180,6 +187,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       bindHost: config.gameBindHost,
     },
     owns: (serverId) => ownership.owns(serverId),
+    hooks: lifecycleHooks,
   });
   const hooks: ServerRuntimeHooks = { created: (server) => lifecycle.deployInBackground(server.id) };
   const servers = new ServerService({
@@ -197,6 +205,24 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     logger: logger.child({ component: 'config' }),
   });
   const consoleService = new ConsoleService({ lifecycle, runtime, events });
+  const backupPlatform = createBackupPlatform({
+    config: config.backups,
+    dataDir: config.dataDir,
+    database,
+    runtime,
+    events,
+    clock,
+    logger,
+    lifecycle,
+    ownership,
+    ownershipMode: config.live.ownership.mode,
+    leaseTtlMs: config.live.ownership.leaseTtlMs,
+    store: options.backupStore,
+    warmupTimeoutMs: options.lifecycle?.warmupTimeoutMs ?? DEFAULT_LIFECYCLE_SETTINGS.warmupTimeoutMs,
+    quotaBytes: config.quotas.backupStorageBytes,
+    gameHost: config.gameHost,
+  });
+  lifecycleHooks.beforeRemove = backupPlatform.hooks.beforeRemove;
 
   // Plugins: sources (adapters) chosen here, handed to the services through the PluginSource and
   // PluginFolder ports.
@@ -241,6 +267,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   });
 
   const checks: HealthCheck[] = [
+    {
+      name: 'backup_store',
+      critical: false,
+      run: async () => {
+        await backupPlatform.store.check();
+        return { status: 'ok', kind: backupPlatform.store.kind };
+      },
+    },
     {
       name: 'database',
       critical: true,
@@ -306,6 +340,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       pluginCatalogueRoutes({ catalogue: pluginCatalogue }),
       serverPluginRoutes({ installs: pluginInstalls }),
       ...live.routes,
+      ...backupPlatform.routes,
     ],
     extraSchemas: [
       LogLine,
@@ -316,6 +351,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       PluginInstallation,
       PluginInstallResult,
       ...live.extraSchemas,
+      ...backupPlatform.extraSchemas,
     ],
     rootPlugins: [dashboardPlugin()],
     requestContexts: contexts,
@@ -335,8 +371,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     async listen() {
       // Ownership first: the lifecycle's first reconcile covers the servers this replica owns.
       await ownership.start();
+      await backupPlatform.recoverFolders();
       await lifecycle.startBackground();
       await live.start();
+      await backupPlatform.start();
       await pluginSync.start(config.plugins.syncIntervalMinutes * 60_000);
       return app.listen({ host: config.host, port: config.port });
     },
@@ -345,6 +383,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       closed = true;
       await app.close();
       await live.stop();
+      await backupPlatform.stop();
       await pluginSync.close();
       await pluginInstalls.close();
       await lifecycle.close();

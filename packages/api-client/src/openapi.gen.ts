@@ -197,6 +197,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log of the caller’s tenant, newest first
+         * @description `request_id` is the x-request-id of the call; the control plane’s log lines for it (including the runtime operations it caused) carry the same id as `reqId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Action name or prefix, e.g. `server.` or `server.start`. */
+                    action?: string;
+                    /** @description A UUID. */
+                    actor?: string;
+                    /** @description ISO-8601 time, or a duration back from now: 15m, 2h, 7d. */
+                    from?: string;
+                    page?: number;
+                    per_page?: number;
+                    /** @description A UUID. */
+                    server_id?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: components["schemas"]["AuditEvent"][];
+                            pagination: components["schemas"]["Pagination"];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -442,6 +523,471 @@ export interface paths {
                 };
                 /** @description Every error answer has this shape. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every backup of the tenant, deleted servers' included */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only backups whose server was deleted. */
+                    orphaned?: boolean;
+                    page?: number;
+                    per_page?: number;
+                    /** @description Part of the name. */
+                    q?: string;
+                    /** @description A UUID. */
+                    server_id?: string;
+                    /** @description Default: -created_at (newest first). */
+                    sort?: "created_at" | "-created_at" | "size_bytes" | "-size_bytes";
+                    /** @description One status or several, comma-separated. */
+                    status?: string;
+                    tag?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backups: components["schemas"]["Backup"][];
+                            pagination: components["schemas"]["Pagination"];
+                            quota: components["schemas"]["BackupQuota"];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/{backup_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backup of the tenant */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Backup"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a backup (archive and record) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Lock or unlock, retag, describe, or change the expiry of a backup */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string | null;
+                        locked?: boolean;
+                        /** @description Days from the backup’s creation until retention removes it (unless locked). */
+                        retain_days?: number | null;
+                        tags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Backup"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/backups/{backup_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the archive (streamed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The archive, streamed (tar, gzip- or zstd-compressed as `compression` says). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/{backup_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a backup into a server of the tenant (e.g. a deleted server’s, into a new one)
+         * @description The target (`server_id`, default the backup’s own server) must run the same distribution and Minecraft version, else 409 BACKUP_INCOMPATIBLE. The world comes from the backup; the settings stay the target’s.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Console commands sent once the server runs again. */
+                        post_restore_commands?: string[];
+                        /**
+                         * @description Back up the current world first (type pre_restore).
+                         * @default true
+                         */
+                        pre_restore_backup?: boolean;
+                        /**
+                         * Format: uuid
+                         * @description The server to restore into (default: the backup’s own). Any server of the tenant with the same distribution and Minecraft version.
+                         */
+                        server_id?: string;
+                        /** @description Start the server afterwards (default: if it was running before). */
+                        start_after?: boolean;
+                        /** @description Abandon the restore (world untouched) if the pre-restore backup and extraction take longer. */
+                        timeout_seconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Server"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1797,6 +2343,730 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/servers/{id}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's backups, with the tenant's backup storage quota */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    /** @description Part of the name. */
+                    q?: string;
+                    /** @description Default: -created_at (newest first). */
+                    sort?: "created_at" | "-created_at" | "size_bytes" | "-size_bytes";
+                    /** @description One status or several, comma-separated. */
+                    status?: string;
+                    tag?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backups: components["schemas"]["Backup"][];
+                            pagination: components["schemas"]["Pagination"];
+                            quota: components["schemas"]["BackupQuota"];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Back up the server
+         * @description Answers 202 with the backup `pending`; it becomes `running`, then `completed` or `failed` (progress on the WebSocket `backup` stream). A running server is backed up hot (save-off, save-all, archive, save-on).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Default: zstd.
+                         * @enum {string}
+                         */
+                        compression?: "none" | "gzip" | "zstd";
+                        description?: string;
+                        /** @description Default: `manual-YYYYMMDD-HHMMSS`. */
+                        name?: string;
+                        /** @description Days from the backup’s creation until retention removes it (unless locked). */
+                        retain_days?: number;
+                        tags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Backup"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/backups/{backup_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backup of the server */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Backup"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a backup (archive and record)
+         * @description A locked backup answers 409 BACKUP_LOCKED; one in progress 409 BACKUP_NOT_READY.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Lock or unlock, retag, describe, or change the expiry of a backup */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string | null;
+                        locked?: boolean;
+                        /** @description Days from the backup’s creation until retention removes it (unless locked). */
+                        retain_days?: number | null;
+                        tags?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Backup"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/backups/{backup_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the archive (streamed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The archive, streamed (tar, gzip- or zstd-compressed as `compression` says). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/backups/{backup_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore the backup into its server
+         * @description Answers 202 with the server in `restoring` (a running server is stopped gracefully first). A pre-restore backup is taken unless `pre_restore_backup: false`; the archive is verified against its SHA-256 while extracted, and swapped in only if whole. On failure the world is untouched, the server `stopped` with the reason, and the error kept on the backup.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    backup_id: string;
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Console commands sent once the server runs again. */
+                        post_restore_commands?: string[];
+                        /**
+                         * @description Back up the current world first (type pre_restore).
+                         * @default true
+                         */
+                        pre_restore_backup?: boolean;
+                        /** @description Start the server afterwards (default: if it was running before). */
+                        start_after?: boolean;
+                        /** @description Abandon the restore (world untouched) if the pre-restore backup and extraction take longer. */
+                        timeout_seconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Server"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/backups/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's retention policy, and what it would keep and delete now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            plan: {
+                                delete: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID.
+                                     */
+                                    id: string;
+                                    reason: string;
+                                }[];
+                                keep: {
+                                    /**
+                                     * Format: uuid
+                                     * @description A UUID.
+                                     */
+                                    id: string;
+                                    reasons: string[];
+                                }[];
+                            };
+                            policy: components["schemas"]["RetentionPolicy"];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set the retention policy (keep the last N, plus daily and weekly tiers)
+         * @description Applied by the periodic retention job. Null or 0 disables a tier; with every tier off, only `retain_days` expiries and failed backups (after 7 days) are removed. Locked backups are never removed.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        keep_daily: number | null;
+                        keep_last: number | null;
+                        keep_weekly: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RetentionPolicy"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/servers/{id}/commands": {
         parameters: {
             query?: never;
@@ -2289,6 +3559,175 @@ export interface paths {
                 };
                 /** @description Every error answer has this shape. */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics history of the server, as time series
+         * @description Raw samples (every MINEFLEET_METRICS_INTERVAL_SECONDS) are kept 24 h, 1-minute rows 7 days, 1-hour rows 90 days (configurable); the finest resolution that covers `from` and fits `step` is used. Points are `[epoch seconds, value]`, one per bucket that has samples.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start of the range (default 1h ago). ISO-8601 time, or a duration back from now: 15m, 2h, 7d. */
+                    from?: string;
+                    /** @description Comma-separated metric names (default players_online,cpu_percent,memory_bytes,tps): players_online, max_players, cpu_percent, memory_bytes, disk_bytes, tps, mspt, ping_ms, uptime_seconds. */
+                    names?: string;
+                    /** @description Bucket width: seconds (60) or a duration (30s, 5m, 1h). Default: the range / 300, at least the stored resolution; widened so a series has at most 2000 points. */
+                    step?: string;
+                    /** @description End of the range (default now). ISO-8601 time, or a duration back from now: 15m, 2h, 7d. */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description Stored resolution the points were computed from.
+                             * @enum {string}
+                             */
+                            resolution: "raw" | "1m" | "1h";
+                            series: components["schemas"]["MetricSeries"][];
+                            step_seconds: number;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/players/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Player sessions of the server (join and leave times), newest first
+         * @description Recorded from the console lines the server prints when a player joins or leaves. A session left open (a missed line) is closed when the server reports no players or stops.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Sessions still open at or after this time. ISO-8601 time, or a duration back from now: 15m, 2h, 7d. */
+                    from?: string;
+                    /** @description true: players online now; false: ended sessions. */
+                    online?: boolean;
+                    page?: number;
+                    per_page?: number;
+                    /** @description Player name prefix (case-insensitive). */
+                    player?: string;
+                    /** @description Sessions that began at or before this time. ISO-8601 time, or a duration back from now: 15m, 2h, 7d. */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pagination: components["schemas"]["Pagination"];
+                            sessions: components["schemas"]["PlayerSession"][];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2835,6 +4274,437 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/servers/{id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's schedules, with their next planned run */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pagination: components["schemas"]["Pagination"];
+                            schedules: components["schemas"]["Schedule"][];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a schedule
+         * @description An invalid cron expression (or one firing more often than the platform allows) answers 400 INVALID_CRON. Runs are recorded (`GET …/runs`); a run missed while the control plane was down runs once if at most the grace window late, else it is recorded `skipped`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "backup" | "restart" | "command";
+                        /** @description Five fields (minute hour day month weekday), or six with seconds first, e.g. `0 4 * * *`. */
+                        cron: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        name?: string | null;
+                        /** @description backup: {compression?, tags?, description?, retain_days?}; restart: {announce?, graceful_timeout_seconds?}; command: {command}. */
+                        payload?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description IANA time zone, default UTC. */
+                        timezone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a schedule and its recorded runs */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a schedule (enable/disable, cron, action, payload, time zone) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action?: "backup" | "restart" | "command";
+                        /** @description Five fields (minute hour day month weekday), or six with seconds first, e.g. `0 4 * * *`. */
+                        cron?: string;
+                        enabled?: boolean;
+                        name?: string | null;
+                        /** @description backup: {compression?, tags?, description?, retain_days?}; restart: {announce?, graceful_timeout_seconds?}; command: {command}. */
+                        payload?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description IANA time zone, default UTC. */
+                        timezone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/servers/{id}/schedules/{schedule_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded runs of a schedule, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description A UUID. */
+                    id: string;
+                    /** @description A UUID. */
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pagination: components["schemas"]["Pagination"];
+                            runs: components["schemas"]["ScheduleRun"][];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/servers/{id}/start": {
         parameters: {
             query?: never;
@@ -3100,6 +4970,71 @@ export interface components {
              */
             user_id: string;
         };
+        AuditEvent: {
+            /** @description e.g. server.start, server.command, api_key.create, auth.login. */
+            action: string;
+            actor_api_key_id: string | null;
+            actor_user_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            ip: string | null;
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            request_id: string | null;
+            server_id: string | null;
+            status_code: number | null;
+            target_id: string | null;
+            target_type: string | null;
+        };
+        Backup: {
+            completed_at: string | null;
+            /** @enum {string} */
+            compression: "none" | "gzip" | "zstd";
+            /** Format: date-time */
+            created_at: string;
+            description: string | null;
+            distribution: string | null;
+            error: string | null;
+            expires_at: string | null;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            /** @description Locked backups are never removed, by retention or by hand. */
+            locked: boolean;
+            minecraft_version: string | null;
+            name: string;
+            /** @description The server was deleted; restore into another one. */
+            server_deleted: boolean;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            server_id: string;
+            server_name: string;
+            sha256: string | null;
+            /** @description Size of the archive as stored (0 until completed). */
+            size_bytes: number;
+            /** @enum {string} */
+            status: "pending" | "running" | "completed" | "failed" | "restoring";
+            tags: string[];
+            /** @enum {string} */
+            type: "manual" | "scheduled" | "pre_restore" | "pre_delete";
+        };
+        BackupQuota: {
+            limit_bytes: number;
+            /** @description Stored archives of the tenant, deleted servers’ included. */
+            used_bytes: number;
+        };
         ConfigRevision: {
             actor_user_id: string | null;
             changes: {
@@ -3126,7 +5061,7 @@ export interface components {
                  * @description Stable error code; see docs/errors.md.
                  * @enum {string}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "RUNTIME_UNAVAILABLE" | "DISTRIBUTION_UNAVAILABLE" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "RUNTIME_UNAVAILABLE" | "DISTRIBUTION_UNAVAILABLE" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "INTERNAL";
                 details?: {
                     [key: string]: unknown;
                 };
@@ -3159,10 +5094,32 @@ export interface components {
              */
             user_id: string;
         };
+        MetricSeries: {
+            /** @enum {string} */
+            name: "players_online" | "max_players" | "cpu_percent" | "memory_bytes" | "disk_bytes" | "tps" | "mspt" | "ping_ms" | "uptime_seconds";
+            /** @description [bucket start in seconds since the epoch, value]: the mean (loads) or maximum (counts, sizes) of the bucket; null when the server does not report the metric. */
+            points: (number | null)[][];
+            /** @description players, percent, bytes, ticks_per_second, milliseconds or seconds. */
+            unit: string;
+        };
         Pagination: {
             page: number;
             per_page: number;
             total: number;
+        };
+        PlayerSession: {
+            /** @description Until left_at, or until now for a player still online. */
+            duration_seconds: number;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            /** Format: date-time */
+            joined_at: string;
+            left_at: string | null;
+            player_name: string;
+            player_uuid: string | null;
         };
         Plugin: {
             author: string;
@@ -3197,7 +5154,7 @@ export interface components {
             enabled: boolean;
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "RUNTIME_UNAVAILABLE" | "DISTRIBUTION_UNAVAILABLE" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "RUNTIME_UNAVAILABLE" | "DISTRIBUTION_UNAVAILABLE" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "INTERNAL";
                 message: string;
             } | null;
             file_name: string | null;
@@ -3295,6 +5252,60 @@ export interface components {
                 limit: number;
                 used: number;
             };
+        };
+        RetentionPolicy: {
+            keep_daily: number | null;
+            keep_last: number | null;
+            keep_weekly: number | null;
+        };
+        Schedule: {
+            /** @enum {string} */
+            action: "backup" | "restart" | "command";
+            /** Format: date-time */
+            created_at: string;
+            cron: string;
+            enabled: boolean;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            last_run_at: string | null;
+            last_status: string | null;
+            name: string | null;
+            next_run_at: string | null;
+            /** @description backup: {compression?, tags?, description?, retain_days?}; restart: {announce?, graceful_timeout_seconds?}; command: {command}. */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            server_id: string;
+            timezone: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ScheduleRun: {
+            error: string | null;
+            finished_at: string | null;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A UUID.
+             */
+            schedule_id: string;
+            /** Format: date-time */
+            scheduled_for: string;
+            /** Format: date-time */
+            started_at: string;
+            /** @description running, succeeded, failed or skipped. */
+            status: string;
         };
         Server: {
             address: {
