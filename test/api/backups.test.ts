@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '@minefleet/db/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
@@ -398,7 +399,6 @@ describe.each(testBackends())('backups API on %s', (backend) => {
     const result = await cp.db.database.system((tx) =>
       tx.execute(sql`select storage_key from backups where id = ${id}`),
     );
-    const rows = ('rows' in result ? result.rows : result) as { storage_key: string }[];
-    return rows[0]!.storage_key;
+    return rowsOf<{ storage_key: string }>(result)[0]!.storage_key;
   }
 });
