@@ -25,7 +25,7 @@ async function startS3(): Promise<{ endpoint: string; process: ChildProcess; sto
     cwd: path.resolve('packages/backups'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const { port } = JSON.parse(line) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
