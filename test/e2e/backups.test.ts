@@ -220,16 +220,17 @@ describe('backups of real servers', () => {
     while (placed === placedBy && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
     building = false;
     await builder;
-    expect(hot.status).toBe('completed');
-    expect(placed).toBeGreaterThan(placedBy);
+    expect(hot.status, JSON.stringify(hot)).toBe('completed');
+    expect(placed, 'the bot kept building during the backup').toBeGreaterThan(placedBy);
     const since = hot.created_at;
     const lines = (await logs(serverId, `since=${since}`)).map((l) => l.message);
     const off = lines.findIndex((m) => m.includes('Automatic saving is now disabled'));
     const saved = lines.findIndex((m, i) => i > off && m.includes('Saved the game'));
     const on = lines.findIndex((m, i) => i > saved && m.includes('Automatic saving is now enabled'));
-    expect(off).toBeGreaterThanOrEqual(0);
-    expect(saved).toBeGreaterThan(off);
-    expect(on).toBeGreaterThan(saved);
+    const order = lines.join('\n');
+    expect(off, order).toBeGreaterThanOrEqual(0);
+    expect(saved, order).toBeGreaterThan(off);
+    expect(on, order).toBeGreaterThan(saved);
 
     const copy = await api.post(
       '/servers',
@@ -254,10 +255,12 @@ describe('backups of real servers', () => {
       (s) => s.status === 'running' && s.status_reason === null,
       60_000,
     );
-    const visitor = await joinBot(copy.body.address, { username: 'Visitor', version: BOT_TEST_VERSION });
+    // The builder's player file came with the world: they are back where they stood, by the block.
+    const visitor = await joinBot(copy.body.address, { username: 'Builder', version: BOT_TEST_VERSION });
     expect(await visitor.blockNameAt(spot)).toBe('stone'); // the world of the backup, not a new one
     await visitor.quit();
-    expect(await logs(copy.body.id, 'level=error')).toEqual([]);
+    const errors = await logs(copy.body.id, 'level=error');
+    expect(errors, JSON.stringify(errors)).toEqual([]);
     await api.request('DELETE', `/api/v1/servers/${copy.body.id}?force=true`, { token: user.token });
   });
 
