@@ -4,10 +4,11 @@
  * 1. Sampling cost: the control plane's own CPU while its metrics collector samples BENCH_SERVERS (50)
  *    running servers every 5 s, against the same control plane with the collector idle (interval 1 h),
  *    both over BENCH_CPU_SECONDS (60) with nothing else asked of it. Target: under 5% of one core.
- * 2. WebSocket fan-out: BENCH_CLIENTS (500) clients, each subscribed to the status, metrics and console
- *    of BENCH_WATCHED (20) servers; a `say` command per watched server per second; latency from the
- *    event's time (the console line's stamp in the game process, or the metrics sample's time) to its
- *    arrival at each client. p50/p99 over every delivery.
+ * 2. WebSocket fan-out: BENCH_CLIENTS (500) clients (in BENCH_CLIENT_THREADS worker threads), each
+ *    subscribed to the status, metrics and console of BENCH_WATCHED (20) servers, the other servers
+ *    stopped meanwhile; `say` commands at two rates (one server per second, every watched server per
+ *    second); latency from the event's own time (the console line's stamp in the game process, the
+ *    metrics sample's time) to its arrival at each client; p50/p99 over every delivery.
  *
  * The control plane is the built apps/server as its own process on the embedded database (in-process
  * event bus); with BENCH_NATS=1 and NATS_URL set, part 2 runs again over NATS JetStream.
@@ -16,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { spawnControlPlane, type ControlPlaneProcess } from '@minefleet/testkit/control-plane-process';
@@ -77,65 +79,101 @@ async function killGames(dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * The client worker is TypeScript: a worker thread does not inherit the `--import tsx` hooks, so it
+ * starts from a data: module that registers tsx (by absolute URL) and then imports the worker file.
+ */
+const WORKER_BOOTSTRAP = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+     register();
+     await import(${JSON.stringify(new URL('./live-clients.ts', import.meta.url).href)});`,
+  )}`,
+);
+
+/** Client threads: the bench's own JSON parsing must not be what it measures. */
+const CLIENT_THREADS = Number(process.env.BENCH_CLIENT_THREADS ?? 2);
+
+interface Profile {
+  label: string;
+  /** Servers that get a `say` command each second (each prints two console lines: echo and output). */
+  perSecond: number;
+}
+
 async function fanOut(
   cp: ControlPlaneProcess,
   token: string,
   watched: string[],
-  label: string,
-): Promise<Record<string, string | number>> {
-  const latencies: number[] = [];
-  const clients: LiveClient[] = [];
-  for (let i = 0; i < CLIENTS; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, CLIENTS - i) }, () => LiveClient.open(cp.url, token)),
+  profiles: Profile[],
+  bus: string,
+): Promise<Record<string, string | number>[]> {
+  const workers = Array.from({ length: CLIENT_THREADS }, (_, i) => {
+    const clients = Math.floor(CLIENTS / CLIENT_THREADS) + (i < CLIENTS % CLIENT_THREADS ? 1 : 0);
+    return new Worker(WORKER_BOOTSTRAP, { workerData: { url: cp.url, token, clients, watched } });
+  });
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once('message', () => resolve());
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const commander = await LiveClient.open(cp.url, token);
+  const rows: Record<string, string | number>[] = [];
+  for (const profile of profiles) {
+    for (const w of workers) w.postMessage('start');
+    const cpuBefore = await cpuSeconds(cp.proc.pid!);
+    const started = now();
+    for (let round = 0; round < ROUNDS; round++) {
+      const tick = now();
+      const targets = Array.from(
+        { length: profile.perSecond },
+        (_, i) => watched[(round * profile.perSecond + i) % watched.length]!,
+      );
+      await Promise.all(targets.map((id) => commander.command(id, `say bench ${round}`)));
+      commander.messages.length = 0;
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (now() - tick))));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const seconds = (now() - started) / 1000;
+    const cpu = (((await cpuSeconds(cp.proc.pid!)) - cpuBefore) / seconds) * 100;
+    const answers = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<{ latencies: Float64Array; dropped: number }>((resolve) => {
+            w.once('message', resolve);
+            w.postMessage('stop');
+          }),
+      ),
     );
-    clients.push(...batch);
-  }
-  let measuring = false;
-  let dropped = 0;
-  for (const client of clients) {
-    client.onMessage((m) => {
-      if (m.type === 'dropped') dropped += m.data.count as number;
-      if (!measuring || (m.type !== 'console' && m.type !== 'metrics' && m.type !== 'status')) return;
-      latencies.push(m.receivedAt - Date.parse(m.ts));
+    const latencies = answers.flatMap((a) => [...a.latencies]).sort((a, b) => a - b);
+    rows.push({
+      bus,
+      events: profile.label,
+      clients: CLIENTS,
+      'servers per client': watched.length,
+      deliveries: latencies.length,
+      'deliveries/s': Math.round(latencies.length / seconds),
+      'p50 ms': Number(percentile(latencies, 50).toFixed(1)),
+      'p99 ms': Number(percentile(latencies, 99).toFixed(1)),
+      'max ms': Number((latencies[latencies.length - 1] ?? NaN).toFixed(1)),
+      dropped: answers.reduce((n, a) => n + a.dropped, 0),
+      'control-plane CPU %': Math.round(cpu),
+      load: await loadAverage(),
     });
   }
-  await Promise.all(
-    clients.map(async (client) => {
-      for (const id of watched) await client.subscribe(id, ['status', 'metrics', 'console']);
-      // Keep memory flat: this bench counts, it does not keep every message.
-      client.messages.length = 0;
-    }),
-  );
-  const cpuBefore = await cpuSeconds(cp.proc.pid!);
-  const started = now();
-  measuring = true;
-  const commander = clients[0]!;
-  for (let round = 0; round < ROUNDS; round++) {
-    const tick = now();
-    await Promise.all(watched.map((id) => commander.command(id, `say bench ${round}`)));
-    commander.messages.length = 0;
-    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (now() - tick))));
-  }
-  await new Promise((r) => setTimeout(r, 2000));
-  measuring = false;
-  const cpu = (((await cpuSeconds(cp.proc.pid!)) - cpuBefore) / ((now() - started) / 1000)) * 100;
-  for (const client of clients) client.socket.terminate();
-  latencies.sort((a, b) => a - b);
-  return {
-    case: label,
-    clients: CLIENTS,
-    'servers watched per client': watched.length,
-    deliveries: latencies.length,
-    'deliveries/s': Math.round(latencies.length / ((now() - started) / 1000)),
-    'p50 ms': percentile(latencies, 50),
-    'p99 ms': percentile(latencies, 99),
-    'max ms': latencies[latencies.length - 1] ?? NaN,
-    dropped,
-    'control-plane CPU %': Math.round(cpu),
-    load: await loadAverage(),
-  };
+  commander.socket.terminate();
+  for (const w of workers) w.postMessage('close');
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+  return rows;
 }
+
+const PROFILES: Profile[] = [
+  { label: '1 server/s (2 console events/s + metrics)', perSecond: 1 },
+  { label: `all ${WATCHED} servers/s (${2 * WATCHED} console events/s + metrics)`, perSecond: WATCHED },
+];
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-live-'));
@@ -196,14 +234,22 @@ async function main(): Promise<void> {
     const sampling = await measureCpu(cp, CPU_SECONDS);
     const metrics = (await cp.api.request('GET', '/metrics')).body as string;
     const round = Number(/^minefleet_metrics_round_seconds (\S+)/m.exec(metrics)?.[1] ?? NaN);
-    const token = user.token;
-    const fan = await fanOut(cp, token, ids.slice(0, WATCHED), 'in-process bus');
-    console.table([fan]);
-    results.push(fan);
+    // Only the watched servers keep running for the fan-out part: 50 ticking game servers would take
+    // the CPU the two cores have for the control plane and the 500 clients.
+    for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/stop`, {}, user.token);
+    for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, user.token, 'stopped', 60_000);
+    const fan = await fanOut(cp, user.token, ids.slice(0, WATCHED), PROFILES, 'in-process');
+    console.table(fan);
+    results.push(...fan);
     await cp.stop('SIGTERM');
 
-    // The same servers (adopted by a new control plane), collector idle: the baseline.
+    // The same servers (adopted by a new control plane, the stopped ones started again), collector
+    // idle: the baseline.
     cp = await spawnControlPlane(env(ports.from + 1, { MINEFLEET_METRICS_INTERVAL_SECONDS: '3600' }));
+    const again = (await cp.api.post('/auth/login', { email: user.email, password: user.password })).body
+      .token as string;
+    for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/start`, {}, again);
+    for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, again, 'running', 180_000);
     await new Promise((r) => setTimeout(r, 15_000));
     const idle = await measureCpu(cp, CPU_SECONDS);
     const idleRss = await rssMb(cp.proc.pid!);
@@ -243,9 +289,12 @@ async function main(): Promise<void> {
       );
       await new Promise((r) => setTimeout(r, 10_000));
       const login = await cp.api.post('/auth/login', { email: user.email, password: user.password });
-      const nats = await fanOut(cp, login.body.token as string, ids.slice(0, WATCHED), 'NATS JetStream bus');
-      console.table([nats]);
-      results.push(nats);
+      const natsToken = login.body.token as string;
+      for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/stop`, {}, natsToken);
+      for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, natsToken, 'stopped', 60_000);
+      const nats = await fanOut(cp, natsToken, ids.slice(0, WATCHED), PROFILES, 'NATS JetStream');
+      console.table(nats);
+      results.push(...nats);
       await cp.stop('SIGTERM');
       const nc = await connect({ servers: process.env.NATS_URL });
       await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);

@@ -61,7 +61,8 @@ export interface LiveConnectionDeps {
 interface Outgoing {
   serverId: string | undefined;
   type: string;
-  json: string;
+  /** The message as sent: a text frame's payload (events share one buffer across connections). */
+  payload: string | Buffer;
 }
 
 interface Subscription {
@@ -136,7 +137,7 @@ export class LiveConnection implements HubWatcher {
 
     const pump = pumpQueue(this.queue, {
       send: (item) => {
-        this.socket.send(item.json);
+        this.socket.send(item.payload, { binary: false });
         this.deps.stats.sent(item.type);
       },
       isCongested: () => this.socket.bufferedAmount > HIGH_WATER_BYTES,
@@ -146,11 +147,11 @@ export class LiveConnection implements HubWatcher {
   }
 
   /** From the hub: an event of a watched server (tenant already matched by the hub's filter). */
-  deliver(event: PlatformEvent, json: string): void {
+  deliver(event: PlatformEvent, frame: Buffer): void {
     const subscription = this.subscriptions.get(event.serverId);
     if (!subscription || !this.actor || event.tenantId !== this.actor.tenantId) return;
     if (event.type !== 'backup' && !subscription.streams.has(event.type)) return;
-    this.push({ serverId: event.serverId, type: event.type, json });
+    this.push({ serverId: event.serverId, type: event.type, payload: frame });
   }
 
   /** Closes with a code and reason from protocol.ts; idempotent. */
@@ -188,7 +189,7 @@ export class LiveConnection implements HubWatcher {
       ts: new Date(this.deps.now()).toISOString(),
       data,
     };
-    this.push({ serverId, type, json: JSON.stringify(message) });
+    this.push({ serverId, type, payload: JSON.stringify(message) });
   }
 
   private replyError(error: unknown, serverId: string | undefined, id?: string): void {

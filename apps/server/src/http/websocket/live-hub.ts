@@ -2,7 +2,8 @@ import type { EventBus, EventSubscription, PlatformEvent } from '@minefleet/doma
 
 /** A WebSocket connection as the hub sees it: something that queues a message without waiting. */
 export interface HubWatcher {
-  deliver(event: PlatformEvent, json: string): void;
+  /** `frame` is the event's wire form, encoded once for every watcher (sent as a text frame). */
+  deliver(event: PlatformEvent, frame: Buffer): void;
 }
 
 interface Topic {
@@ -48,8 +49,9 @@ export class LiveHub {
       const watchers = new Set<HubWatcher>();
       const subscription = this.events.subscribe({ tenantId, serverId }, (event) => {
         if (event.tenantId !== tenantId || event.serverId !== serverId) return;
-        const json = eventMessage(event);
-        for (const w of watchers) w.deliver(event, json);
+        // Serialised and UTF-8 encoded once, whatever the number of watchers.
+        const frame = Buffer.from(eventMessage(event));
+        for (const w of watchers) w.deliver(event, frame);
       });
       topic = { watchers, subscription };
       this.topics.set(key, topic);
