@@ -32,7 +32,7 @@ async function gameProcesses(dataDir: string): Promise<number[]> {
  * paused; the next control plane marks the backup failed, resumes saving, and nothing stays locked: a
  * new backup and a stop go through. Run `npx tsc -b` first: the control plane runs from dist/.
  */
-describe('a control plane killed during a backup', () => {
+describe('a control plane killed or stopped during a backup', () => {
   let child: ChildProcess | undefined;
   let db: TestDatabase | undefined;
   let dataDir: string | undefined;
@@ -162,9 +162,42 @@ describe('a control plane killed during a backup', () => {
     }
     expect(next.status).toBe('completed');
     await access(path.join(keyDir, `${again.body.id}.tar.zst`));
-    expect((await api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
-    await api.waitForStatus(id, user.token, 'stopped', 30_000);
+
+    // A graceful stop (SIGTERM) during a hot backup aborts it at once: failed, and saving resumed by
+    // the control plane on its way out (the next one finds nothing left to recover).
+    await mkdir(filler, { recursive: true });
+    for (let i = 0; i < 48; i++) await writeFile(path.join(filler, `${i}.bin`), randomBytes(1024 * 1024));
+    const third = await api.post(
+      `/servers/${id}/backups`,
+      { name: 'at-shutdown', compression: 'gzip' },
+      user.token,
+    );
+    const thirdDeadline = Date.now() + 20_000;
+    while ((await api.get(`/backups/${third.body.id}`, user.token)).body.status !== 'running') {
+      if (Date.now() > thirdDeadline) throw new Error('the backup never ran');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stoppedAt = new Date().toISOString();
+    const exited = new Promise((resolve) => second.proc.once('exit', resolve));
     second.proc.kill('SIGTERM');
-    await new Promise((resolve) => second.proc.once('exit', resolve));
+    expect(await exited).toBe(0);
+    const last = await launch();
+    child = last.proc;
+    const aborted = (await last.api.get(`/backups/${third.body.id}`, user.token)).body;
+    expect(aborted.status).toBe('failed');
+    expect(aborted.error).toMatch(/shutting down/);
+    const savedOn = (
+      await last.api.get(
+        `/servers/${id}/logs?since=${stoppedAt}&q=Automatic saving is now enabled`,
+        user.token,
+      )
+    ).body.logs;
+    expect(savedOn.length).toBeGreaterThan(0);
+    await rm(filler, { recursive: true, force: true });
+
+    expect((await last.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
+    await last.api.waitForStatus(id, user.token, 'stopped', 30_000);
+    last.proc.kill('SIGTERM');
+    await new Promise((resolve) => last.proc.once('exit', resolve));
   });
 });

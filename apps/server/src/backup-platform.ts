@@ -175,11 +175,13 @@ export function createBackupPlatform(options: {
     async stop() {
       clearTimeout(sweepTimer);
       sweepTimer = undefined;
+      // First: running backups are aborted now (saving resumes on their games), not awaited for minutes.
+      const closing = backups.close();
       await sweeping;
       await scheduler.close();
       await retention.close();
       await restorer.close();
-      await backups.close();
+      await closing;
       await presence.stop();
     },
   };

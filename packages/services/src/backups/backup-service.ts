@@ -99,6 +99,8 @@ const serverExists = sql<boolean>`exists (select 1 from ${servers} where ${serve
 export class BackupService {
   readonly runner: BackupRunner;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Aborted at shutdown: running jobs stop (and `save-on` goes out) instead of holding the exit up. */
+  private readonly shutdown = new AbortController();
   private closed = false;
 
   constructor(private readonly deps: BackupServiceDeps) {
@@ -147,7 +149,9 @@ export class BackupService {
     signal?: AbortSignal,
   ): Promise<BackupRecord> {
     const record = await this.insert(server, input, type, { quota: false });
-    return this.runner.run(record, signal ? { signal } : {});
+    return this.runner.run(record, {
+      signal: signal ? AbortSignal.any([signal, this.shutdown.signal]) : this.shutdown.signal,
+    });
   }
 
   private enqueue(record: BackupRecord): Promise<BackupRecord> {
@@ -160,7 +164,7 @@ export class BackupService {
           const server = await this.deps.lifecycle.status.load(record.serverId);
           if (!server) throw new DomainError('SERVER_NOT_FOUND', 'The server was deleted.');
           assertActionAllowed('backup', server.status);
-          return this.runner.run(record);
+          return this.runner.run(record, { signal: this.shutdown.signal });
         },
         this.deps.settings.lockWaitMs,
       )
@@ -421,9 +425,13 @@ export class BackupService {
     }
   }
 
-  /** Waits for background jobs (shutdown); new queued jobs fail with SHUTTING_DOWN. */
+  /**
+   * Shutdown: running jobs are aborted (they end `failed`, "Interrupted", with `save-on` sent), queued
+   * ones fail with SHUTTING_DOWN, and this waits for them to settle.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    this.shutdown.abort(new Error('Interrupted: the control plane is shutting down.'));
     await Promise.allSettled([...this.pending]);
   }
 }
