@@ -10,7 +10,7 @@ export function instrumentEventBus(
   bus: EventBus & { readonly state?: string },
   registry: Registry,
   transport: 'in-process' | 'nats',
-): EventBus {
+): EventBus & { readonly state: string } {
   const published = new Counter({
     name: 'minefleet_event_bus_published_total',
     help: 'Events published on the event bus, by type and outcome (ok or error).',
@@ -49,5 +49,9 @@ export function instrumentEventBus(
       });
     },
     close: () => bus.close(),
+    /** The transport's state (NATS: connected, reconnecting, closed), for /health. */
+    get state() {
+      return bus.state ?? 'connected';
+    },
   };
 }

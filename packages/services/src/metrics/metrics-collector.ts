@@ -180,9 +180,13 @@ export class MetricsCollector {
     const rows: MetricSampleRow[] = [];
     await forEachLimit(running, this.settings.concurrency, async (server) => {
       const row = await this.sample(server.id, server.tenantId, server.maxPlayers);
-      if (row) rows.push(row);
+      // Live views get each sample at once; the history is written for the whole round below.
+      // Ownership may move during a round: only what this replica still owns goes out.
+      if (row && this.deps.owns(row.serverId)) {
+        rows.push(row);
+        this.publish(row);
+      }
     });
-    // Ownership may have moved during the round: write only what this replica still owns.
     const kept = rows.filter((row) => this.deps.owns(row.serverId));
     await this.deps.store.insertRaw(kept);
     const byId = new Map(running.map((s) => [s.id, s]));
@@ -197,7 +201,6 @@ export class MetricsCollector {
       }
     }
     await this.deps.store.setPlayers(changes);
-    for (const row of kept) this.publish(row);
 
     this.latestSamples.clear();
     for (const row of kept) this.latestSamples.set(row.serverId, row);

@@ -278,8 +278,14 @@ export class LiveConnection implements HubWatcher {
     try {
       actor = await this.deps.accounts.authenticate(token);
     } catch (error) {
-      const code = error instanceof DomainError ? error.code : 'UNAUTHENTICATED';
-      this.close(CLOSE.unauthenticated, code === 'TOKEN_EXPIRED' ? 'token expired' : 'token refused');
+      const code = error instanceof DomainError ? error.code : 'INTERNAL';
+      if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') {
+        this.close(CLOSE.unauthenticated, code === 'TOKEN_EXPIRED' ? 'token expired' : 'token refused');
+      } else {
+        // The database did not answer: not the token's fault, so not 4401 (which means "sign in again").
+        this.deps.logger.warn({ err: error, connection: this.id }, 'websocket authentication failed');
+        this.close(CLOSE.tryAgainLater, 'authentication unavailable, retry');
+      }
       return;
     }
     if (this.actor && (actor.userId !== this.actor.userId || actor.tenantId !== this.actor.tenantId)) {
