@@ -32,7 +32,12 @@ describe('live platform', () => {
   beforeAll(async () => {
     cp = await startControlPlane(primaryBackend(), {
       lifecycle: { reconcileIntervalMs: 2_000 },
-      env: { MINEFLEET_METRICS_INTERVAL_SECONDS: '0.5', MINEFLEET_METRICS_TOKEN: METRICS_TOKEN },
+      env: {
+        MINEFLEET_METRICS_INTERVAL_SECONDS: '0.5',
+        MINEFLEET_METRICS_TOKEN: METRICS_TOKEN,
+        MINEFLEET_WS_PING_SECONDS: '1',
+        MINEFLEET_WS_IDLE_SECONDS: '5',
+      },
     });
     api = cp.api;
     owner = await api.signup('live');
@@ -265,6 +270,22 @@ describe('live platform', () => {
     expect(await expiring.closed).toMatchObject({ code: 4401, reason: 'token expired' });
 
     expect((await silent.closed).code).toBe(4401);
+  });
+
+  it('closes a peer that stops answering pings, and an idle socket without subscriptions, with 4408', async () => {
+    // A client that does not answer WebSocket pings (browsers always do; this one is made not to).
+    const idle = await connect(owner.token);
+    const mute = await LiveClient.open(cp.url, owner.token, { autoPong: false });
+    clients.push(mute);
+    await mute.subscribe(serverId, ['status']);
+    const [deafClosed, idleClosed] = await Promise.all([mute.closed, idle.closed]);
+    expect(deafClosed).toMatchObject({ code: 4408, reason: 'heartbeat timeout' });
+    expect(idleClosed).toMatchObject({ code: 4408, reason: 'idle' });
+    // A subscribed client that answers pings stays connected meanwhile.
+    const busy = await connect(owner.token);
+    await busy.subscribe(serverId, ['status']);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(busy.socket.readyState).toBe(busy.socket.OPEN);
   });
 
   it('the audit log is queryable by admins and carries the request id of each call', async () => {

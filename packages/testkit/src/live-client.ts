@@ -43,8 +43,11 @@ export class LiveClient {
   }
 
   /** Opens a socket to `<baseUrl>/api/v1/ws` (http → ws). */
-  static async connect(baseUrl: string): Promise<LiveClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/ws`);
+  static async connect(baseUrl: string, options: { autoPong?: boolean } = {}): Promise<LiveClient> {
+    // autoPong false: a peer that stops answering the server's pings (heartbeat tests).
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/ws`, {
+      autoPong: options.autoPong ?? true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
@@ -53,8 +56,12 @@ export class LiveClient {
   }
 
   /** Connects and authenticates; resolves once the control plane answered `authenticated`. */
-  static async open(baseUrl: string, token: string): Promise<LiveClient> {
-    const client = await LiveClient.connect(baseUrl);
+  static async open(
+    baseUrl: string,
+    token: string,
+    options: { autoPong?: boolean } = {},
+  ): Promise<LiveClient> {
+    const client = await LiveClient.connect(baseUrl, options);
     const answer = client.next((m) => m.type === 'authenticated' || m.type === 'error', 10_000);
     client.send({ type: 'auth', token });
     await answer;

@@ -867,16 +867,22 @@ export class LifecycleService {
         }
         // The process is gone and no exit was seen (the control plane was down, or the event was lost).
         if (server.desiredState === 'running' && server.status !== 'stopping') {
-          this.log.info({ serverId: id }, 'process not found; restarting');
-          const settled = await this.status.transition(id, 'stopped', {
-            generation: server.generation,
-            onlyFrom: [server.status],
-            patch: { statusReason: 'The process was gone after a control-plane restart; restarting.' },
-          });
-          if (settled)
-            this.background('start', id, () =>
-              this.locks.run(id, 'start', () => this.startLocked(settled, {})),
-            );
+          // The observation may be stale: a start that began after it (its process not spawned yet
+          // when we looked) holds the lock. Under the lock, look again before restarting anything.
+          this.background('restart', id, () =>
+            this.locks.run(id, 'restart', async () => {
+              const fresh = await this.status.load(id);
+              if (fresh?.status !== server.status || fresh.generation !== server.generation) return;
+              if ((await this.deps.runtime.inspect(id)).state === 'alive') return;
+              this.log.info({ serverId: id }, 'process not found; restarting');
+              const settled = await this.status.transition(id, 'stopped', {
+                generation: server.generation,
+                onlyFrom: [server.status],
+                patch: { statusReason: 'The process was gone after a control-plane restart; restarting.' },
+              });
+              if (settled) await this.startLocked(settled, {});
+            }),
+          );
         } else {
           await this.settleStopped(id, server.generation, null);
         }
