@@ -177,7 +177,7 @@ const PROFILES: Profile[] = [
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-live-'));
-  const ports = await freePortRange(3);
+  const ports = await freePortRange(10);
   const games = await freePortRange(SERVERS + 5);
   const run = randomBytes(3).toString('hex');
   const env = (port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
@@ -228,58 +228,59 @@ async function main(): Promise<void> {
         }),
       )
     ).reduce((a, b) => a + b, 0);
-    console.log(`${ids.length} running (${Math.round(gameRss)} MB of game processes); settling 15 s`);
-    await new Promise((r) => setTimeout(r, 15_000));
+    console.log(`${ids.length} running (${Math.round(gameRss)} MB of game processes)`);
+    await cp.stop('SIGTERM');
 
-    const sampling = await measureCpu(cp, CPU_SECONDS);
-    const metrics = (await cp.api.request('GET', '/metrics')).body as string;
-    const round = Number(/^minefleet_metrics_round_seconds (\S+)/m.exec(metrics)?.[1] ?? NaN);
-    // Only the watched servers keep running for the fan-out part: 50 ticking game servers would take
-    // the CPU the two cores have for the control plane and the 500 clients.
-    for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/stop`, {}, user.token);
-    for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, user.token, 'stopped', 60_000);
-    const fan = await fanOut(cp, user.token, ids.slice(0, WATCHED), PROFILES, 'in-process');
+    // Each measurement on a control plane that has just adopted the running servers (same state every
+    // time: no start-up work of its own), collector on and off in turn, so drift shows as spread.
+    let nextPort = ports.from + 1;
+    const adopt = async (interval: string) => {
+      cp = await spawnControlPlane(env(nextPort++, { MINEFLEET_METRICS_INTERVAL_SECONDS: interval }));
+      await new Promise((r) => setTimeout(r, 20_000));
+      const cpu = await measureCpu(cp, CPU_SECONDS);
+      const metrics = (await cp.api.request('GET', '/metrics')).body as string;
+      const round = Number(/^minefleet_metrics_round_seconds (\S+)/m.exec(metrics)?.[1] ?? NaN);
+      return { ...cpu, round, rss: await rssMb(cp.proc.pid!) };
+    };
+    const table: Record<string, string | number>[] = [];
+    const runs: { on: number[]; off: number[] } = { on: [], off: [] };
+    for (const interval of ['5', '3600', '5', '3600', '5']) {
+      const m = await adopt(interval);
+      (interval === '5' ? runs.on : runs.off).push(m.percent);
+      table.push({
+        case: `${ids.length} running servers, collector ${interval === '5' ? 'every 5 s' : 'idle'}`,
+        'CPU % of one core': m.percent.toFixed(2),
+        'last round ms': interval === '5' ? Math.round(m.round * 1000) : '-',
+        'RSS MB': Math.round(m.rss),
+        load: m.load,
+      });
+      if (interval === '3600') await cp.stop('SIGTERM');
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    table.push({
+      case: 'sampling cost (mean on − mean off)',
+      'CPU % of one core': (mean(runs.on) - mean(runs.off)).toFixed(2),
+      'last round ms': '-',
+      'RSS MB': '-',
+      load: '-',
+    });
+    console.table(table);
+
+    // Fan-out on the last control plane (collector every 5 s). Only the watched servers keep running:
+    // 50 ticking game servers would take the CPU the two cores have for it and the 500 clients.
+    const token = (await cp.api.post('/auth/login', { email: user.email, password: user.password })).body
+      .token as string;
+    for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/stop`, {}, token);
+    for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, token, 'stopped', 60_000);
+    const fan = await fanOut(cp, token, ids.slice(0, WATCHED), PROFILES, 'in-process');
     console.table(fan);
     results.push(...fan);
     await cp.stop('SIGTERM');
 
-    // The same servers (adopted by a new control plane, the stopped ones started again), collector
-    // idle: the baseline.
-    cp = await spawnControlPlane(env(ports.from + 1, { MINEFLEET_METRICS_INTERVAL_SECONDS: '3600' }));
-    const again = (await cp.api.post('/auth/login', { email: user.email, password: user.password })).body
-      .token as string;
-    for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/start`, {}, again);
-    for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, again, 'running', 180_000);
-    await new Promise((r) => setTimeout(r, 15_000));
-    const idle = await measureCpu(cp, CPU_SECONDS);
-    const idleRss = await rssMb(cp.proc.pid!);
-    await cp.stop('SIGTERM');
-    const table = [
-      {
-        case: `${ids.length} running servers, collector every 5 s`,
-        'CPU % of one core': sampling.percent.toFixed(2),
-        'last round ms': Math.round(round * 1000),
-        load: sampling.load,
-      },
-      {
-        case: `${ids.length} running servers, collector idle`,
-        'CPU % of one core': idle.percent.toFixed(2),
-        'last round ms': '-',
-        load: idle.load,
-      },
-      {
-        case: 'sampling cost (difference)',
-        'CPU % of one core': (sampling.percent - idle.percent).toFixed(2),
-        'last round ms': '-',
-        load: `control plane RSS ${Math.round(idleRss)} MB`,
-      },
-    ];
-    console.table(table);
-
     if (process.env.BENCH_NATS === '1' && process.env.NATS_URL) {
       const stream = `MFBENCH_${run}`;
       cp = await spawnControlPlane(
-        env(ports.to, {
+        env(nextPort++, {
           MINEFLEET_METRICS_INTERVAL_SECONDS: '5',
           NATS_URL: process.env.NATS_URL,
           NATS_STREAM: stream,
@@ -290,8 +291,6 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 10_000));
       const login = await cp.api.post('/auth/login', { email: user.email, password: user.password });
       const natsToken = login.body.token as string;
-      for (const id of ids.slice(WATCHED)) await cp.api.post(`/servers/${id}/stop`, {}, natsToken);
-      for (const id of ids.slice(WATCHED)) await cp.api.waitForStatus(id, natsToken, 'stopped', 60_000);
       const nats = await fanOut(cp, natsToken, ids.slice(0, WATCHED), PROFILES, 'NATS JetStream');
       console.table(nats);
       results.push(...nats);

@@ -206,7 +206,7 @@ export interface paths {
         };
         /**
          * The audit log of the caller’s tenant, newest first
-         * @description `request_id` is the x-request-id of the call; the control plane’s log lines for it (including the runtime operations it caused) carry the same id as `reqId`.
+         * @description `request_id` is the x-request-id of the call; the control plane’s log lines for it (including the runtime operations it caused) carry the same id as `reqId` (request logs) or `requestId` (the work it started).
          */
         get: {
             parameters: {

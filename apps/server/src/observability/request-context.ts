@@ -22,9 +22,12 @@ export class RequestContexts {
     return this.storage.getStore();
   }
 
-  /** For pino's `mixin`: `{ reqId }` inside a request's work, nothing outside. */
-  logFields(): { reqId?: string } {
+  /**
+   * For pino's `mixin`: `{ requestId }` inside a request's work, nothing outside. (Not `reqId`: Fastify's
+   * own request logger binds that one, and a line would carry the key twice.)
+   */
+  logFields(): { requestId?: string } {
     const context = this.storage.getStore();
-    return context ? { reqId: context.requestId } : {};
+    return context ? { requestId: context.requestId } : {};
   }
 }

@@ -17,7 +17,7 @@ export function auditRoutes(options: { audit: AuditLog; clock: Clock }): Fastify
           tags: ['audit'],
           summary: 'The audit log of the caller’s tenant, newest first',
           description:
-            '`request_id` is the x-request-id of the call; the control plane’s log lines for it (including the runtime operations it caused) carry the same id as `reqId`.',
+            '`request_id` is the x-request-id of the call; the control plane’s log lines for it (including the runtime operations it caused) carry the same id as `reqId` (request logs) or `requestId` (the work it started).',
           querystring: AuditQuery,
           response: { 200: AuditList, ...errors(400, 401, 403) },
         },
