@@ -7,6 +7,11 @@ export type CheckStatus = 'ok' | 'degraded' | 'down';
 export interface HealthCheck {
   name: string;
   critical: boolean;
+  /**
+   * How long an answer may be reused. Load balancers poll /health often; a check that touches a disk or
+   * a remote store is run at most this often, a database round trip every time.
+   */
+  cacheMs?: number;
   run(): Promise<{ status: CheckStatus } & Record<string, unknown>>;
 }
 
@@ -44,11 +49,26 @@ async function runCheck(check: HealthCheck): Promise<{ status: CheckStatus } & R
   }
 }
 
+type CheckResult = { status: CheckStatus } & Record<string, unknown>;
+
+/** Runs a check, reusing a recent answer within its `cacheMs`. */
+function cachedRunner(check: HealthCheck): () => Promise<CheckResult> {
+  const ttl = check.cacheMs ?? 0;
+  if (ttl <= 0) return () => runCheck(check);
+  let last: { at: number; result: Promise<CheckResult> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ttl) last = { at: now, result: runCheck(check) };
+    return last.result;
+  };
+}
+
 export function healthRoutes(options: {
   version: string;
   startedAt: number;
   checks: HealthCheck[];
 }): FastifyPluginAsyncTypebox {
+  const runners = options.checks.map((check) => ({ check, run: cachedRunner(check) }));
   return async (app) => {
     app.get(
       '/health',
@@ -64,7 +84,9 @@ export function healthRoutes(options: {
         },
       },
       async (_request, reply) => {
-        const results = await Promise.all(options.checks.map(async (c) => [c, await runCheck(c)] as const));
+        const results = await Promise.all(
+          runners.map(async ({ check, run }) => [check, await run()] as const),
+        );
         const checks = Object.fromEntries(results.map(([c, r]) => [c.name, r]));
         const down = results.some(([c, r]) => c.critical && r.status === 'down');
         const degraded = results.some(([, r]) => r.status !== 'ok');
