@@ -270,6 +270,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     {
       name: 'backup_store',
       critical: false,
+      cacheMs: 10_000,
       run: async () => {
         await backupPlatform.store.check();
         return { status: 'ok', kind: backupPlatform.store.kind };
@@ -290,6 +291,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     {
       name: 'runtime',
       critical: false,
+      cacheMs: 5_000,
       run: async () => {
         const dists = await catalogue();
         return {
