@@ -162,6 +162,16 @@ describe.each(testBackends())('servers API on %s', (backend) => {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('SERVER_NOT_FOUND');
     }
+    for (const include of ['backups', 'plugins', 'logs', 'performance']) {
+      const res = await api.get(`/servers/${id}?include=${include}`, b.token);
+      expect(res.status, include).toBe(404);
+    }
+    const detailed = await api.get(`/servers/${id}?include=backups,plugins,performance`, a.token);
+    expect(detailed.status).toBe(200);
+    expect(detailed.body).toMatchObject({ name: 'private-one', backups: [], plugins: [], performance: null });
+    expect((await api.get(`/servers/${id}?include=secrets`, a.token)).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
     const missing = await api.get('/servers/00000000-0000-4000-8000-000000000000', a.token);
     expect(missing.body.error.code).toBe('SERVER_NOT_FOUND');
     const malformed = await api.get('/servers/123', a.token);

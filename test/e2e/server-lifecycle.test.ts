@@ -64,6 +64,18 @@ describe('a server’s life through the API', () => {
     bot = await joinBot(address, { username: 'Walker', version: BOT_TEST_VERSION });
     const seen = await api.waitForServer(serverId, user.token, (s) => s.players_online === 1, 10_000);
     expect(seen.players_online).toBe(1);
+    // include= adds the newest metrics sample (players counted), recent console lines, backups, plugins.
+    const detailed = await api.waitForServer(
+      serverId,
+      user.token,
+      (s) => s.performance?.players_online === 1,
+      15_000,
+      '?include=performance,logs,backups,plugins',
+    );
+    expect(detailed.performance.memory_bytes).toBeGreaterThan(0);
+    expect(detailed.logs.length).toBeGreaterThan(0);
+    expect(detailed.backups).toEqual([]);
+    expect(detailed.plugins).toEqual([]);
     bot.bot.chat('hello from the bot');
     const logs = await waitForLog(api, serverId, user.token, 'hello from the bot');
     expect(logs.length).toBeGreaterThan(0);

@@ -61,6 +61,10 @@ import { PluginCatalogueSync } from '@minefleet/services/plugins/catalogue-sync'
 import { PluginFiles } from '@minefleet/services/plugins/plugin-files';
 import { PluginInstallService } from '@minefleet/services/plugins/install-service';
 import { serverRoutes } from './http/routes/servers.js';
+import { toBackup } from './http/backup-serializers.js';
+import { toInstallation } from './http/plugin-serializers.js';
+import { toLogLine, toPerformance } from './http/serializers.js';
+import { scopeOf } from '@minefleet/services/actor';
 
 export const VERSION = '0.1.0';
 
@@ -335,7 +339,29 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       apiKeyRoutes({ apiKeys }),
       memberRoutes({ members }),
       catalogueRoutes({ skus, catalogue }),
-      serverRoutes({ servers, gameHost: config.gameHost }),
+      serverRoutes({
+        servers,
+        gameHost: config.gameHost,
+        includes: {
+          performance: async (actor, id) => {
+            const sample = await live.metricsStore.latest(scopeOf(actor), id);
+            return sample ? toPerformance(sample) : null;
+          },
+          logs: async (actor, id) =>
+            (await consoleService.logs(actor, id, { tail: 50, page: 1, perPage: 50 })).lines.map(toLogLine),
+          backups: async (actor, id) =>
+            (
+              await backupPlatform.backups.list(actor, {
+                serverId: id,
+                serverMustExist: true,
+                sort: '-created_at',
+                page: 1,
+                perPage: 10,
+              })
+            ).items.map(toBackup),
+          plugins: async (actor, id) => (await pluginInstalls.list(actor, id)).map(toInstallation),
+        },
+      }),
       powerRoutes({ lifecycle, gameHost: config.gameHost }),
       configRoutes({ config: configManager, gameHost: config.gameHost }),
       consoleRoutes({ console: consoleService, clock }),

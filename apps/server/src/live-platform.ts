@@ -78,6 +78,8 @@ export async function createLiveAdapters(options: {
 export interface LiveServices {
   collector: MetricsCollector;
   connections: LiveConnections;
+  /** Metrics samples (the newest one serves `GET /servers/{id}?include=performance`). */
+  metricsStore: MetricsStore;
   routes: FastifyPluginAsyncTypebox[];
   extraSchemas: { $id?: string }[];
   /** Takes this replica's share of servers, then starts background work (after the lifecycle's). */
@@ -160,6 +162,7 @@ export function createLiveServices(options: {
   return {
     collector,
     connections,
+    metricsStore: store,
     routes,
     extraSchemas: [MetricSeries, PlayerSession, AuditEvent],
     async start() {

@@ -2017,7 +2017,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One server */
+        /**
+         * One server, with what `include` asks for
+         * @description `include=performance,logs,backups,plugins` adds the newest metrics sample, the last 50 console lines (operators), the 10 newest backups and the installed plugins.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2039,7 +2042,60 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Server"];
+                        "application/json": {
+                            address: {
+                                host: string;
+                                port: number;
+                            } | null;
+                            backups?: components["schemas"]["Backup"][];
+                            config_revision: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @enum {string} */
+                            desired_state: "running" | "stopped" | "sleeping";
+                            /** @enum {string} */
+                            distribution: "flying-squid" | "paper" | "vanilla" | "purpur" | "fabric";
+                            /**
+                             * Format: uuid
+                             * @description A UUID.
+                             */
+                            id: string;
+                            logs?: components["schemas"]["LogLine"][];
+                            max_players: number;
+                            minecraft_version: string;
+                            name: string;
+                            performance?: {
+                                cpu_percent: number | null;
+                                disk_bytes: number | null;
+                                max_players: number | null;
+                                memory_bytes: number | null;
+                                mspt: number | null;
+                                ping_ms: number | null;
+                                players_online: number | null;
+                                tps: number | null;
+                                /** Format: date-time */
+                                ts: string;
+                                uptime_seconds: number | null;
+                            } | null;
+                            players_online: number | null;
+                            plugins?: components["schemas"]["PluginInstallation"][];
+                            resources: {
+                                cpu_millicores: number;
+                                memory_mb: number;
+                                storage_mb: number;
+                            };
+                            /** @description server.properties keys and values; see GET /server-properties for the catalogue. */
+                            server_properties: {
+                                [key: string]: string | number | boolean;
+                            };
+                            sku_id: string;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "deploying" | "stopped" | "starting" | "running" | "stopping" | "sleeping" | "crashed" | "failed" | "restoring" | "deleting";
+                            status_reason: string | null;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2053,6 +2109,15 @@ export interface paths {
                 };
                 /** @description Every error answer has this shape. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -69,11 +69,12 @@ export class TestApi {
     token: string,
     predicate: (server: any) => boolean,
     timeoutMs = 30_000,
+    query = '',
   ): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     let last: ApiResponse | undefined;
     while (Date.now() < deadline) {
-      last = await this.get(`/servers/${id}`, token);
+      last = await this.get(`/servers/${id}${query}`, token);
       if (last.status === 200 && predicate(last.body)) return last.body;
       await new Promise((r) => setTimeout(r, 100));
     }

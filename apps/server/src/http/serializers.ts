@@ -1,4 +1,6 @@
+import type { ConsoleLine } from '@minefleet/domain/ports/runtime-driver';
 import type { ApiKeyRecord } from '@minefleet/services/api-keys';
+import type { StoredSample } from '@minefleet/services/metrics/metrics-store';
 import type { TenantRecord, UserRecord } from '@minefleet/services/accounts';
 import type { MemberRecord } from '@minefleet/services/members';
 import type { ServerRecord } from '@minefleet/services/servers';
@@ -80,5 +82,25 @@ export function toServer(s: ServerRecord, gameHost: string) {
     created_at: s.createdAt.toISOString(),
     updated_at: s.updatedAt.toISOString(),
     started_at: iso(s.startedAt),
+  };
+}
+
+export function toLogLine(l: ConsoleLine) {
+  return { ts: l.ts.toISOString(), level: l.level, source: l.source, message: l.message };
+}
+
+/** The newest metrics sample, as `include=performance` shows it. */
+export function toPerformance(s: StoredSample) {
+  return {
+    ts: s.ts.toISOString(),
+    players_online: s.playersOnline,
+    max_players: s.maxPlayers,
+    cpu_percent: s.cpuPercent,
+    memory_bytes: s.memoryBytes,
+    disk_bytes: s.diskBytes,
+    tps: s.tps,
+    mspt: s.mspt,
+    ping_ms: s.pingMs,
+    uptime_seconds: s.uptimeSeconds,
   };
 }

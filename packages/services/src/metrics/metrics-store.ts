@@ -1,6 +1,7 @@
-import { and, asc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Database, TenantScope } from '@minefleet/db/database';
 import { metricsSamples, servers } from '@minefleet/db/schema';
+import { mapRows } from '@minefleet/db/one-trip';
 import type { MetricName, MetricResolution } from '@minefleet/domain/enums';
 import type { MetricsRetention } from './metrics-query.js';
 
@@ -112,6 +113,19 @@ export class MetricsStore {
   }
 
   /** Raw samples of some servers (tests and the collector's first look after a takeover). */
+  /** The newest raw sample of one server, read as its tenant (row-level security applies). */
+  async latest(scope: TenantScope, serverId: string): Promise<StoredSample | undefined> {
+    const [rows] = await this.db.tenantRead(scope, [
+      this.db.drizzle
+        .select()
+        .from(metricsSamples)
+        .where(and(eq(metricsSamples.serverId, serverId), eq(metricsSamples.resolution, 'raw')))
+        .orderBy(desc(metricsSamples.ts))
+        .limit(1),
+    ]);
+    return mapRows(metricsSamples, rows ?? [])[0];
+  }
+
   async latestRaw(serverIds: string[]): Promise<StoredSample[]> {
     if (serverIds.length === 0) return [];
     return this.db.system((tx) =>

@@ -5,8 +5,67 @@ import { SERVER_STATUSES, type ServerStatus } from '@minefleet/domain/server-sta
 import type { ServerService } from '@minefleet/services/servers';
 import { IdParams, Ref, errors } from '../schemas/common.js';
 import { CreateServerBody, Server, ServerList, ServerListQuery } from '../schemas/servers.js';
+import type { Actor } from '@minefleet/services/actor';
 import { actorOf } from '../auth.js';
+import { LogLine } from '../schemas/power.js';
+import { Backup } from '../schemas/backups.js';
+import { PluginInstallation } from '../schemas/plugins.js';
 import { toServer } from '../serializers.js';
+
+export const INCLUDES = ['performance', 'logs', 'backups', 'plugins'] as const;
+export type IncludeName = (typeof INCLUDES)[number];
+
+/** What `GET /servers/{id}?include=` can add; each answers in its own route's JSON shape. */
+export type ServerIncludes = Record<IncludeName, (actor: Actor, serverId: string) => Promise<unknown>>;
+
+function parseIncludes(raw: string | undefined): IncludeName[] {
+  if (!raw) return [];
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = names.filter((n) => !(INCLUDES as readonly string[]).includes(n));
+  if (bad.length > 0) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `Unknown include ${bad.join(', ')}; use ${INCLUDES.join(', ')}.`,
+      {
+        field: 'include',
+      },
+    );
+  }
+  return names as IncludeName[];
+}
+
+const ServerWithIncludes = Type.Composite([
+  Server,
+  Type.Object({
+    performance: Type.Optional(
+      Type.Union([
+        Type.Object({
+          ts: Type.String({ format: 'date-time' }),
+          players_online: Type.Union([Type.Integer(), Type.Null()]),
+          max_players: Type.Union([Type.Integer(), Type.Null()]),
+          cpu_percent: Type.Union([Type.Number(), Type.Null()]),
+          memory_bytes: Type.Union([Type.Integer(), Type.Null()]),
+          disk_bytes: Type.Union([Type.Integer(), Type.Null()]),
+          tps: Type.Union([Type.Number(), Type.Null()]),
+          mspt: Type.Union([Type.Number(), Type.Null()]),
+          ping_ms: Type.Union([Type.Number(), Type.Null()]),
+          uptime_seconds: Type.Union([Type.Integer(), Type.Null()]),
+        }),
+        Type.Null(),
+      ]),
+    ),
+    logs: Type.Optional(Type.Array(Ref(LogLine))),
+    backups: Type.Optional(Type.Array(Ref(Backup))),
+    plugins: Type.Optional(Type.Array(Ref(PluginInstallation))),
+  }),
+]);
 
 function parseStatuses(raw: string | undefined): ServerStatus[] | undefined {
   if (!raw) return undefined;
@@ -30,8 +89,9 @@ function parseStatuses(raw: string | undefined): ServerStatus[] | undefined {
 export function serverRoutes(options: {
   servers: ServerService;
   gameHost: string;
+  includes: ServerIncludes;
 }): FastifyPluginAsyncTypebox {
-  const { servers, gameHost } = options;
+  const { servers, gameHost, includes } = options;
   return async (app) => {
     app.post(
       '/servers',
@@ -94,7 +154,9 @@ export function serverRoutes(options: {
         config: { access: 'viewer' },
         schema: {
           tags: ['servers'],
-          summary: 'One server',
+          summary: 'One server, with what `include` asks for',
+          description:
+            '`include=performance,logs,backups,plugins` adds the newest metrics sample, the last 50 console lines (operators), the 10 newest backups and the installed plugins.',
           params: IdParams,
           querystring: Type.Object({
             include: Type.Optional(
@@ -104,10 +166,17 @@ export function serverRoutes(options: {
               }),
             ),
           }),
-          response: { 200: Ref(Server), ...errors(400, 401, 404) },
+          response: { 200: ServerWithIncludes, ...errors(400, 401, 403, 404) },
         },
       },
-      async (request) => toServer(await servers.get(actorOf(request), request.params.id), gameHost),
+      async (request) => {
+        const actor = actorOf(request);
+        const wanted = parseIncludes(request.query.include);
+        const server = toServer(await servers.get(actor, request.params.id), gameHost);
+        const extra: Record<string, unknown> = {};
+        for (const name of wanted) extra[name] = await includes[name](actor, request.params.id);
+        return { ...server, ...extra };
+      },
     );
   };
 }
