@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import minecraftProtocol from 'minecraft-protocol';
 import { DomainError } from '@minefleet/domain/errors';
 import type { PingResult, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
+import { serverListPing } from './server-list-ping.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,38 +25,38 @@ export function connectHost(bindHost: string): string {
   return bindHost;
 }
 
-/** A protocol version minecraft-protocol knows, or undefined (it then uses its default). */
-function knownVersion(version: string): string | undefined {
-  const data = (require('minecraft-data') as (v: string) => unknown)(version);
-  return data ? version : undefined;
+/** The protocol number of a version minecraft-data knows; -1 ("any") otherwise, which servers answer too. */
+function protocolVersion(version: string): number {
+  let known = protocolNumbers.get(version);
+  if (known === undefined) {
+    const data = (require('minecraft-data') as (v: string) => { version?: { version?: number } } | undefined)(
+      version,
+    );
+    known = data?.version?.version ?? -1;
+    protocolNumbers.set(version, known);
+  }
+  return known;
 }
+const protocolNumbers = new Map<string, number>();
 
 /**
- * Server-list ping. The version is passed on purpose: without it minecraft-protocol first resolves a
- * default and the call took ~880 ms instead of ~5 ms here.
+ * Server-list ping: the status exchange, written out in server-list-ping.ts (~0.2 ms of CPU per call,
+ * against ~1.1 ms for minecraft-protocol's client, which the metrics collector felt with fifty servers).
+ * Latency is measured from the connect to the answer.
  */
 export async function pingServer(spec: ServerSpec, timeoutMs: number): Promise<PingResult> {
   const started = performance.now();
-  const version = knownVersion(spec.minecraftVersion);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const answer = await Promise.race([
-      minecraftProtocol.ping({
-        host: connectHost(spec.bindHost),
-        port: spec.port,
-        ...(version ? { version } : {}),
-        closeTimeout: timeoutMs,
-        noPongTimeout: Math.min(timeoutMs, 1_000),
-      }),
-      new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs)),
-      ),
-    ]);
+    const answer = await serverListPing(
+      connectHost(spec.bindHost),
+      spec.port,
+      protocolVersion(spec.minecraftVersion),
+      timeoutMs,
+    );
     const data = answer as {
       description?: unknown;
       players?: { online?: number; max?: number; sample?: { name: string; id: string }[] };
       version?: { name?: string };
-      latency?: number;
     };
     return {
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
@@ -74,7 +74,5 @@ export async function pingServer(spec: ServerSpec, timeoutMs: number): Promise<P
         serverId: spec.serverId,
       },
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
