@@ -2,8 +2,11 @@ import { Histogram, type Registry } from 'prom-client';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import type { Logger } from '@minefleet/services/logger';
 
-/** Operations that change a server: logged at info with the request id; the rest (ping, stats, reads) at debug. */
-const MUTATING = new Set(['deploy', 'configure', 'start', 'sendCommand', 'stop', 'kill', 'remove', 'adopt']);
+/**
+ * Operations that change a server: logged at info with the request id. The rest — pings, stats, reads
+ * and `adopt`, which every reconcile pass calls — are only timed.
+ */
+const MUTATING = new Set(['deploy', 'configure', 'start', 'sendCommand', 'stop', 'kill', 'remove']);
 const TIMED = [
   'deploy',
   'configure',
