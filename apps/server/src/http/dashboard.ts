@@ -100,7 +100,6 @@ export function dashboardPlugin(options: DashboardOptions = {}): FastifyPluginAs
   }
 
   // Fastify plugins are async by contract; this one has nothing to await while registering.
-  // eslint-disable-next-line @typescript-eslint/require-await
   return async (app) => {
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const pathname = request.url.split('?')[0] ?? '/';
