@@ -41,6 +41,8 @@ export interface Config {
   /** Address game servers bind to. */
   gameBindHost: string;
   quotas: { maxServers: number; maxMemoryMb: number; backupStorageBytes: number };
+  /** How long /health may reuse a disk or store probe (the database is asked every time). */
+  healthCacheMs: number;
   /** Seconds given to in-flight requests and work on SIGTERM before closing. */
   shutdownGraceSeconds: number;
   /** Plugin sources and the catalogue sync (docs/plugins.md). */
@@ -132,6 +134,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       maxMemoryMb: int(env, 'MINEFLEET_QUOTA_MAX_MEMORY_MB', 16384, 0),
       backupStorageBytes: int(env, 'MINEFLEET_QUOTA_BACKUP_BYTES', 20 * 1024 ** 3, 0),
     },
+    healthCacheMs: int(env, 'MINEFLEET_HEALTH_CACHE_MS', 10_000, 0, 300_000),
     shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     plugins: pluginConfig(env),
     live: liveConfig(env),

@@ -274,7 +274,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     {
       name: 'backup_store',
       critical: false,
-      cacheMs: 10_000,
+      cacheMs: config.healthCacheMs,
       run: async () => {
         await backupPlatform.store.check();
         return { status: 'ok', kind: backupPlatform.store.kind };
@@ -295,7 +295,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     {
       name: 'runtime',
       critical: false,
-      cacheMs: 5_000,
+      cacheMs: config.healthCacheMs,
       run: async () => {
         const dists = await catalogue();
         return {

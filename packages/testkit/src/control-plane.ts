@@ -46,6 +46,8 @@ export async function startControlPlane(
     MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
     MINEFLEET_LOGIN_RATE_LIMIT: '1000',
     MINEFLEET_SIGNUP_RATE_LIMIT: '100000',
+    // Tests look at /health right after breaking something; production reuses probes for a few seconds.
+    MINEFLEET_HEALTH_CACHE_MS: '0',
     // Tests never reach Modrinth or Hangar; those clients are tested against local servers.
     MINEFLEET_PLUGIN_SOURCES: 'local',
     ...options.env,
