@@ -106,12 +106,14 @@ interface Result {
 }
 
 async function load(url: string, token: string | undefined, rate: number | undefined): Promise<Result> {
+  // A fixed rate is paced per connection (20 connections × rate/20 per second): autocannon's overall
+  // rate sends each second's requests in one burst, which measures its own bursts, not the server.
   const result = await autocannon({
     url,
-    connections: rate ? 50 : 16,
+    connections: rate ? 20 : 16,
     pipelining: 1,
     duration: DURATION_S,
-    ...(rate ? { overallRate: rate } : {}),
+    ...(rate ? { connectionRate: rate / 20 } : {}),
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   return {
