@@ -6,7 +6,7 @@
  *    it answers. Both are polled every 10 ms. Target: overhead under 10%.
  * 2. Twenty servers created with `start: true` at once: time until all are `running`, distinct ports,
  *    peak memory of the game processes and of the control plane.
- * 3. The control plane's own memory per managed server (RSS with 20 running minus RSS with none).
+ * 3. The control plane's own memory per managed server (settled RSS and V8 heap with 21 running minus with none).
  * The control plane runs as its own process (the built apps/server), on the embedded database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -68,6 +68,23 @@ async function ping(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * The control plane's memory once it has settled: the median of 5 readings a second apart of its RSS
+ * and of the V8 heap in use (from its own /metrics). One reading right after a burst of work mostly
+ * measures garbage not yet collected and WASM pages not yet touched.
+ */
+async function settledMemory(pid: number): Promise<{ rss: number; heap: number }> {
+  const rss: number[] = [];
+  const heap: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    rss.push(await rssOf(pid));
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    heap.push(Number(/^minefleet_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? 0));
+  }
+  return { rss: median(rss), heap: median(heap) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -125,7 +142,7 @@ try {
       password: 'a long benchmark passphrase',
     })
   ).token;
-  const idleRss = await rssOf(child.pid!);
+  const idle = await settledMemory(child.pid!);
 
   // 1. Start latency through the API vs direct.
   const server = await call('POST', '/servers', {
@@ -193,7 +210,7 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   clearInterval(sampler);
   const ports = new Set(created.map((s: { address: { port: number } }) => s.address.port));
-  const busyRss = await rssOf(child.pid!);
+  const busy = await settledMemory(child.pid!);
   const running = (await call('GET', '/servers?status=running&per_page=100')).pagination.total;
 
   process.stdout.write(
@@ -203,7 +220,8 @@ try {
       `  direct runs:  ${direct.map((x) => x.toFixed(0)).join(', ')} ms\n` +
       `${MANY} servers created and started at once: all running after ${(allRunningMs / 1000).toFixed(1)} s; ${running} running, ${ports.size} distinct ports\n` +
       `  peak RSS of game processes: ${mb(peakGames)} (${mb(peakGames / MANY)} each); control plane peak ${mb(peakControl)}\n` +
-      `Control plane RSS: ${mb(idleRss)} idle → ${mb(busyRss)} with ${MANY + 1} servers → ${((busyRss - idleRss) / 1024 / 1024 / (MANY + 1)).toFixed(2)} MB per managed server\n`,
+      `Control plane, settled: RSS ${mb(idle.rss)} idle → ${mb(busy.rss)} with ${MANY + 1} servers → ${((busy.rss - idle.rss) / 1024 / 1024 / (MANY + 1)).toFixed(2)} MB per managed server; ` +
+      `V8 heap used ${mb(idle.heap)} → ${mb(busy.heap)} → ${((busy.heap - idle.heap) / 1024 / 1024 / (MANY + 1)).toFixed(2)} MB per managed server\n`,
   );
   for (const s of [...created, server] as { id: string }[]) await call('POST', `/servers/${s.id}/kill`);
 } finally {

@@ -45,7 +45,7 @@ export interface LifecycleSettings {
 export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
   warmupTimeoutMs: 180_000,
   stopTimeoutMs: 30_000,
-  pingIntervalMs: 50,
+  pingIntervalMs: 20,
   crashPolicy: DEFAULT_CRASH_POLICY,
   reconcileIntervalMs: 15_000,
   lockWaitMs: 5_000,
