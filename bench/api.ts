@@ -7,6 +7,7 @@
  *      and GET /api/v1/health;
  *   2. the highest rate it sustains (as many requests as 16 connections can push).
  * PostgreSQL is used when DATABASE_URL is set (a fresh database is created and dropped).
+ * BENCH_SERVER_NODE_ARGS passes Node flags to the control plane (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  * Prints a table; figures go into docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -73,17 +74,24 @@ async function freePort(): Promise<number> {
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['apps/server/dist/main.js'], {
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      MINEFLEET_LOGIN_RATE_LIMIT: '1000',
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : []),
+      'apps/server/dist/main.js',
+    ],
+    {
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        MINEFLEET_LOGIN_RATE_LIMIT: '1000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
