@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
 import { startControlPlane } from '@minefleet/testkit/control-plane';
-import { TestApi } from '@minefleet/testkit/api';
+import { spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
-
-const MAIN = path.resolve('apps/server/dist/main.js');
 
 describe('crashes', () => {
   it('SIGKILL of the game process → crashed → restarted → running; repeated crashes → failed with the reason', async () => {
@@ -109,25 +107,7 @@ describe('control-plane restart', () => {
       LOG_LEVEL: 'warn',
       ...(db?.url ? { DATABASE_URL: db.url } : { DATABASE_URL: '' }),
     };
-    const launch = async () => {
-      const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const api = new TestApi(`http://127.0.0.1:${port}`);
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        try {
-          if ((await api.get('/health')).status === 200) break;
-        } catch {
-          // not listening yet
-        }
-        if (proc.exitCode !== null || Date.now() > deadline)
-          throw new Error(`control plane did not start:\n${output}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      return { proc, api };
-    };
+    const launch = () => spawnControlPlane(env);
 
     const first = await launch();
     child = first.proc;

@@ -1,12 +1,16 @@
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import { BACKUP_STATUSES, type BackupStatus } from '@minefleet/domain/enums';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Actor } from '@minefleet/services/actor';
 import type { BackupRestorer, RestoreRequest } from '@minefleet/services/backups/backup-restorer';
-import type { BackupRef, BackupService } from '@minefleet/services/backups/backup-service';
+import type {
+  BackupListQuery as ServiceListQuery,
+  BackupRef,
+  BackupService,
+} from '@minefleet/services/backups/backup-service';
 import type { RetentionJob } from '@minefleet/services/backups/retention-job';
 import { IdParams, Ref, errors } from '../schemas/common.js';
 import {
@@ -45,6 +49,29 @@ function parseStatuses(raw: string | undefined): BackupStatus[] | undefined {
     );
   }
   return values as BackupStatus[];
+}
+
+/** A page of backups as the list routes answer it; `scope` is what the route adds to the query. */
+async function listBackups(
+  backups: BackupService,
+  actor: Actor,
+  q: Static<typeof BackupListQuery>,
+  scope: Pick<ServiceListQuery, 'serverId' | 'serverMustExist' | 'orphaned'>,
+) {
+  const page = { page: q.page ?? 1, perPage: q.per_page ?? 20 };
+  const result = await backups.list(actor, {
+    ...page,
+    ...scope,
+    status: parseStatuses(q.status),
+    tag: q.tag,
+    q: q.q,
+    sort: q.sort,
+  });
+  return {
+    backups: result.items.map(toBackup),
+    pagination: { page: page.page, per_page: page.perPage, total: result.total },
+    quota: result.quota,
+  };
 }
 
 const CONTENT_TYPES = {
@@ -143,22 +170,10 @@ export function backupRoutes(options: {
         },
       },
       async (request) => {
-        const q = request.query;
-        const page = { page: q.page ?? 1, perPage: q.per_page ?? 20 };
-        const result = await backups.list(actorOf(request), {
-          ...page,
+        return listBackups(backups, actorOf(request), request.query, {
           serverId: request.params.id,
           serverMustExist: true,
-          status: parseStatuses(q.status),
-          tag: q.tag,
-          q: q.q,
-          sort: q.sort,
         });
-        return {
-          backups: result.items.map(toBackup),
-          pagination: { page: page.page, per_page: page.perPage, total: result.total },
-          quota: result.quota,
-        };
       },
     );
 
@@ -326,21 +341,10 @@ export function backupRoutes(options: {
       },
       async (request) => {
         const q = request.query;
-        const page = { page: q.page ?? 1, perPage: q.per_page ?? 20 };
-        const result = await backups.list(actorOf(request), {
-          ...page,
+        return listBackups(backups, actorOf(request), q, {
           ...(q.server_id ? { serverId: q.server_id } : {}),
-          status: parseStatuses(q.status),
-          tag: q.tag,
-          q: q.q,
           orphaned: q.orphaned,
-          sort: q.sort,
         });
-        return {
-          backups: result.items.map(toBackup),
-          pagination: { page: page.page, per_page: page.perPage, total: result.total },
-          quota: result.quota,
-        };
       },
     );
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import type { LifecycleService } from '@minefleet/services/lifecycle/lifecycle-service';
 import { IdParams, Ref, errors } from '../schemas/common.js';
 import { Server } from '../schemas/servers.js';
@@ -12,6 +12,26 @@ import {
 } from '../schemas/power.js';
 import { actorOf } from '../auth.js';
 import { toServer } from '../serializers.js';
+
+/** The start half of a start or restart body, as the lifecycle service takes it. */
+function startOptions(body: Static<typeof StartBody> | undefined) {
+  return {
+    warmupTimeoutSeconds: body?.warmup_timeout_seconds,
+    preStartCommands: body?.pre_start_commands,
+    propertyOverrides: body?.property_overrides,
+  };
+}
+
+/** The stop half of a stop or restart body. */
+function stopOptions(body: Static<typeof StopBody> | undefined) {
+  return {
+    gracefulTimeoutSeconds: body?.graceful_timeout_seconds,
+    force: body?.force,
+    saveWorld: body?.save_world,
+    announce: body?.announce,
+    postStopCommands: body?.post_stop_commands,
+  };
+}
 
 /** Power actions, console commands and delete: the long ones answer 202 with the new transitional state. */
 export function powerRoutes(options: {
@@ -36,12 +56,7 @@ export function powerRoutes(options: {
         },
       },
       async (request, reply) => {
-        const body = request.body ?? {};
-        const server = await lifecycle.start(actorOf(request), request.params.id, {
-          warmupTimeoutSeconds: body.warmup_timeout_seconds,
-          preStartCommands: body.pre_start_commands,
-          propertyOverrides: body.property_overrides,
-        });
+        const server = await lifecycle.start(actorOf(request), request.params.id, startOptions(request.body));
         void reply.status(202);
         return toServer(server, gameHost);
       },
@@ -60,14 +75,7 @@ export function powerRoutes(options: {
         },
       },
       async (request, reply) => {
-        const body = request.body ?? {};
-        const server = await lifecycle.stop(actorOf(request), request.params.id, {
-          gracefulTimeoutSeconds: body.graceful_timeout_seconds,
-          force: body.force,
-          saveWorld: body.save_world,
-          announce: body.announce,
-          postStopCommands: body.post_stop_commands,
-        });
+        const server = await lifecycle.stop(actorOf(request), request.params.id, stopOptions(request.body));
         void reply.status(202);
         return toServer(server, gameHost);
       },
@@ -86,16 +94,9 @@ export function powerRoutes(options: {
         },
       },
       async (request, reply) => {
-        const body = request.body ?? {};
         const server = await lifecycle.restart(actorOf(request), request.params.id, {
-          gracefulTimeoutSeconds: body.graceful_timeout_seconds,
-          force: body.force,
-          saveWorld: body.save_world,
-          announce: body.announce,
-          postStopCommands: body.post_stop_commands,
-          warmupTimeoutSeconds: body.warmup_timeout_seconds,
-          preStartCommands: body.pre_start_commands,
-          propertyOverrides: body.property_overrides,
+          ...stopOptions(request.body),
+          ...startOptions(request.body),
         });
         void reply.status(202);
         return toServer(server, gameHost);
