@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, startApiServer, type ApiServer } from '../../packages/plugins/src/fixtures/api-server.js';
+import { startApiServer, type ApiServer } from '../../packages/plugins/src/fixtures/api-server.js';
+import { modrinthChunkyBorder } from '../../packages/plugins/src/fixtures/modrinth-chunky.js';
 import { testBackends } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import type { TestApi } from '@minefleet/testkit/api';
@@ -25,30 +26,12 @@ describe.each(testBackends())('plugin catalogue sync from Modrinth on %s', (back
   const adminEmail = `sync-admin-${process.pid}-${Date.now()}@example.com`;
 
   beforeAll(async () => {
-    modrinth = await startApiServer(({ url }) => {
-      switch (url.pathname) {
-        case '/v2/search':
-          return { body: fixture('modrinth/search-chunky.json') };
-        case '/v2/project/chunkyborder':
-        case '/v2/project/s86X568j':
-          return { body: fixture('modrinth/project-chunkyborder.json') };
-        case '/v2/project/s86X568j/version': {
-          const versions = fixture('modrinth/project-chunkyborder-versions.json') as {
-            id: string;
-            files: { hashes: { sha512: string } }[];
-          }[];
-          if (reuploaded)
-            versions.find((v) => v.id === 'hpu2D9Zq')!.files[0]!.hashes.sha512 = 'ab'.repeat(64);
-          return { body: versions };
-        }
-        case '/v2/project/s86X568j/members':
-          return { body: fixture('modrinth/project-chunkyborder-members.json') };
-        case '/v2/versions':
-          return { body: fixture('modrinth/versions-by-ids.json') };
-        default:
-          return undefined; // Chunky itself (fALzjamp) is not served: a 404, reported per plugin
-      }
-    });
+    modrinth = await startApiServer(
+      modrinthChunkyBorder((versions) => {
+        if (reuploaded) versions.find((v) => v.id === 'hpu2D9Zq')!.files[0]!.hashes.sha512 = 'ab'.repeat(64);
+        return versions;
+      }),
+    );
     cp = await startControlPlane(backend, {
       env: {
         MINEFLEET_PLUGIN_SOURCES: 'local,modrinth',
@@ -63,6 +46,14 @@ describe.each(testBackends())('plugin catalogue sync from Modrinth on %s', (back
   afterAll(async () => {
     await cp?.close();
     await modrinth?.close();
+  });
+
+  it('tells an administrator named in MINEFLEET_PLATFORM_ADMINS who signed up after the start so in /me', async () => {
+    const me = await api.get('/me', adminToken);
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ email: adminEmail, is_platform_admin: true });
+    const other = await api.signup('not-admin');
+    expect((await api.get('/me', other.token)).body.user.is_platform_admin).toBe(false);
   });
 
   it('syncs Modrinth’s plugins as pending, with their hashes, dependencies and distributions', async () => {

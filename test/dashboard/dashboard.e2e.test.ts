@@ -11,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryBackend } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
+import { startApiServer, type ApiServer } from '../../packages/plugins/src/fixtures/api-server.js';
+import { modrinthChunkyBorder } from '../../packages/plugins/src/fixtures/modrinth-chunky.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a real control
  * plane serving the built dashboard, with real flying-squid servers: sign up, create a server and watch
  * it reach `running`, a console command and its output, a setting changed and rolled back, backups and
- * plugins (or their honest "not available" state), API keys, members; screenshots of every page at
+ * plugins (or their honest "not available" state), plugin review by a platform administrator, API keys, members; screenshots of every page at
  * desktop and phone width; the initial bundle size and the time to render 200 servers.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,9 +26,12 @@ const DIST = path.resolve('apps/dashboard/dist');
 const SHOTS = path.resolve('test-output/screenshots');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+const REVIEWED = 'modrinth:s86X568j';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   let cp: RunningControlPlane;
+  /** A loopback Modrinth with one plugin, whose versions arrive `pending` for the review page. */
+  let modrinth: ApiServer;
   let context: BrowserContext;
   let page: Page;
   let profile: string;
@@ -52,9 +57,17 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
       execFileSync('npm', ['run', 'build', '-w', '@minefleet/dashboard'], { stdio: 'inherit' });
     }
     await mkdir(SHOTS, { recursive: true });
+    modrinth = await startApiServer(modrinthChunkyBorder());
     cp = await startControlPlane(primaryBackend(), {
       ports: 230,
-      env: { MINEFLEET_QUOTA_MAX_SERVERS: '300', MINEFLEET_QUOTA_MAX_MEMORY_MB: '10000000' },
+      env: {
+        MINEFLEET_QUOTA_MAX_SERVERS: '300',
+        MINEFLEET_QUOTA_MAX_MEMORY_MB: '10000000',
+        MINEFLEET_PLUGIN_SOURCES: 'local,modrinth',
+        MINEFLEET_MODRINTH_URL: `${modrinth.baseUrl}/v2`,
+        MINEFLEET_PLUGIN_SYNC_INTERVAL_MINUTES: '0',
+        MINEFLEET_PLATFORM_ADMINS: email,
+      },
       lifecycle: { monitorIntervalMs: 300, reconcileIntervalMs: 2_000 },
     });
     profile = await mkdtemp(path.join(os.tmpdir(), 'minefleet-chromium-'));
@@ -79,6 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   afterAll(async () => {
     await context?.close();
     await cp?.close();
+    await modrinth?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
@@ -361,6 +375,40 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Members' }).click();
     await page.getByRole('cell', { name: email, exact: true }).waitFor();
     await shot('members');
+  });
+
+  it('reviews plugin versions from an untrusted source: sync, approve, and the version is installable', async () => {
+    // The signed-up user is named in MINEFLEET_PLATFORM_ADMINS (set in beforeAll): /me says so, and the
+    // navigation offers the review page. The control plane read the sources once at start already;
+    // "Sync now" reads them again.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plugin review' }).click();
+    await page.getByRole('heading', { name: 'Plugin review', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page
+      .getByTestId('sync-report')
+      .getByText(/modrinth: 1 plugins/)
+      .waitFor({ timeout: 30_000 });
+    const section = page.getByRole('region', { name: /ChunkyBorder/ });
+    await section.waitFor();
+    await shot('plugin-review');
+    const before = (await cp.api.get(`/plugins/${REVIEWED}`, token)).body as {
+      versions: { version: string; approval: string }[];
+    };
+    expect(before.versions.length).toBeGreaterThan(0);
+    expect(before.versions.every((v) => v.approval === 'pending')).toBe(true);
+    const target = before.versions[0]!.version;
+    await section.getByRole('button', { name: `Approve ChunkyBorder ${target}`, exact: true }).click();
+    await page.getByText(`ChunkyBorder ${target}: approved.`).waitFor();
+    const after = (await cp.api.get(`/plugins/${REVIEWED}`, token)).body as {
+      versions: { version: string; approval: string }[];
+    };
+    expect(after.versions.find((v) => v.version === target)?.approval).toBe('approved');
+    expect(after.versions.filter((v) => v.approval === 'pending')).toHaveLength(before.versions.length - 1);
+    // Approved is installable: the catalogue's default search (approved versions only) now lists it.
+    const listed = (await cp.api.get('/plugins?q=ChunkyBorder', token)).body as {
+      plugins: { id: string; latest_version: string }[];
+    };
+    expect(listed.plugins.find((p) => p.id === REVIEWED)?.latest_version).toBe(target);
   });
 
   it('renders 200 servers without jank', async () => {

@@ -335,7 +335,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         loginRateLimitPerMinute: config.loginRateLimitPerMinute,
         signupRateLimitPerHour: config.signupRateLimitPerHour,
       }),
-      meRoutes({ accounts, servers }),
+      meRoutes({ accounts, servers, admins: platformAdmins }),
       apiKeyRoutes({ apiKeys }),
       memberRoutes({ members }),
       catalogueRoutes({ skus, catalogue }),

@@ -58,7 +58,7 @@ export async function connectPglite(
     dialect: 'pglite',
     drizzle: db,
     close: () => client.close(),
-    simpleQuery: async (text) => (await client.exec(text)),
+    simpleQuery: async (text) => await client.exec(text),
   });
   return { database, client };
 }

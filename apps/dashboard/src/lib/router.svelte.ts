@@ -22,6 +22,7 @@ export type Route =
   | { name: 'members' }
   | { name: 'backups' }
   | { name: 'activity' }
+  | { name: 'plugin-review' }
   | { name: 'not-found'; path: string };
 
 export function matchRoute(pathname: string): Route {
@@ -34,6 +35,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/members') return { name: 'members' };
   if (path === '/backups') return { name: 'backups' };
   if (path === '/activity') return { name: 'activity' };
+  if (path === '/admin/plugins') return { name: 'plugin-review' };
   const server = /^\/servers\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?$/.exec(path);
   if (server) {
     const tab = (server[2] ?? 'overview') as ServerTab;

@@ -591,7 +591,8 @@ export class LifecycleService {
         });
         if (after && (options.startAfter ?? wasRunning))
           await this.startLocked(after, { resetCrashes: true });
-        if (failure) throw failure instanceof Error ? failure : new Error(`${operation} failed`, { cause: failure });
+        if (failure)
+          throw failure instanceof Error ? failure : new Error(`${operation} failed`, { cause: failure });
         return result as T;
       },
       this.deps.settings.lockWaitMs,

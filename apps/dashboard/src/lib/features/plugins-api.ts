@@ -7,6 +7,7 @@ export type Plugin = Schemas['Plugin'];
 export type PluginVersion = Schemas['PluginVersion'];
 export type Installation = Schemas['PluginInstallation'];
 export type InstallResult = Schemas['PluginInstallResult'];
+export type Approval = PluginVersion['approval'];
 
 export const pluginsApi = {
   search: (
@@ -31,6 +32,18 @@ export const pluginsApi = {
               : {}),
           },
         },
+      }),
+    ),
+  /** Plugins with a version waiting for a platform administrator's review. */
+  pending: (api: Api) =>
+    call(api.client.GET('/api/v1/plugins', { params: { query: { per_page: 100, approval: 'pending' } } })),
+  /** Platform administrators: read the sources now (`q` narrows each source's search). */
+  sync: (api: Api, body: { q?: string }) => call(api.client.POST('/api/v1/plugins/sync', { body })),
+  setApproval: (api: Api, id: string, version: string, approval: Approval) =>
+    call(
+      api.client.POST('/api/v1/plugins/{id}/versions/{version}/approval', {
+        params: { path: { id, version } },
+        body: { approval },
       }),
     ),
   get: (api: Api, id: string) => call(api.client.GET('/api/v1/plugins/{id}', { params: { path: { id } } })),
@@ -65,6 +78,9 @@ export const pluginsApi = {
       }),
     ),
 };
+
+/** What a sync found at one source. */
+export type SyncReport = Awaited<ReturnType<typeof pluginsApi.sync>>['sources'][number];
 
 // Minecraft releases as the API's resolver reads them (mirrors @minefleet/domain's
 // supportsMinecraftVersion; a test checks both agree): `*`, exact (`1.20` = `1.20.0`), `1.20.x`
