@@ -217,6 +217,49 @@ describe.each(testBackends())('backups API on %s', (backend) => {
     expect(denied.status).toBe(403);
   });
 
+  it('download links: no header needed, one backup only, never a session, viewers get none', async () => {
+    const [first] = (await api.get(`/servers/${serverId}/backups?tag=first`, viewer)).body.backups;
+    const [nightly] = (await api.get(`/servers/${secondId}/backups?q=nightly`, viewer)).body.backups;
+    const link = await api.post(`/servers/${serverId}/backups/${first.id}/download-link`, {}, operator);
+    expect(link.status).toBe(200);
+    expect(link.body.url).toMatch(
+      new RegExp(`^/api/v1/servers/${serverId}/backups/${first.id}/download\\?token=[^&]+$`),
+    );
+    const expiresIn = Date.parse(link.body.expires_at) - Date.now();
+    expect(expiresIn).toBeGreaterThan(250_000);
+    expect(expiresIn).toBeLessThanOrEqual(300_000);
+
+    // The browser's request: no Authorization header; the same bytes as a download with one.
+    const res = await fetch(`${cp.url}${link.body.url}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="backed-up-${first.name}.tar.zst"`,
+    );
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(first.sha256);
+
+    const token = new URL(link.body.url, cp.url).searchParams.get('token')!;
+    // The tenant-wide route of the same backup takes it; another backup, a tampered token, none: 401.
+    expect((await fetch(`${cp.url}/api/v1/backups/${first.id}/download?token=${token}`)).status).toBe(200);
+    const elsewhere = await fetch(`${cp.url}/api/v1/backups/${nightly.id}/download?token=${token}`);
+    expect(elsewhere.status).toBe(401);
+    expect(((await elsewhere.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    const tampered = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    expect((await fetch(`${cp.url}/api/v1/backups/${first.id}/download?token=${tampered}`)).status).toBe(401);
+    // A link token is not a session: not as a bearer, and not on any other route.
+    expect((await api.get('/me', token)).status).toBe(401);
+    expect((await fetch(`${cp.url}/api/v1/backups/${first.id}?token=${token}`)).status).toBe(401);
+
+    const tenantLink = await api.post(`/backups/${nightly.id}/download-link`, {}, operator);
+    expect(tenantLink.body.url).toMatch(new RegExp(`^/api/v1/backups/${nightly.id}/download\\?token=`));
+    expect((await fetch(`${cp.url}${tenantLink.body.url}`)).status).toBe(200);
+
+    expect(
+      (await api.post(`/servers/${serverId}/backups/${first.id}/download-link`, {}, viewer)).status,
+    ).toBe(403);
+    expect((await api.post(`/backups/${first.id}/download-link`, {}, other.token)).status).toBe(404);
+  });
+
   it('locks and unlocks; a locked backup is not deleted (409); operators may not delete, admins may', async () => {
     const b = await backup(owner.token, serverId, { name: 'to-delete' });
     const locked = await api.patch(

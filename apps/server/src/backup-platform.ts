@@ -20,6 +20,7 @@ import { Scheduler } from '@minefleet/services/schedules/scheduler';
 import { ScheduleService } from '@minefleet/services/schedules/schedule-service';
 import type { BackupConfig } from './backup-config.js';
 import { backupRoutes } from './http/routes/backups.js';
+import type { AccountService } from '@minefleet/services/accounts';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { Backup, BackupQuota, RetentionPolicy } from './http/schemas/backups.js';
 import { Schedule, ScheduleRun } from './http/schemas/schedules.js';
@@ -64,6 +65,8 @@ export function createBackupPlatform(options: {
   quotaBytes: number;
   /** Host of the game addresses in server answers (restores answer with the server). */
   gameHost: string;
+  /** Issues the download links the dashboard uses (a browser download cannot send a header). */
+  accounts: AccountService;
 }): BackupPlatform {
   const { config, database, runtime, events, clock, lifecycle, ownership } = options;
   const logger = options.logger.child({ component: 'backups' });
@@ -146,7 +149,7 @@ export function createBackupPlatform(options: {
     store,
     backups,
     routes: [
-      backupRoutes({ backups, restorer, retention, gameHost: options.gameHost }),
+      backupRoutes({ backups, restorer, retention, accounts: options.accounts, gameHost: options.gameHost }),
       scheduleRoutes({ schedules }),
     ],
     extraSchemas: [Backup, BackupQuota, RetentionPolicy, Schedule, ScheduleRun],

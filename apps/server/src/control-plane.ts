@@ -225,6 +225,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     warmupTimeoutMs: options.lifecycle?.warmupTimeoutMs ?? DEFAULT_LIFECYCLE_SETTINGS.warmupTimeoutMs,
     quotaBytes: config.quotas.backupStorageBytes,
     gameHost: config.gameHost,
+    accounts,
   });
   lifecycleHooks.beforeRemove = backupPlatform.hooks.beforeRemove;
 

@@ -9,7 +9,14 @@ import type { Actor } from './actor.js';
 import type { AuditLog } from './audit.js';
 import type { AuthCache } from './auth-cache.js';
 import { assertStrongPassword, hashPassword, makeDummyHash, verifyPassword } from './passwords.js';
-import { hashApiKey, looksLikeApiKey, type IssuedToken, type SessionTokens } from './tokens.js';
+import {
+  hashApiKey,
+  looksLikeApiKey,
+  type IssuedToken,
+  type LinkScope,
+  type SessionClaims,
+  type SessionTokens,
+} from './tokens.js';
 
 export type UserRecord = Omit<typeof users.$inferSelect, 'passwordHash'>;
 export type TenantRecord = typeof tenants.$inferSelect;
@@ -169,6 +176,25 @@ export class AccountService {
     const claims = this.tokens.check(bearer);
     const cached = this.cache.get(bearer);
     if (cached) return cached;
+    const actor = await this.memberActor(claims);
+    this.cache.set(bearer, actor, claims.exp * 1000);
+    return actor;
+  }
+
+  /**
+   * A link for one purpose on one resource (a backup download), valid `ttlSeconds`, acting as the
+   * caller; the caller's role is read again when the link is used.
+   */
+  issueLink(actor: Actor, scope: LinkScope, ttlSeconds: number): IssuedToken {
+    return this.tokens.issueLink({ sub: actor.userId, tid: actor.tenantId, ...scope }, ttlSeconds);
+  }
+
+  /** The actor of a link token, for exactly the purpose and resource it was issued for. */
+  async authenticateLink(token: string, scope: LinkScope): Promise<Actor> {
+    return this.memberActor(this.tokens.checkLink(token, scope));
+  }
+
+  private async memberActor(claims: SessionClaims & { exp: number }): Promise<Actor> {
     // One statement, no transaction: the lookup names its tenant and user explicitly.
     const [row] = await this.db.drizzle
       .select({ role: memberships.role })
@@ -177,14 +203,7 @@ export class AccountService {
       .limit(1);
     // A user removed from the tenant loses access, whatever their token says.
     if (!row) throw new DomainError('UNAUTHENTICATED', 'You are no longer a member of this tenant.');
-    const actor: Actor = {
-      userId: claims.sub,
-      tenantId: claims.tid,
-      role: row.role,
-      expiresAt: claims.exp * 1000,
-    };
-    this.cache.set(bearer, actor, claims.exp * 1000);
-    return actor;
+    return { userId: claims.sub, tenantId: claims.tid, role: row.role, expiresAt: claims.exp * 1000 };
   }
 
   private async authenticateApiKey(key: string): Promise<Actor> {

@@ -10,6 +10,12 @@ export interface SessionClaims {
   tid: string;
 }
 
+/** What a link token is good for: one purpose (`backup-download`) on one resource (its id). */
+export interface LinkScope {
+  pur: string;
+  res: string;
+}
+
 export interface IssuedToken {
   token: string;
   expiresAt: Date;
@@ -49,23 +55,56 @@ export class SessionTokens {
     };
   }
 
+  /**
+   * A link token: like a session, but good for one purpose on one resource (`pur`, `res`) for a few
+   * minutes, so that it can travel in a URL (a browser download cannot send a header). `check()`
+   * refuses it as a session.
+   */
+  issueLink(claims: SessionClaims & LinkScope, ttlSeconds: number): IssuedToken {
+    const now = Math.floor(this.clock.now() / 1000);
+    const exp = now + ttlSeconds;
+    return {
+      token: this.sign({ sub: claims.sub, tid: claims.tid, pur: claims.pur, res: claims.res, iat: now, exp }),
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  /** Verifies a link token for exactly this purpose and resource. */
+  checkLink(token: string, scope: LinkScope): SessionClaims & { exp: number } {
+    const payload = this.verified(token, 'The link has expired; ask for a new one.');
+    if (payload.pur !== scope.pur || payload.res !== scope.res) {
+      throw new DomainError('UNAUTHENTICATED', 'The link is not valid for this resource.');
+    }
+    return this.claimsOf(payload, 'The link has expired; ask for a new one.');
+  }
+
   /** Verifies signature and expiry; throws TOKEN_EXPIRED or UNAUTHENTICATED. */
   check(token: string): SessionClaims & { exp: number } {
+    const payload = this.verified(token, 'The session has expired; sign in again.');
+    // A link token is not a session, whatever else it carries.
+    if (payload.pur !== undefined) throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
+    return this.claimsOf(payload, 'The session has expired; sign in again.');
+  }
+
+  private verified(token: string, expired: string): Record<string, unknown> {
     let payload: Record<string, unknown>;
     try {
       payload = this.verify(token);
     } catch (error) {
       if (error instanceof TokenError && error.code === TokenError.codes.expired) {
-        throw new DomainError('TOKEN_EXPIRED', 'The session has expired; sign in again.');
+        throw new DomainError('TOKEN_EXPIRED', expired);
       }
       throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
     }
+    return payload;
+  }
+
+  private claimsOf(payload: Record<string, unknown>, expired: string): SessionClaims & { exp: number } {
     const { sub, tid, exp } = payload;
     if (typeof sub !== 'string' || typeof tid !== 'string' || typeof exp !== 'number') {
       throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
     }
-    if (exp * 1000 <= this.clock.now())
-      throw new DomainError('TOKEN_EXPIRED', 'The session has expired; sign in again.');
+    if (exp * 1000 <= this.clock.now()) throw new DomainError('TOKEN_EXPIRED', expired);
     return { sub, tid, exp };
   }
 }

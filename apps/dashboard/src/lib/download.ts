@@ -1,20 +1,15 @@
 /**
- * Downloads a file from the API with the Authorization header (a plain link cannot send it) and hands
- * it to the browser as a saved file.
+ * Saves a file from a URL that needs no header (a backup's download link): the browser streams it to
+ * disk itself, so an archive of any size never sits in the page's memory.
  */
-export async function downloadWithToken(
-  url: string,
-  token: string | undefined,
-  fileName: string,
-): Promise<void> {
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw new Error(`The download failed (HTTP ${response.status}).`);
-  const objectUrl = URL.createObjectURL(await response.blob());
+export function saveFromUrl(url: string, fileName: string): void {
   const a = document.createElement('a');
-  a.href = objectUrl;
+  a.href = url;
   a.download = fileName;
+  a.rel = 'noopener';
+  document.body.append(a);
   a.click();
-  setTimeout(() => URL.revokeObjectURL(objectUrl), 10_000);
+  a.remove();
 }
 
 export function archiveExtension(compression: string): string {

@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { DomainError } from '@minefleet/domain/errors';
 import type { AccountService } from '@minefleet/services/accounts';
 import type { AuditLog } from '@minefleet/services/audit';
-import { bearerToken, registerAuth } from './auth.js';
+import { bearerToken, registerAuth, stripLinkToken } from './auth.js';
 import { registerAuditHook } from './audit-hook.js';
 import { sendError } from './errors.js';
 import { registerHttpMetrics } from './http-metrics.js';
@@ -53,6 +53,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     bodyLimit: options.bodyLimitBytes,
     trustProxy: process.env.MINEFLEET_TRUST_PROXY === '1',
     requestIdHeader: 'x-request-id',
+    rewriteUrl: stripLinkToken,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();

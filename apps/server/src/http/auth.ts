@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '@minefleet/domain/errors';
 import { roleAtLeast, type Role } from '@minefleet/domain/roles';
@@ -13,6 +14,11 @@ declare module 'fastify' {
     access?: Access;
     /** Audit action name for mutating routes, e.g. `server.create`; `false` when the service audits itself. */
     audit?: string | false;
+    /**
+     * The route also accepts a link token (`?token=`) of this purpose for the `:backup_id` it names,
+     * instead of the Authorization header: a browser download cannot send a header.
+     */
+    link?: 'backup-download';
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -29,6 +35,26 @@ export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   return match ? match[1]! : null;
+}
+
+const LINK_TOKEN = Symbol('minefleet.linkToken');
+type WithLinkToken = IncomingMessage & { [LINK_TOKEN]?: string };
+
+/**
+ * The app's `rewriteUrl`: takes a link token out of a download URL before routing and logging, so the
+ * token never reaches a log line, and keeps it on the raw request for the auth hook.
+ */
+export function stripLinkToken(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  if (q < 0 || !url.slice(0, q).endsWith('/download')) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const token = params.get('token');
+  if (token === null) return url;
+  (req as WithLinkToken)[LINK_TOKEN] = token;
+  params.delete('token');
+  const rest = params.toString();
+  return rest ? `${url.slice(0, q)}?${rest}` : url.slice(0, q);
 }
 
 /**
@@ -49,8 +75,14 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService): vo
     const access = request.routeOptions.config.access ?? 'public';
     if (access === 'public') return;
     const token = bearerToken(request.headers.authorization);
-    if (!token) throw new DomainError('UNAUTHENTICATED', 'Send "Authorization: Bearer <token or API key>".');
-    const actor = await accounts.authenticate(token);
+    const link = request.routeOptions.config.link;
+    const linkToken = (request.raw as WithLinkToken)[LINK_TOKEN];
+    let actor: Actor;
+    if (token) actor = await accounts.authenticate(token);
+    else if (link && linkToken !== undefined) {
+      const res = (request.params as { backup_id?: string }).backup_id ?? '';
+      actor = await accounts.authenticateLink(linkToken, { pur: link, res });
+    } else throw new DomainError('UNAUTHENTICATED', 'Send "Authorization: Bearer <token or API key>".');
     actor.requestId = request.id;
     request.actor = actor;
     if (!roleAtLeast(actor.role, access)) {

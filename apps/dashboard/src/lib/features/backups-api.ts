@@ -56,8 +56,16 @@ export const backupsApi = {
         body,
       }),
     ),
-  downloadUrl: (api: Api, serverId: string, backupId: string) =>
-    api.url(`/servers/${encodeURIComponent(serverId)}/backups/${encodeURIComponent(backupId)}/download`),
+  /** A short-lived download URL that needs no header, so the browser streams the archive to disk. */
+  downloadLink: async (api: Api, serverId: string, backupId: string) =>
+    linkUrl(
+      api,
+      await call(
+        api.client.POST('/api/v1/servers/{id}/backups/{backup_id}/download-link', {
+          params: { path: { id: serverId, backup_id: backupId } },
+        }),
+      ),
+    ),
   schedules: (api: Api, serverId: string) =>
     call(api.client.GET('/api/v1/servers/{id}/schedules', { params: { path: { id: serverId } } })),
   createSchedule: (
@@ -100,5 +108,18 @@ export const tenantBackupsApi = {
         body,
       }),
     ),
-  downloadUrl: (api: Api, backupId: string) => api.url(`/backups/${encodeURIComponent(backupId)}/download`),
+  downloadLink: async (api: Api, backupId: string) =>
+    linkUrl(
+      api,
+      await call(
+        api.client.POST('/api/v1/backups/{backup_id}/download-link', {
+          params: { path: { backup_id: backupId } },
+        }),
+      ),
+    ),
 };
+
+/** The API answers the link as an `/api/v1/...` path; this makes it absolute for the API's origin. */
+function linkUrl(api: Api, link: { url: string }): string {
+  return api.url(link.url.replace(/^\/api\/v1/, ''));
+}

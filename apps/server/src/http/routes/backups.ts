@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import { BACKUP_STATUSES, type BackupStatus } from '@minefleet/domain/enums';
 import { DomainError } from '@minefleet/domain/errors';
+import type { AccountService } from '@minefleet/services/accounts';
 import type { Actor } from '@minefleet/services/actor';
 import type { BackupRestorer, RestoreRequest } from '@minefleet/services/backups/backup-restorer';
 import type {
@@ -12,7 +13,7 @@ import type {
   BackupService,
 } from '@minefleet/services/backups/backup-service';
 import type { RetentionJob } from '@minefleet/services/backups/retention-job';
-import { IdParams, Ref, errors } from '../schemas/common.js';
+import { IdParams, Ref, Timestamp, errors } from '../schemas/common.js';
 import {
   Backup,
   BackupList,
@@ -74,6 +75,21 @@ async function listBackups(
   };
 }
 
+/** How long a download link works: enough to start the download, short enough to be worthless later. */
+const LINK_TTL_SECONDS = 300;
+
+const DOWNLOAD_AUTH =
+  'Authorization header, or `?token=` from `POST …/download-link` (for browsers, which cannot send a header on a download).';
+
+const LinkQuery = Type.Object({
+  token: Type.Optional(Type.String({ maxLength: 4096, description: 'A link token from `download-link`.' })),
+});
+
+const DownloadLink = Type.Object({
+  url: Type.String({ description: 'Path of the download with its link token; GET it without a header.' }),
+  expires_at: Timestamp,
+});
+
 const CONTENT_TYPES = {
   none: 'application/x-tar',
   gzip: 'application/gzip',
@@ -112,9 +128,26 @@ export function backupRoutes(options: {
   backups: BackupService;
   restorer: BackupRestorer;
   retention: RetentionJob;
+  accounts: AccountService;
   gameHost: string;
 }): FastifyPluginAsyncTypebox {
   const { backups, restorer, retention, gameHost } = options;
+
+  /** A download URL that needs no header, good for LINK_TTL_SECONDS and this one backup. */
+  async function downloadLink(actor: Actor, ref: BackupRef, path: string) {
+    const backup = await backups.get(actor, ref);
+    if (backup.status !== 'completed' && backup.status !== 'restoring')
+      throw new DomainError('BACKUP_NOT_READY', `The backup is ${backup.status}.`, { status: backup.status });
+    const link = options.accounts.issueLink(
+      actor,
+      { pur: 'backup-download', res: backup.id },
+      LINK_TTL_SECONDS,
+    );
+    return {
+      url: `/api/v1${path}?token=${encodeURIComponent(link.token)}`,
+      expires_at: link.expiresAt.toISOString(),
+    };
+  }
 
   async function download(actor: Actor, ref: BackupRef, reply: FastifyReply) {
     const { backup, body } = await backups.open(actor, ref);
@@ -242,11 +275,13 @@ export function backupRoutes(options: {
     app.get(
       '/servers/:id/backups/:backup_id/download',
       {
-        config: { access: 'operator' },
+        config: { access: 'operator', link: 'backup-download' },
         schema: {
           tags: ['backups'],
           summary: 'Download the archive (streamed)',
+          description: DOWNLOAD_AUTH,
           params: ServerBackupParams,
+          querystring: LinkQuery,
           response: Download,
         },
       },
@@ -256,6 +291,27 @@ export function backupRoutes(options: {
           { serverId: request.params.id, backupId: request.params.backup_id },
           reply,
         ),
+    );
+
+    app.post(
+      '/servers/:id/backups/:backup_id/download-link',
+      {
+        config: { access: 'operator', audit: 'backup.download_link' },
+        schema: {
+          tags: ['backups'],
+          summary: 'A download URL that needs no Authorization header (for browsers), valid 5 minutes',
+          params: ServerBackupParams,
+          response: { 200: DownloadLink, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const { id, backup_id } = request.params;
+        return downloadLink(
+          actorOf(request),
+          { serverId: id, backupId: backup_id },
+          `/servers/${id}/backups/${backup_id}/download`,
+        );
+      },
     );
 
     app.patch(
@@ -366,15 +422,36 @@ export function backupRoutes(options: {
     app.get(
       '/backups/:backup_id/download',
       {
-        config: { access: 'operator' },
+        config: { access: 'operator', link: 'backup-download' },
         schema: {
           tags: ['backups'],
           summary: 'Download the archive (streamed)',
+          description: DOWNLOAD_AUTH,
           params: BackupParams,
+          querystring: LinkQuery,
           response: Download,
         },
       },
       async (request, reply) => download(actorOf(request), { backupId: request.params.backup_id }, reply),
+    );
+
+    app.post(
+      '/backups/:backup_id/download-link',
+      {
+        config: { access: 'operator', audit: 'backup.download_link' },
+        schema: {
+          tags: ['backups'],
+          summary: 'A download URL that needs no Authorization header (for browsers), valid 5 minutes',
+          params: BackupParams,
+          response: { 200: DownloadLink, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        downloadLink(
+          actorOf(request),
+          { backupId: request.params.backup_id },
+          `/backups/${request.params.backup_id}/download`,
+        ),
     );
 
     app.patch(
