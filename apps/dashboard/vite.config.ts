@@ -12,11 +12,17 @@ export const apiClientAlias = {
   replacement: path.resolve(here, '../../packages/api-client/src/$1.ts'),
 };
 
+/** Pure domain rules the dashboard shares with the API (e.g. which Minecraft versions a plugin fits). */
+export const domainAlias = {
+  find: /^@minefleet\/domain\/(.*)$/,
+  replacement: path.resolve(here, '../../packages/domain/src/$1.ts'),
+};
+
 export default defineConfig({
   root: here,
   base: '/',
   plugins: [svelte()],
-  resolve: { alias: [apiClientAlias] },
+  resolve: { alias: [apiClientAlias, domainAlias] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

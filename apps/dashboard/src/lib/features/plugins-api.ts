@@ -1,4 +1,5 @@
 import type { Schemas } from '@minefleet/api-client/client';
+import { supportsMinecraftVersion } from '@minefleet/domain/minecraft-versions';
 import { call, type Api } from '../api.js';
 
 /** The plugin marketplace (issue 5), through the typed client. */
@@ -82,39 +83,9 @@ export const pluginsApi = {
 /** What a sync found at one source. */
 export type SyncReport = Awaited<ReturnType<typeof pluginsApi.sync>>['sources'][number];
 
-// Minecraft releases as the API's resolver reads them (mirrors @minefleet/domain's
-// supportsMinecraftVersion; a test checks both agree): `*`, exact (`1.20` = `1.20.0`), `1.20.x`
-// wildcards and inclusive `1.16-1.18.2` spans; snapshots only match themselves.
-const RELEASE = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
-const WILDCARD = /^(\d+)\.(\d+)\.[x*]$/i;
-const SPAN = /^(\d+\.\d+(?:\.\d+)?)\s*-\s*(\d+\.\d+(?:\.\d+)?)$/;
-
-function release(version: string): [number, number, number] | null {
-  const m = RELEASE.exec(version.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
-}
-function compare(a: [number, number, number], b: [number, number, number]): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
-export function supportsMinecraftVersion(supported: readonly string[], server: string): boolean {
-  const at = release(server);
-  return supported.some((raw) => {
-    const entry = raw.trim();
-    if (entry === '*' || entry === server.trim()) return true;
-    if (!at) return false;
-    const wildcard = WILDCARD.exec(entry);
-    if (wildcard) return Number(wildcard[1]) === at[0] && Number(wildcard[2]) === at[1];
-    const span = SPAN.exec(entry);
-    if (span) {
-      const low = release(span[1]!);
-      const high = release(span[2]!);
-      return low !== null && high !== null && compare(at, low) >= 0 && compare(at, high) <= 0;
-    }
-    const exact = release(entry);
-    return exact !== null && compare(exact, at) === 0;
-  });
-}
+// The API's own rule (`*`, exact, `1.20.x` wildcards, `1.16-1.18.2` spans; snapshots only match
+// themselves), bundled from @minefleet/domain so the badges never disagree with the resolver.
+export { supportsMinecraftVersion };
 
 /** Whether a plugin version fits a server, and why not. */
 export function compatibility(
