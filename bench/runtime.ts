@@ -10,11 +10,12 @@
  * The control plane runs as its own process (the built apps/server), on the embedded database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import minecraftProtocol from 'minecraft-protocol';
+import { gameProcesses } from '@minefleet/testkit/processes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MANY = Number(process.env.BENCH_SERVERS ?? 20);
@@ -40,17 +41,7 @@ async function rssOf(pid: number): Promise<number> {
 }
 
 async function gamePids(dataDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(LAUNCHER) && cmd.includes(dataDir)) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
+  return (await gameProcesses(dataDir)).filter((p) => p.cmdline.includes(LAUNCHER)).map((p) => p.pid);
 }
 
 async function ping(port: number): Promise<boolean> {

@@ -1,28 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
 import { spawnControlPlane } from '@minefleet/testkit/control-plane-process';
+import { gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
-
-/** Game-server processes whose command line mentions the data folder (the control plane excluded). */
-async function gameProcesses(dataDir: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ');
-      if (cmdline.includes(dataDir) && !cmdline.includes('main.js')) found.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return found;
-}
 
 /**
  * The built control plane, SIGKILLed in the middle of a hot backup of a running server (a world of
@@ -37,7 +23,7 @@ describe('a control plane killed or stopped during a backup', () => {
 
   afterAll(async () => {
     child?.kill('SIGKILL');
-    if (dataDir) for (const pid of await gameProcesses(dataDir)) process.kill(pid, 'SIGKILL');
+    if (dataDir) for (const { pid } of await gameProcesses(dataDir)) process.kill(pid, 'SIGKILL');
     await db?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

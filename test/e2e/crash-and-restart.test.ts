@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
 import { startControlPlane } from '@minefleet/testkit/control-plane';
 import { spawnControlPlane } from '@minefleet/testkit/control-plane-process';
+import { gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
 
@@ -61,22 +62,6 @@ describe('crashes', () => {
     }
   });
 });
-
-/** Game-server processes on this machine whose command line mentions the data folder. */
-async function gameProcesses(dataDir: string): Promise<{ pid: number; cmdline: string }[]> {
-  const found: { pid: number; cmdline: string }[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ');
-      if (cmdline.includes(dataDir) && !cmdline.includes('main.js'))
-        found.push({ pid: Number(entry), cmdline });
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
 
 describe('control-plane restart', () => {
   let child: ChildProcess | undefined;
