@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
+import { assertCliBuilt, runCli, type CliRun } from '@minefleet/testkit/cli';
 import type { SignedUp } from '@minefleet/testkit/api';
 
 /**
@@ -15,13 +13,6 @@ import type { SignedUp } from '@minefleet/testkit/api';
  * temporary config folder, the credential in MINEFLEET_TOKEN) against a real control plane and a real
  * (stopped) flying-squid server. Run `npx tsc -b` first: the CLI runs from dist/.
  */
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the minefleet CLI manages backups and schedules', () => {
   let cp: RunningControlPlane;
@@ -30,28 +21,8 @@ describe('the minefleet CLI manages backups and schedules', () => {
   let env: NodeJS.ProcessEnv;
   let serverId: string;
 
-  const cli = (args: readonly string[], input = ''): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], {
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        cwd: work,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`minefleet ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
-      }, 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(input);
-    });
+  const cli = (args: readonly string[], input = ''): Promise<CliRun> =>
+    runCli(args, { env, input, cwd: work, timeoutMs: 60_000 });
   const json = async (args: readonly string[]) => {
     const run = await cli([...args, '--format', 'json']);
     expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(0);
@@ -59,7 +30,7 @@ describe('the minefleet CLI manages backups and schedules', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with "npx tsc -b"`);
+    assertCliBuilt();
     cp = await startControlPlane(primaryBackend());
     user = await cp.api.signup('cli-backups');
     work = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-backups-'));

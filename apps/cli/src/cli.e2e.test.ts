@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
+import { assertCliBuilt, runCli, startCli } from '@minefleet/testkit/cli';
 import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
 
 /**
@@ -16,17 +15,10 @@ import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@mi
  * in this process, the CLI as child processes (argv arrays, a temporary config folder), a real
  * flying-squid server and a real mineflayer bot. Run `npx tsc -b` first: the CLI runs from dist/.
  */
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 const PASSWORD = 'a long cli passphrase';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function childEnv(configDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, MINEFLEET_CONFIG_DIR: configDir, ...extra };
@@ -34,33 +26,6 @@ function childEnv(configDir: string, extra: Record<string, string> = {}): NodeJS
   for (const name of ['MINEFLEET_URL', 'MINEFLEET_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME'])
     if (!(name in extra)) delete env[name];
   return env;
-}
-
-function startCli(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function runCli(
-  args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = startCli(args, options.env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`minefleet ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(options.input ?? '');
-  });
 }
 
 async function until(
@@ -128,7 +93,7 @@ describe('the minefleet CLI drives a server’s life', () => {
     runCli(args, { env, ...(input !== undefined ? { input } : {}) });
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with "npx tsc -b"`);
+    assertCliBuilt();
     cp = await startControlPlane(primaryBackend(), {
       lifecycle: { monitorIntervalMs: 300, reconcileIntervalMs: 2_000 },
     });

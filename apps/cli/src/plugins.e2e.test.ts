@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
+import { assertCliBuilt, runCli, type CliRun } from '@minefleet/testkit/cli';
 
 /**
  * `minefleet plugins …` through the built executable against a real control plane (the shipped
@@ -14,14 +13,7 @@ import { primaryBackend } from '@minefleet/testkit/databases';
  * disable/enable, upgrade, the removal rule, rm with dependencies; exit codes and JSON output.
  * Run `npx tsc -b` first: the CLI runs from dist/.
  */
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const SERVER = 'plugins-cli';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('minefleet plugins', () => {
   let cp: RunningControlPlane;
@@ -29,23 +21,7 @@ describe('minefleet plugins', () => {
   let env: NodeJS.ProcessEnv;
   let serverId: string;
 
-  const cli = (args: readonly string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`minefleet ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
-      }, 30_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const cli = (args: readonly string[]): Promise<CliRun> => runCli(args, { env });
   const json = async <T = any>(args: readonly string[]): Promise<T> => {
     const run = await cli([...args, '--format', 'json']);
     expect(run.stderr.includes('error:')).toBe(false);
@@ -55,7 +31,7 @@ describe('minefleet plugins', () => {
   const pluginsDir = () => cp.controlPlane.runtime.workspace(serverId).pluginsDir;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with "npx tsc -b"`);
+    assertCliBuilt();
     cp = await startControlPlane(primaryBackend());
     const user = await cp.api.signup('plugins-cli');
     configDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-plugins-'));
