@@ -21,6 +21,7 @@ describe.each(testBackends())('plugin catalogue sync from Modrinth on %s', (back
   let cp: RunningControlPlane;
   let api: TestApi;
   let adminToken: string;
+  let adminSignupUser: { is_platform_admin: boolean };
   /** Set to make the source publish another file under the same version number. */
   let reuploaded = false;
   const adminEmail = `sync-admin-${process.pid}-${Date.now()}@example.com`;
@@ -41,7 +42,9 @@ describe.each(testBackends())('plugin catalogue sync from Modrinth on %s', (back
       },
     });
     api = cp.api;
-    adminToken = (await api.post('/auth/signup', { email: adminEmail, password: PASSWORD })).body.token;
+    const signedUp = await api.post('/auth/signup', { email: adminEmail, password: PASSWORD });
+    adminToken = signedUp.body.token;
+    adminSignupUser = signedUp.body.user;
   });
   afterAll(async () => {
     await cp?.close();
@@ -49,6 +52,7 @@ describe.each(testBackends())('plugin catalogue sync from Modrinth on %s', (back
   });
 
   it('tells an administrator named in MINEFLEET_PLATFORM_ADMINS who signed up after the start so in /me', async () => {
+    expect(adminSignupUser.is_platform_admin).toBe(true);
     const me = await api.get('/me', adminToken);
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email: adminEmail, is_platform_admin: true });

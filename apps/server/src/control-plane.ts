@@ -168,7 +168,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));
   const tokens = new SessionTokens(config.jwtSecret, config.sessionTtlSeconds, clock);
   const authCache = new AuthCache(clock, config.authCacheTtlMs);
-  const accounts = new AccountService(database, tokens, audit, clock, authCache);
+  const platformAdmins = new PlatformAdmins(database, config.plugins.platformAdmins);
+  const accounts = new AccountService(database, tokens, audit, clock, authCache, platformAdmins);
   const apiKeys = new ApiKeyService(database, clock, authCache);
   const members = new MemberService(database, authCache);
   const skus = new SkuService(database);
@@ -232,7 +233,6 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   // Plugins: sources (adapters) chosen here, handed to the services through the PluginSource and
   // PluginFolder ports.
   const pluginSources = await createPluginSources(config.plugins);
-  const platformAdmins = new PlatformAdmins(database, config.plugins.platformAdmins);
   await platformAdmins.promoteConfigured();
   const pluginSync = new PluginCatalogueSync({
     db: database,
@@ -336,7 +336,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
         loginRateLimitPerMinute: config.loginRateLimitPerMinute,
         signupRateLimitPerHour: config.signupRateLimitPerHour,
       }),
-      meRoutes({ accounts, servers, admins: platformAdmins }),
+      meRoutes({ accounts, servers }),
       apiKeyRoutes({ apiKeys }),
       memberRoutes({ members }),
       catalogueRoutes({ skus, catalogue }),

@@ -60,6 +60,8 @@ export class AccountService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly cache: AuthCache,
+    /** The host's administrator list: a listed email's account is created as a platform admin. */
+    private readonly platformAdmins: { isListed(email: string): boolean } = { isListed: () => false },
   ) {}
 
   async signup(
@@ -74,7 +76,10 @@ export class AccountService {
     let created: { user: typeof users.$inferSelect; tenant: TenantRecord };
     try {
       created = await this.db.system(async (tx) => {
-        const [user] = await tx.insert(users).values({ email, passwordHash, displayName }).returning();
+        const [user] = await tx
+          .insert(users)
+          .values({ email, passwordHash, displayName, isPlatformAdmin: this.platformAdmins.isListed(email) })
+          .returning();
         const [tenant] = await tx.insert(tenants).values({ name: tenantName }).returning();
         await tx.insert(memberships).values({ tenantId: tenant!.id, userId: user!.id, role: 'owner' });
         return { user: user!, tenant: tenant! };

@@ -8,10 +8,11 @@ import type { Actor } from './actor.js';
  * Platform administrators: the people who run the Minefleet host (not a tenant role). They approve
  * plugin versions from untrusted sources and sync the catalogue.
  *
- * The flag lives on the user (`users.is_platform_admin`). The host names its administrators by email
- * in MINEFLEET_PLATFORM_ADMINS: they are promoted at start, and an account signed up later with one of
- * those emails is promoted the first time it needs the right. Removing an email from the list does not
- * demote anyone (clear the flag in the database for that).
+ * The flag lives on the user (`users.is_platform_admin`), so every reader (the `user` of /me, of a
+ * sign-up's answer) sees the same. The host names its administrators by email in
+ * MINEFLEET_PLATFORM_ADMINS: existing accounts are promoted at start, an account signed up later with
+ * one of those emails is created promoted (`isListed`, asked by the account service). Removing an
+ * email from the list does not demote anyone (clear the flag in the database for that).
  */
 export class PlatformAdmins {
   private readonly emails: ReadonlySet<string>;
@@ -34,21 +35,17 @@ export class PlatformAdmins {
     );
   }
 
+  /** Whether the host lists this email as an administrator's (for accounts being created). */
+  isListed(email: string): boolean {
+    return this.emails.has(email.trim().toLowerCase());
+  }
+
   async isPlatformAdmin(actor: Actor): Promise<boolean> {
     // Cross-tenant by nature (the right is the host's, not a tenant's), hence a system read by user id.
     const [user] = await this.db.system((tx) =>
-      tx
-        .select({ email: users.email, isPlatformAdmin: users.isPlatformAdmin })
-        .from(users)
-        .where(eq(users.id, actor.userId)),
+      tx.select({ isPlatformAdmin: users.isPlatformAdmin }).from(users).where(eq(users.id, actor.userId)),
     );
-    if (!user) return false;
-    if (user.isPlatformAdmin) return true;
-    if (!this.emails.has(user.email)) return false;
-    await this.db.system((tx) =>
-      tx.update(users).set({ isPlatformAdmin: true }).where(eq(users.id, actor.userId)),
-    );
-    return true;
+    return user?.isPlatformAdmin === true;
   }
 
   async require(actor: Actor): Promise<void> {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AccountService } from '@minefleet/services/accounts';
-import type { PlatformAdmins } from '@minefleet/services/platform-admins';
 import type { ServerService } from '@minefleet/services/servers';
 import { errors } from '../schemas/common.js';
 import { MeResponse } from '../schemas/accounts.js';
@@ -10,7 +9,6 @@ import { toTenant, toUser } from '../serializers.js';
 export function meRoutes(options: {
   accounts: AccountService;
   servers: ServerService;
-  admins: PlatformAdmins;
 }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -25,15 +23,9 @@ export function meRoutes(options: {
       },
       async (request) => {
         const actor = actorOf(request);
-        const [me, quota, isPlatformAdmin] = await Promise.all([
-          options.accounts.me(actor),
-          options.servers.usage(actor),
-          // Promotes an account named in MINEFLEET_PLATFORM_ADMINS that signed up after the start, so
-          // that the dashboard shows it the administration pages from its first sign-in.
-          options.admins.isPlatformAdmin(actor),
-        ]);
+        const [me, quota] = await Promise.all([options.accounts.me(actor), options.servers.usage(actor)]);
         return {
-          user: { ...toUser(me.user), is_platform_admin: isPlatformAdmin },
+          user: toUser(me.user),
           tenant: toTenant(me.tenant),
           role: me.role,
           tenants: me.tenants.map((t) => ({ tenant: toTenant(t.tenant), role: t.role })),
