@@ -61,17 +61,7 @@ export async function processGroups(): Promise<Map<number, number[]>> {
 
 /** Pids of every live process in the process group (the launcher and, for Java, the JVM it started). */
 export async function processGroup(pgid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = parseStat(await readFile(`/proc/${entry}/stat`, 'utf8'));
-      if (stat && stat.pgrp === pgid && stat.state !== 'Z') pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
+  return (await processGroups()).get(pgid) ?? [];
 }
 
 export interface UsageSample {
