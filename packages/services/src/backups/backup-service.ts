@@ -374,11 +374,17 @@ export class BackupService {
   }
 
   /** The archive's bytes, for a download. Only completed backups have one. */
-  async open(actor: Actor, ref: BackupRef): Promise<{ backup: BackupView; body: AsyncIterable<Uint8Array> }> {
+  /** A backup the caller may download now (an operator's, completed): else the error a download gets. */
+  async downloadable(actor: Actor, ref: BackupRef): Promise<BackupView> {
     requireRole(actor, 'operator');
     const backup = await this.get(actor, ref);
     if (backup.status !== 'completed' && backup.status !== 'restoring')
       throw new DomainError('BACKUP_NOT_READY', `The backup is ${backup.status}.`, { status: backup.status });
+    return backup;
+  }
+
+  async open(actor: Actor, ref: BackupRef): Promise<{ backup: BackupView; body: AsyncIterable<Uint8Array> }> {
+    const backup = await this.downloadable(actor, ref);
     return { backup, body: await this.deps.store.get(backup.storageKey) };
   }
 

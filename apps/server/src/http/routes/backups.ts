@@ -135,9 +135,7 @@ export function backupRoutes(options: {
 
   /** A download URL that needs no header, good for LINK_TTL_SECONDS and this one backup. */
   async function downloadLink(actor: Actor, ref: BackupRef, path: string) {
-    const backup = await backups.get(actor, ref);
-    if (backup.status !== 'completed' && backup.status !== 'restoring')
-      throw new DomainError('BACKUP_NOT_READY', `The backup is ${backup.status}.`, { status: backup.status });
+    const backup = await backups.downloadable(actor, ref);
     const link = options.accounts.issueLink(
       actor,
       { pur: 'backup-download', res: backup.id },
