@@ -250,15 +250,7 @@ export class LocalDriver implements RuntimeDriver {
     if (!file) return current;
     const again = this.processes.get(serverId);
     if (again?.alive) return again; // attached meanwhile by a concurrent call
-    const proc = new ManagedProcess(
-      serverId,
-      folder,
-      file.generation,
-      file.pid,
-      new Date(file.startedAt),
-      (e) => this.emit(e),
-    );
-    proc.beforeExit = (exit) => this.recordExit(serverId, exit);
+    const proc = this.processOf(serverId, folder, file);
     if (!(await proc.attach(timeoutMs))) {
       proc.detach();
       return current;
@@ -362,15 +354,7 @@ export class LocalDriver implements RuntimeDriver {
     const folder = this.folder(serverId);
     const file = await readProcessFile(folder);
     if (file && isAlive(file.pid)) {
-      const proc = new ManagedProcess(
-        serverId,
-        folder,
-        file.generation,
-        file.pid,
-        new Date(file.startedAt),
-        (e) => this.emit(e),
-      );
-      proc.beforeExit = (exit) => this.recordExit(serverId, exit);
+      const proc = this.processOf(serverId, folder, file);
       if (await proc.attach(1_500)) {
         this.processes.set(serverId, proc);
         await this.loadSpec(serverId);
@@ -508,6 +492,20 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   /** Puts a process's end into its console log (and the console stream) before the exit is reported. */
+  /** A handle on a game process found by its process file (not started by this driver), not yet attached. */
+  private processOf(serverId: string, folder: ServerFolder, file: ProcessFile): ManagedProcess {
+    const proc = new ManagedProcess(
+      serverId,
+      folder,
+      file.generation,
+      file.pid,
+      new Date(file.startedAt),
+      (e) => this.emit(e),
+    );
+    proc.beforeExit = (exit) => this.recordExit(serverId, exit);
+    return proc;
+  }
+
   private async recordExit(serverId: string, exit: ExitInfo): Promise<void> {
     if (this.closed) return;
     const { code, signal } = exit;
