@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
-import { spawnControlPlane } from '@minefleet/testkit/control-plane-process';
+import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
@@ -34,21 +34,18 @@ describe('a control plane killed or stopped during a backup', () => {
     db = backend === 'postgres' ? await createTestDatabase('postgres') : undefined;
     const port = await freePort();
     const range = await freePortRange(3);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MINEFLEET_DATA_DIR: dataDir,
-      MINEFLEET_PORT_RANGE: `${range.from}-${range.to}`,
-      MINEFLEET_GAME_HOST: '127.0.0.1',
-      MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
-      MINEFLEET_PLUGIN_SOURCES: 'local',
-      LOG_LEVEL: 'warn',
-      // With PostgreSQL, a dead worker is known by its expired lease: keep that short here.
-      MINEFLEET_LEASE_TTL_SECONDS: '2',
-      MINEFLEET_BACKUP_SWEEP_SECONDS: '0.5',
-      ...(db?.url ? { DATABASE_URL: db.url } : { DATABASE_URL: '' }),
-    };
+    const env = loopbackEnv({
+      port,
+      dataDir,
+      portRange: range,
+      databaseUrl: db?.url,
+      extra: {
+        MINEFLEET_PLUGIN_SOURCES: 'local',
+        // With PostgreSQL, a dead worker is known by its expired lease: keep that short here.
+        MINEFLEET_LEASE_TTL_SECONDS: '2',
+        MINEFLEET_BACKUP_SWEEP_SECONDS: '0.5',
+      },
+    });
     const launch = () => spawnControlPlane(env);
 
     const first = await launch();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
 import { startControlPlane } from '@minefleet/testkit/control-plane';
-import { spawnControlPlane } from '@minefleet/testkit/control-plane-process';
+import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
@@ -81,17 +81,7 @@ describe('control-plane restart', () => {
     db = backend === 'postgres' ? await createTestDatabase('postgres') : undefined;
     const port = await freePort();
     const range = await freePortRange(5);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MINEFLEET_DATA_DIR: dataDir,
-      MINEFLEET_PORT_RANGE: `${range.from}-${range.to}`,
-      MINEFLEET_GAME_HOST: '127.0.0.1',
-      MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...(db?.url ? { DATABASE_URL: db.url } : { DATABASE_URL: '' }),
-    };
+    const env = loopbackEnv({ port, dataDir, portRange: range, databaseUrl: db?.url });
     const launch = () => spawnControlPlane(env);
 
     const first = await launch();

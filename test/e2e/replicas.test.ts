@@ -7,7 +7,11 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '@minefleet/services/ownership/shard-of';
 import type { SignedUp } from '@minefleet/testkit/api';
-import { spawnControlPlane, type ControlPlaneProcess } from '@minefleet/testkit/control-plane-process';
+import {
+  loopbackEnv,
+  spawnControlPlane,
+  type ControlPlaneProcess,
+} from '@minefleet/testkit/control-plane-process';
 import { createTestDatabase, type TestDatabase } from '@minefleet/testkit/databases';
 import { LiveClient } from '@minefleet/testkit/live-client';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
@@ -37,24 +41,22 @@ describe.skipIf(!available)('two control-plane replicas', () => {
   let user: SignedUp;
   let serverId: string;
 
-  const env = async (port: number, range: { from: number; to: number }): Promise<NodeJS.ProcessEnv> => ({
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: db.url,
-    MINEFLEET_DATA_DIR: dataDir,
-    MINEFLEET_JWT_SECRET: `replicas-test-secret-${run}-0123456789abcdef`,
-    MINEFLEET_PORT_RANGE: `${range.from}-${range.to}`,
-    MINEFLEET_GAME_HOST: '127.0.0.1',
-    MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
-    MINEFLEET_LOGIN_RATE_LIMIT: '1000',
-    MINEFLEET_METRICS_INTERVAL_SECONDS: '1',
-    MINEFLEET_LEASE_TTL_SECONDS: '3',
-    NATS_STREAM: stream,
-    NATS_SUBJECT_PREFIX: `mftest_replicas_${run}`,
-    NATS_STREAM_STORAGE: 'memory',
-  });
+  const env = async (port: number, range: { from: number; to: number }): Promise<NodeJS.ProcessEnv> =>
+    loopbackEnv({
+      port,
+      dataDir,
+      portRange: range,
+      databaseUrl: db.url,
+      extra: {
+        MINEFLEET_JWT_SECRET: `replicas-test-secret-${run}-0123456789abcdef`,
+        MINEFLEET_LOGIN_RATE_LIMIT: '1000',
+        MINEFLEET_METRICS_INTERVAL_SECONDS: '1',
+        MINEFLEET_LEASE_TTL_SECONDS: '3',
+        NATS_STREAM: stream,
+        NATS_SUBJECT_PREFIX: `mftest_replicas_${run}`,
+        NATS_STREAM_STORAGE: 'memory',
+      },
+    });
 
   /** Shards a replica holds, from its /health. */
   const shardsOf = async (replica: ControlPlaneProcess): Promise<number[]> => {

@@ -15,6 +15,32 @@ export interface ControlPlaneProcess {
 }
 
 /**
+ * The environment of a control plane for a test on loopback: its HTTP port, data folder, game port
+ * range and database (`DATABASE_URL` unset means the embedded one), warnings-only logs; `extra` adds
+ * or overrides settings.
+ */
+export function loopbackEnv(options: {
+  port: number;
+  dataDir: string;
+  portRange: { from: number; to: number };
+  databaseUrl?: string | undefined;
+  extra?: NodeJS.ProcessEnv;
+}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MINEFLEET_DATA_DIR: options.dataDir,
+    MINEFLEET_PORT_RANGE: `${options.portRange.from}-${options.portRange.to}`,
+    MINEFLEET_GAME_HOST: '127.0.0.1',
+    MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl ?? '',
+    ...options.extra,
+  };
+}
+
+/**
  * The built control plane (`apps/server/dist/main.js`, run `npm run build` first) as a separate
  * process, the way it runs in production: for multi-replica tests and benches. Resolves once its
  * /health answers 200.
