@@ -22,22 +22,22 @@ export interface SessionQuery {
  * servers this replica owns. A session left open by a missed line is closed when the player joins
  * again, when the server reports no players, or when the server stops.
  */
+/** The open session(s) of one player on one server. */
+function openSession(serverId: string, name: string) {
+  return and(
+    eq(playerSessions.serverId, serverId),
+    eq(playerSessions.playerName, name),
+    isNull(playerSessions.leftAt),
+  );
+}
+
 export class PlayerSessions {
   constructor(private readonly db: Database) {}
 
   /** A join: closes a session of the same name left open (a missed leave), then opens a new one. */
   async join(tenantId: string, serverId: string, name: string, at: Date): Promise<void> {
     await this.db.system(async (tx) => {
-      await tx
-        .update(playerSessions)
-        .set({ leftAt: at })
-        .where(
-          and(
-            eq(playerSessions.serverId, serverId),
-            eq(playerSessions.playerName, name),
-            isNull(playerSessions.leftAt),
-          ),
-        );
+      await tx.update(playerSessions).set({ leftAt: at }).where(openSession(serverId, name));
       await tx.insert(playerSessions).values({ tenantId, serverId, playerName: name, joinedAt: at });
     });
   }
@@ -45,16 +45,7 @@ export class PlayerSessions {
   /** A leave: closes the player's open session(s) on the server. */
   async leave(serverId: string, name: string, at: Date): Promise<void> {
     await this.db.system((tx) =>
-      tx
-        .update(playerSessions)
-        .set({ leftAt: at })
-        .where(
-          and(
-            eq(playerSessions.serverId, serverId),
-            eq(playerSessions.playerName, name),
-            isNull(playerSessions.leftAt),
-          ),
-        ),
+      tx.update(playerSessions).set({ leftAt: at }).where(openSession(serverId, name)),
     );
   }
 
