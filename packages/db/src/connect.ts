@@ -23,6 +23,12 @@ export function connectPostgres(options: PostgresOptions): Database {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor a client that is checked out (a transaction between two statements, a lease being renewed):
+  // the pool takes its own listener off while a client is lent, and node-postgres emits the socket's
+  // error (ECONNRESET when the database restarts) on the client, which without a listener ends the
+  // process. With this one the client's pending and next queries fail instead, and the pool drops
+  // the client when it comes back (it is no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as DrizzleDb;
   return new Database({
     dialect: 'postgres',
@@ -42,6 +48,12 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A dump made by `dumpDataDir()` to start from (tests start from a migrated snapshot). */
   loadDataDir?: Blob;
+  /**
+   * PostgreSQL's page cache inside the WebAssembly memory, in MiB (default 16). PostgreSQL's default of
+   * 128 MiB is touched as the database is read and never given back: a reopened control plane sat
+   * ~175 MiB higher with it (docs/benchmarks.md). The files stay in the operating system's cache.
+   */
+  sharedBuffersMb?: number;
 }
 
 /** The embedded database: real PostgreSQL compiled to WebAssembly, in this process. */
@@ -52,6 +64,7 @@ export async function connectPglite(
   const client = await PGlite.create({
     ...(options.dataDir ? { dataDir: path.resolve(options.dataDir) } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    postgresqlconf: [`shared_buffers=${options.sharedBuffersMb ?? 16}MB`],
   });
   const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
   const database = new Database({

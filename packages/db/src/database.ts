@@ -80,6 +80,11 @@ export class Database {
     return this.drizzle.transaction(async (tx) => fn(tx));
   }
 
+  /** Runs upkeep (upkeep.ts): planner statistics, or those and a vacuum of dead rows. */
+  async upkeep(what: 'ANALYZE' | 'VACUUM (ANALYZE)'): Promise<void> {
+    await this.simpleQuery(what);
+  }
+
   /** Round-trip time of a trivial query, in milliseconds. */
   async ping(): Promise<number> {
     const started = performance.now();

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
 import { rowsOf } from './database.js';
-import { servers, skus, tenants, users, memberships, auditEvents } from './schema.js';
+import {
+  TENANT_TABLES,
+  auditEvents,
+  customRoles,
+  memberships,
+  servers,
+  skus,
+  tenants,
+  users,
+} from './schema.js';
 
 /** Drizzle wraps driver errors; the SQLSTATE and message are on the cause. */
 function isSqlState(code: string, message: RegExp) {
@@ -16,6 +25,8 @@ describe.each(testBackends())('row-level security on %s', (backend) => {
   let t: TestDatabase;
   let tenantA: string;
   let tenantB: string;
+  let userA: string;
+  let roleB: string;
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
@@ -49,6 +60,15 @@ describe.each(testBackends())('row-level security on %s', (backend) => {
         { tenantId: tenantA, userId: ua!.id, role: 'owner' },
         { tenantId: tenantB, userId: ub!.id, role: 'owner' },
       ]);
+      userA = ua!.id;
+      await tx
+        .insert(customRoles)
+        .values({ tenantId: tenantA, name: 'a-mods', permissions: ['player.kick'] });
+      const [rb] = await tx
+        .insert(customRoles)
+        .values({ tenantId: tenantB, name: 'b-mods', permissions: ['player.kick'] })
+        .returning();
+      roleB = rb!.id;
       const base = {
         skuId: 'test',
         distribution: 'flying-squid' as const,
@@ -143,5 +163,50 @@ describe.each(testBackends())('row-level security on %s', (backend) => {
         tx.insert(auditEvents).values({ tenantId: tenantB, action: 'x', outcome: 'success' }),
       ),
     ).rejects.toSatisfy(isSqlState('42501', /row-level security/));
+  });
+
+  it('custom roles: each tenant sees, changes and gives only its own', async () => {
+    const seen = await t.database.tenant({ tenantId: tenantA }, (tx) => tx.select().from(customRoles));
+    expect(seen.map((r) => r.name)).toEqual(['a-mods']);
+    const renamed = await t.database.tenant({ tenantId: tenantA }, (tx) =>
+      tx.update(customRoles).set({ name: 'hijacked' }).where(eq(customRoles.id, roleB)).returning(),
+    );
+    expect(renamed).toEqual([]);
+    const deleted = await t.database.tenant({ tenantId: tenantA }, (tx) =>
+      tx.delete(customRoles).where(eq(customRoles.id, roleB)).returning(),
+    );
+    expect(deleted).toEqual([]);
+    await expect(
+      t.database.tenant({ tenantId: tenantA }, (tx) =>
+        tx.insert(customRoles).values({ tenantId: tenantB, name: 'sneaky', permissions: ['server.delete'] }),
+      ),
+    ).rejects.toSatisfy(isSqlState('42501', /row-level security/));
+    // A membership can point only at a role of its own tenant, even where row-level security is off.
+    await expect(
+      t.database.system((tx) =>
+        tx.update(memberships).set({ customRoleId: roleB }).where(eq(memberships.userId, userA)),
+      ),
+    ).rejects.toSatisfy(isSqlState('23503', /memberships_custom_role_fk/));
+    const still = await t.database.system((tx) =>
+      tx.select().from(customRoles).where(eq(customRoles.id, roleB)),
+    );
+    expect(still.map((r) => r.name)).toEqual(['b-mods']);
+  });
+
+  it('every tenant table has row-level security enabled, forced and the tenant policy', async () => {
+    const rows = await t.database.system(async (tx) =>
+      rowsOf<{ name: string; enabled: boolean; forced: boolean; policy: boolean }>(
+        await tx.execute(sql`
+          select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+                 exists (select 1 from pg_policies p where p.tablename = c.relname
+                         and p.policyname = 'tenant_isolation') as policy
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind = 'r'`),
+      ),
+    );
+    const byName = new Map(rows.map((r) => [String(r.name), r]));
+    for (const table of TENANT_TABLES) {
+      expect(byName.get(table), table).toMatchObject({ enabled: true, forced: true, policy: true });
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
   doublePrecision,
   index,
   integer,
+  foreignKey,
   jsonb,
   pgTable,
   primaryKey,
@@ -57,6 +58,10 @@ export const tenants = pgTable('tenants', {
   maxServers: integer('max_servers'),
   maxMemoryMb: integer('max_memory_mb'),
   backupStorageBytes: bigint('backup_storage_bytes', { mode: 'number' }),
+  /** Members must have two-factor sign-in on to act in this tenant (docs/security.md). */
+  require2fa: boolean('require_2fa').notNull().default(false),
+  /** Members act in this tenant only with a session opened by single sign-on (docs/security.md). */
+  ssoOnly: boolean('sso_only').notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -70,9 +75,215 @@ export const users = pgTable(
     displayName: text('display_name').notNull(),
     /** Platform administrators approve plugins and see platform-wide settings. */
     isPlatformAdmin: boolean('is_platform_admin').notNull().default(false),
+    /** When the user proved they read mail at `email`; null until then (see docs/security.md). */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+    /** TOTP secret, encrypted (AES-256-GCM, key derived from the JWT secret); set once enrolment starts. */
+    totpSecret: text('totp_secret'),
+    /** When the TOTP enrolment was confirmed with a code: from then on sign-in asks for a second factor. */
+    totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+    /** The last 30-second step whose code was accepted: a code is never accepted twice. */
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email_key').on(t.email)],
+);
+
+/** Single-use recovery codes of a user's second factor; only a SHA-256 of each is kept. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: createdAt(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('recovery_codes_user_idx').on(t.userId),
+    uniqueIndex('recovery_codes_hash_key').on(t.codeHash),
+  ],
+);
+
+/**
+ * Passkeys (WebAuthn credentials) of a user: a second factor, and a sign-in of their own (discoverable
+ * credentials). Owned by a user, not a tenant, like recovery codes: only system transactions keyed by
+ * user or credential id read them. The public key is not secret; `counter` is the authenticator's last
+ * signature counter, and a response whose counter does not move forward is refused.
+ */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The credential id, base64url, as the authenticator gave it. */
+    credentialId: text('credential_id').notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    /** Transports the authenticator named (`internal`, `usb`, `hybrid`…), comma-separated. */
+    transports: text('transports').notNull().default(''),
+    name: text('name').notNull(),
+    /** `singleDevice` or `multiDevice` (synced), as the authenticator said. */
+    deviceType: text('device_type').notNull(),
+    backedUp: boolean('backed_up').notNull().default(false),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [index('passkeys_user_idx').on(t.userId), uniqueIndex('passkeys_credential_key').on(t.credentialId)],
+);
+
+/**
+ * WebAuthn challenges handed out by the server: each is used once (deleted as it is checked) and
+ * expires within minutes. `user_id` is null for a passwordless sign-in, where the user is not known yet.
+ */
+export const webauthnChallenges = pgTable(
+  'webauthn_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** `register`, `second-factor` or `sign-in`: a challenge answers only the ceremony it was made for. */
+    purpose: text('purpose').notNull(),
+    challenge: text('challenge').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webauthn_challenges_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Sign-in sessions, one row per signed-in device. A session token names its row (`sid`); a revoked,
+ * idle or too old row ends every token of it. Owned by a user, not a tenant (switching tenant keeps the
+ * session), so no row-level security: only system transactions keyed by user read it.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The User-Agent it signed in with (bounded), shown in the session list. */
+    device: text('device').notNull(),
+    ip: text('ip'),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The absolute end: no refresh goes past it. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** How the session was opened: `password` or `sso` (a tenant may accept only the latter). */
+    method: text('method', { enum: ['password', 'sso'] })
+      .notNull()
+      .default('password'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/**
+ * Single sign-on identities linked to an account: the provider's issuer and its `sub` for the person,
+ * which stays the same when their email changes at the provider. Linked on the first single sign-on
+ * and looked up first on every later one (docs/security.md). One subject per issuer and account.
+ * Owned by a user, not a tenant, like passkeys: no row-level security; only system transactions keyed
+ * by issuer and subject, or by user, read it.
+ */
+export const oidcIdentities = pgTable(
+  'oidc_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The ID token's `iss` (the provider's issuer URL). */
+    issuer: text('issuer').notNull(),
+    /** The ID token's `sub`: at most 255 characters (OpenID Connect Core). */
+    subject: text('subject').notNull(),
+    /** The provider's id in this installation when it was linked (`corp`), for people reading the row. */
+    provider: text('provider').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('oidc_identities_subject_key').on(t.issuer, t.subject),
+    uniqueIndex('oidc_identities_user_issuer_key').on(t.userId, t.issuer),
+  ],
+);
+
+/**
+ * Command-line single sign-on waiting for its browser (`minefleet login --sso`): short-lived (minutes),
+ * completed once by the provider's callback and taken once by the command line's poll, on any replica.
+ * `id` is public (it travels in the browser's URL); only a SHA-256 of the poll secret is kept, and the
+ * outcome (a session token, or an error) is sealed with a key derived from the JWT secret. Not owned by
+ * a tenant: no row-level security; only system transactions read it.
+ */
+export const deviceLogins = pgTable(
+  'device_logins',
+  {
+    id: text('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
+    /** The provider id it was started with. */
+    provider: text('provider').notNull(),
+    /** The client address that started it: waiting sign-ins are bounded per address. */
+    ip: text('ip').notNull(),
+    /** The browser's outcome, sealed; null while waiting. */
+    outcome: text('outcome'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('device_logins_secret_key').on(t.secretHash),
+    index('device_logins_ip_idx').on(t.ip, t.expiresAt),
+    index('device_logins_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export const EMAIL_TOKEN_PURPOSES = ['verify', 'reset', 'change'] as const;
+
+/** Single-use tokens sent by email (verification, password reset, email change); only a hash is kept. */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: EMAIL_TOKEN_PURPOSES }).notNull(),
+    /** SHA-256 of the token (256 random bits, so a fast hash is enough). */
+    tokenHash: text('token_hash').notNull(),
+    /** The address being proven: the account's for `verify`, the new one for `change`. */
+    email: text('email').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('email_tokens_hash_key').on(t.tokenHash),
+    index('email_tokens_user_idx').on(t.userId),
+    check('email_tokens_purpose_check', oneOf('purpose', EMAIL_TOKEN_PURPOSES)),
+  ],
+);
+
+/**
+ * A tenant's own roles: a name and a set of permission keys (docs/security.md, "Custom roles"). The
+ * permissions are stored as given; the auth check keeps only those a custom role may carry.
+ */
+export const customRoles = pgTable(
+  'custom_roles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    permissions: text('permissions').array().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('custom_roles_tenant_name_key').on(t.tenantId, sql`lower(${t.name})`),
+    // The target of the memberships' tenant-bound foreign key.
+    uniqueIndex('custom_roles_tenant_id_key').on(t.tenantId, t.id),
+  ],
 );
 
 export const memberships = pgTable(
@@ -82,13 +293,22 @@ export const memberships = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The built-in role; `viewer` underneath a custom role (which then decides what the member holds). */
     role: text('role', { enum: ROLES }).notNull(),
+    /** A custom role of the same tenant, or null. A role still held cannot be deleted (the foreign key). */
+    customRoleId: uuid('custom_role_id'),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.userId] }),
     index('memberships_user_idx').on(t.userId),
+    index('memberships_custom_role_idx').on(t.customRoleId),
     check('memberships_role_check', oneOf('role', ROLES)),
+    foreignKey({
+      name: 'memberships_custom_role_fk',
+      columns: [t.tenantId, t.customRoleId],
+      foreignColumns: [customRoles.tenantId, customRoles.id],
+    }).onDelete('no action'),
   ],
 );
 
@@ -105,6 +325,8 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     /** SHA-256 of the whole key (keys are 256-bit random, so a fast hash is enough). */
     keyHash: text('key_hash').notNull(),
+    /** The permissions the key was limited to at creation; null: all of its user's (docs/security.md). */
+    permissions: text('permissions').array(),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -157,8 +379,13 @@ export const servers = pgTable(
     serverProperties: jsonb('server_properties').$type<Record<string, string | number | boolean>>().notNull(),
     /** Latest configuration revision number (0 before the first change). */
     configRevision: integer('config_revision').notNull().default(0),
-    /** The game port allocated in port_allocations (null once freed). */
+    /**
+     * The game port the server holds in port_allocations: taken at start, freed when it stops (null
+     * while it holds none). See docs/runtime.md, "Game ports".
+     */
     port: integer('port'),
+    /** The port it held last: a start takes it again when it is still free, so the address stays put. */
+    lastPort: integer('last_port'),
     /** Process generation: bumped on every start so stale timers and events are ignored. */
     generation: integer('generation').notNull().default(0),
     /** Crash-loop accounting for backoff. */
@@ -357,6 +584,12 @@ export const schedules = pgTable(
     nextRunAt: timestamp('next_run_at', { withTimezone: true }),
     lastRunAt: timestamp('last_run_at', { withTimezone: true }),
     lastStatus: text('last_status'),
+    /**
+     * Who created the schedule: each run re-checks that they are still a member holding the action's
+     * permission. Null for schedules created before this was recorded (they run as the tenant). No
+     * foreign key on purpose: a deleted user must not turn into null (which would run unchecked).
+     */
+    createdBy: uuid('created_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -463,6 +696,7 @@ export const leases = pgTable('leases', {
 /** Tables whose rows belong to a tenant and are guarded by row-level security. */
 export const TENANT_TABLES = [
   'memberships',
+  'custom_roles',
   'api_keys',
   'servers',
   'server_config_revisions',
@@ -475,3 +709,75 @@ export const TENANT_TABLES = [
   'player_sessions',
   'audit_events',
 ] as const;
+
+// ─── Gateway: hostnames, sleep and wake ─────────────────────────────────────────────────────────
+
+/** A tenant's label in the platform's game hostnames (`<server>.<slug>.<game domain>`); unique. */
+export const tenantSlugs = pgTable('tenant_slugs', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  slug: text('slug').notNull().unique(),
+});
+
+/** Per-server gateway settings, the cached last real status, and recent start times. */
+export const serverGateway = pgTable('server_gateway', {
+  serverId: uuid('server_id')
+    .primaryKey()
+    .references(() => servers.id, { onDelete: 'cascade' }),
+  tenantId: tenantId(),
+  sleepEnabled: boolean('sleep_enabled').notNull().default(false),
+  idleAfterSeconds: integer('idle_after_seconds').notNull().default(600),
+  /** `stop` (world saved, process ended) or `freeze` (process paused in memory). */
+  sleepMode: text('sleep_mode').notNull().default('stop'),
+  /** A frozen server is stopped for real after this long. */
+  freezeMaxSeconds: integer('freeze_max_seconds').notNull().default(3600),
+  /** Send a PROXY v2 header to the game (only for servers that accept one). */
+  proxyProtocol: boolean('proxy_protocol').notNull().default(false),
+  /** Players who may wake the server by joining; empty: anyone. */
+  wakers: jsonb('wakers').$type<string[]>().notNull().default([]),
+  /** The server's last real server-list status (MOTD, icon, version, max players). */
+  lastStatus: jsonb('last_status').$type<Record<string, unknown>>(),
+  lastStatusAt: timestamp('last_status_at', { withTimezone: true }),
+  /** Milliseconds from start to ready of its recent starts, newest last. */
+  startDurationsMs: jsonb('start_durations_ms').$type<number[]>().notNull().default([]),
+  /** When it went to sleep or was frozen (null while it runs). */
+  asleepSince: timestamp('asleep_since', { withTimezone: true }),
+  updatedAt: updatedAt(),
+});
+
+/** Custom hostnames, unique platform-wide (`*.domain` for a wildcard). */
+export const serverHostnames = pgTable(
+  'server_hostnames',
+  {
+    hostname: text('hostname').primaryKey(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('server_hostnames_server_idx').on(t.serverId)],
+);
+
+/** Every wake: who joined, from what state, how long until the server was ready, and how it ended. */
+export const serverWakes = pgTable(
+  'server_wakes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => servers.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    player: text('player'),
+    fromStatus: text('from_status').notNull(),
+    /** `ready`, `too_slow` (player told to join again), `failed`, `refused`. */
+    outcome: text('outcome').notNull(),
+    durationMs: integer('duration_ms'),
+    /** How long it had slept (running time saved). */
+    asleepMs: bigint('asleep_ms', { mode: 'number' }),
+    message: text('message'),
+  },
+  (t) => [index('server_wakes_server_at_idx').on(t.serverId, t.at)],
+);

@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "require_2fa" boolean DEFAULT false NOT NULL;

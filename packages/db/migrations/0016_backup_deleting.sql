@@ -1,0 +1,2 @@
+ALTER TABLE "backups" DROP CONSTRAINT "backups_status_check";--> statement-breakpoint
+ALTER TABLE "backups" ADD CONSTRAINT "backups_status_check" CHECK (status IN ('pending', 'running', 'completed', 'failed', 'restoring', 'deleting'));
