@@ -1,7 +1,14 @@
 /**
  * Small closed sets shared by the schema, the API and the clients. Each is typed once, here.
  */
-export const BACKUP_STATUSES = ['pending', 'running', 'completed', 'failed', 'restoring'] as const;
+export const BACKUP_STATUSES = [
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'restoring',
+  'deleting',
+] as const;
 export type BackupStatus = (typeof BACKUP_STATUSES)[number];
 
 export const BACKUP_TYPES = ['manual', 'scheduled', 'pre_restore', 'pre_delete'] as const;

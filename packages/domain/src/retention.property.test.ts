@@ -44,13 +44,27 @@ describe('planRetention properties', () => {
     );
   });
 
-  it('never deletes a locked or in-progress backup', () => {
+  it('never deletes a locked or in-progress backup (a deletion under way is finished)', () => {
     fc.assert(
       fc.property(arbBackups, arbPolicy, (backups, policy) => {
         const deleted = deletedIds(backups, policy);
         for (const b of backups) {
+          if (b.status === 'deleting') continue;
           if (b.locked || ['pending', 'running', 'restoring'].includes(b.status))
             expect(deleted.has(b.id)).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it('always deletes a backup left deleting, with that reason', () => {
+    fc.assert(
+      fc.property(arbBackups, arbPolicy, (backups, policy) => {
+        const plan = planRetention(backups, policy, NOW);
+        for (const b of backups) {
+          const verdict = plan.delete.find((d) => d.id === b.id);
+          if (b.status === 'deleting') expect(verdict?.reason).toBe('deleting');
+          else expect(verdict?.reason).not.toBe('deleting');
         }
       }),
     );
@@ -61,7 +75,11 @@ describe('planRetention properties', () => {
       fc.property(arbBackups, arbPolicy, (backups, policy) => {
         const deleted = deletedIds(backups, policy);
         for (const b of backups) {
-          if (b.expiresAt === null || b.locked || ['pending', 'running', 'restoring'].includes(b.status))
+          if (
+            b.expiresAt === null ||
+            b.locked ||
+            ['pending', 'running', 'restoring', 'deleting'].includes(b.status)
+          )
             continue;
           expect(deleted.has(b.id)).toBe(b.expiresAt.getTime() <= NOW.getTime());
         }

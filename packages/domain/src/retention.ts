@@ -5,6 +5,8 @@ import type { BackupStatus, BackupType } from './enums.js';
  * and the time, so the scheduler, the API ("why is this kept?") and tests agree on one answer.
  *
  * Rules, in order (the first that applies decides):
+ * 0. A backup already `deleting` is deleted (reason `deleting`): its deletion was decided and begun, and
+ *    a store failure or a crash left it unfinished. It cannot be locked meanwhile (changes are refused).
  * 1. `locked` backups are kept, always.
  * 2. Backups in progress (`pending`, `running`, `restoring`) are kept: deleting under a running job
  *    would break it. A job left running by a dead control plane is failed at boot, then rule 4 applies.
@@ -41,7 +43,7 @@ export interface RetentionOptions {
   failedGraceDays?: number;
 }
 
-export type DeleteReason = 'expired' | 'failed' | 'policy';
+export type DeleteReason = 'deleting' | 'expired' | 'failed' | 'policy';
 export type KeepReason =
   | 'locked'
   | 'in-progress'
@@ -74,7 +76,8 @@ export function planRetention(
   const tiered: RetentionBackup[] = [];
 
   for (const backup of byAge(backups)) {
-    if (backup.locked) plan.keep.push({ id: backup.id, reasons: ['locked'] });
+    if (backup.status === 'deleting') plan.delete.push({ id: backup.id, reason: 'deleting' });
+    else if (backup.locked) plan.keep.push({ id: backup.id, reasons: ['locked'] });
     else if (IN_PROGRESS.has(backup.status)) plan.keep.push({ id: backup.id, reasons: ['in-progress'] });
     else if (backup.expiresAt !== null) {
       if (backup.expiresAt.getTime() <= now.getTime()) plan.delete.push({ id: backup.id, reason: 'expired' });

@@ -3,11 +3,9 @@ export const ROLES = ['viewer', 'operator', 'admin', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * What each role may do:
- * - viewer: read everything in the tenant;
- * - operator: also power actions, console commands, backups and restores;
- * - admin: also create/delete servers, change settings, install plugins, manage API keys;
- * - owner: also manage members.
+ * Whether `role` ranks at least `minimum` (a promotion, for rules such as "promoting needs a verified
+ * email"). What a role may do is its permission set (ROLE_PERMISSIONS in permissions.ts); access checks
+ * use permission keys, never this rank, so custom roles work the same.
  */
 export function roleAtLeast(role: Role, minimum: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(minimum);

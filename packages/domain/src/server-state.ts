@@ -3,6 +3,8 @@ import { DomainError } from './errors.js';
 /**
  * Observed status of a game server. A closed union: anything else is a bug.
  * `restoring` is the state a server is in while a backup is written back into its folder.
+ * `sleeping`: stopped because nobody played (a login through the gateway starts it); `frozen`: its
+ * process is paused in memory for the same reason (a login resumes it at once). See docs/gateway.md.
  */
 export const SERVER_STATUSES = [
   'deploying',
@@ -11,6 +13,7 @@ export const SERVER_STATUSES = [
   'running',
   'stopping',
   'sleeping',
+  'frozen',
   'crashed',
   'failed',
   'restoring',
@@ -25,11 +28,12 @@ export type DesiredState = (typeof DESIRED_STATES)[number];
 /** Every legal status change. Anything not listed is refused with INVALID_TRANSITION. */
 const TRANSITIONS: Readonly<Record<ServerStatus, readonly ServerStatus[]>> = {
   deploying: ['stopped', 'failed', 'deleting'],
-  stopped: ['starting', 'restoring', 'deploying', 'deleting', 'failed'],
+  stopped: ['starting', 'restoring', 'deploying', 'deleting', 'failed', 'sleeping'],
   starting: ['running', 'stopping', 'stopped', 'crashed', 'failed', 'deleting'],
-  running: ['stopping', 'stopped', 'crashed', 'failed', 'deleting'],
-  stopping: ['stopped', 'crashed', 'failed', 'deleting'],
+  running: ['stopping', 'stopped', 'crashed', 'failed', 'deleting', 'frozen'],
+  stopping: ['stopped', 'crashed', 'failed', 'deleting', 'sleeping'],
   sleeping: ['starting', 'stopped', 'deleting'],
+  frozen: ['running', 'stopping', 'stopped', 'crashed', 'failed', 'deleting'],
   crashed: ['starting', 'stopped', 'failed', 'deleting'],
   failed: ['starting', 'stopped', 'deploying', 'deleting', 'restoring'],
   restoring: ['stopped', 'failed'],
@@ -59,8 +63,18 @@ const ACTION_ALLOWED_FROM: Readonly<
   start: ['stopped', 'crashed', 'failed', 'sleeping'],
   stop: ['starting', 'running', 'crashed', 'sleeping'],
   restart: ['starting', 'running', 'crashed', 'stopped', 'failed'],
-  kill: ['starting', 'running', 'stopping', 'crashed'],
-  delete: ['deploying', 'stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
+  kill: ['starting', 'running', 'stopping', 'crashed', 'frozen'],
+  delete: [
+    'deploying',
+    'stopped',
+    'starting',
+    'running',
+    'stopping',
+    'sleeping',
+    'frozen',
+    'crashed',
+    'failed',
+  ],
   configure: ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
   restore: ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'crashed', 'failed'],
   // A running server is backed up hot (saving paused); one without a process is archived as it is.

@@ -1,5 +1,5 @@
 /**
- * A fixed-capacity FIFO for one subscriber, the fan-out primitive of DESIGN.md principle 7 (modelled
+ * A fixed-capacity FIFO for one subscriber, the fan-out primitive of the live platform (docs/websocket.md; modelled
  * on Pterodactyl Wings' `system/sink_pool.go`): the producer never waits; when the queue is full the
  * OLDEST entry is dropped and counted, because for a live console or status stream the newest lines
  * are the ones worth showing. Each subscriber has its own queue, so a slow one loses its own backlog

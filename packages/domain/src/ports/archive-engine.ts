@@ -57,6 +57,15 @@ export interface RestoreOptions {
   preserve: readonly string[];
   onProgress?: (progress: { bytesRead: number; files: number }) => void;
   signal?: AbortSignal;
+  /** Bounds on what the archive may unpack to; past one, BACKUP_CORRUPT (`too-large`) and nothing kept. */
+  limits?: ExtractLimits | undefined;
+}
+
+export interface ExtractLimits {
+  /** Bytes of file contents the archive may declare in total. */
+  maxBytes: number;
+  /** Entries (files, folders, links) the archive may hold. */
+  maxEntries: number;
 }
 
 export interface RestoreResult {

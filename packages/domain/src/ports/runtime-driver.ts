@@ -50,6 +50,13 @@ export interface RuntimeDriver {
   /** Kills the process at once (SIGKILL or equivalent). Resolves when it is gone. */
   kill(serverId: string): Promise<ExitInfo | null>;
 
+  /**
+   * Pauses (`true`) or resumes (`false`) the server's live process where it is, memory kept: the freeze
+   * tier of sleeping servers. Optional: a driver that cannot pause leaves it out (servers then sleep by
+   * stopping). Throws SERVER_NOT_RUNNING when no process is alive.
+   */
+  pause?(serverId: string, paused: boolean): Promise<void>;
+
   /** What the driver sees of the server's process now. */
   inspect(serverId: string): Promise<ProcessObservation>;
 
@@ -65,6 +72,29 @@ export interface RuntimeDriver {
 
   /** CPU, memory and disk use of the server's process and folder. Null if no process is alive. */
   stats(serverId: string): Promise<ProcessStats | null>;
+
+  /**
+   * Bytes the server's files take on its storage: the one measure the plan's storage limit, the files
+   * API's quota and the disk metrics use. Measuring can be costly (the local driver walks the folder),
+   * so a driver may answer from a recent measurement: one it keeps for a while and drops when told of a
+   * change (`storageChanged`) or when the server is removed. `fresh` measures now (and what later calls
+   * get is that measurement): the storage watcher asks so for running servers, whose game writes
+   * unannounced, and callers confirm a refusal so before they refuse. 0 for a server it holds nothing of.
+   */
+  storageUsed(serverId: string, options?: { fresh?: boolean }): Promise<number>;
+
+  /**
+   * The platform changed the server's files without this driver (a restore, an upload, an extraction, a
+   * plugin install, an edit through the files API): the next `storageUsed` measures again.
+   */
+  storageChanged(serverId: string): void;
+
+  /**
+   * Players connected right now with their connection's round trip, where the distribution reports
+   * them (the built-in flying-squid does); null when it cannot tell. Optional: a driver without it
+   * leaves the online list to the join and leave lines.
+   */
+  players?(serverId: string): Promise<LivePlayer[] | null>;
 
   /** Subscribes to console lines and process exits of every server. Never blocks the producer. */
   onEvent(listener: (event: RuntimeEvent) => void): () => void;
@@ -143,6 +173,8 @@ export interface ExitInfo {
   signal: string | null;
   at: Date;
   generation: number;
+  /** Why it ended, when the driver knows more than the code (e.g. `was killed ... memory limit ...`). */
+  reason?: string;
 }
 
 export type ProcessObservation =
@@ -157,6 +189,12 @@ export interface PingResult {
   sample: { name: string; id: string }[];
   motd: string;
   version: string;
+}
+
+export interface LivePlayer {
+  name: string;
+  uuid: string | null;
+  pingMs: number | null;
 }
 
 export interface ProcessStats {
