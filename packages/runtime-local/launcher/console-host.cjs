@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 // The console host: what a game process needs so that it can outlive the control plane that started it.
 // Shared by the flying-squid launcher and the Java supervisor. It
@@ -26,6 +27,34 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 /** Lines kept in memory for a subscriber that asks for a replay. */
 const RECENT_LIMIT = 1000;
 
+/** @typedef {'stdout' | 'stderr'} StdStream */
+/** One console line as stored in the log and sent to subscribers. */
+/** @typedef {{ ts: string, level: string, source: string, message: string }} LogRecord */
+/** A connected console client that asked for the live lines. */
+/** @typedef {{ send(data: string): void }} Subscriber */
+/** @typedef {(value: Record<string, unknown>) => void} Reply */
+/**
+ * A request line of the console socket, as parsed from JSON (any field may be missing or mistyped).
+ * @typedef {{ id?: unknown, op?: unknown, replay?: unknown, line?: unknown, level?: unknown, message?: unknown }} ConsoleRequest
+ */
+/**
+ * A player connected right now, as the `players` op answers: `ping` is the connection's round trip in ms,
+ * null while the game has not measured it.
+ * @typedef {{ name: string, uuid: string, ping: number | null }} OnlinePlayer
+ */
+/** @typedef {() => OnlinePlayer[] | Promise<OnlinePlayer[]>} PlayersProvider */
+/** @typedef {ReturnType<typeof createConsoleHost>} ConsoleHost */
+
+/** @param {string} text */
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * @param {string} file
+ * @param {unknown} value
+ * @param {number} [mode]
+ */
 function writeJsonAtomic(file, value, mode = 0o644) {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
@@ -34,8 +63,17 @@ function writeJsonAtomic(file, value, mode = 0o644) {
 
 /** Append-only log split into files of at most maxBytes, keeping maxFiles of them (newest: console.jsonl). */
 class RotatingLog {
+  /**
+   * @param {string} dir
+   * @param {number} maxBytes
+   * @param {number} maxFiles
+   */
   constructor(dir, maxBytes, maxFiles) {
     this.dir = dir;
+    /** @type {number} */
+    this.fd = -1;
+    /** @type {number} */
+    this.size = 0;
     this.maxBytes = maxBytes;
     this.maxFiles = Math.max(1, maxFiles);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -50,7 +88,7 @@ class RotatingLog {
 
   rotate() {
     fs.closeSync(this.fd);
-    const name = (i) => path.join(this.dir, i === 0 ? LOG_FILE : `console.${i}.jsonl`);
+    const name = (/** @type {number} */ i) => path.join(this.dir, i === 0 ? LOG_FILE : `console.${i}.jsonl`);
     fs.rmSync(name(this.maxFiles - 1), { force: true });
     for (let i = this.maxFiles - 2; i >= 0; i--) {
       if (fs.existsSync(name(i))) fs.renameSync(name(i), name(i + 1));
@@ -58,6 +96,7 @@ class RotatingLog {
     this.open();
   }
 
+  /** @param {LogRecord} record */
   append(record) {
     const data = JSON.stringify(record) + '\n';
     const bytes = Buffer.byteLength(data);
@@ -82,17 +121,34 @@ function createConsoleHost(options) {
   const socketPath = path.join(STATE_DIR, 'console.sock'); // relative: cwd is the root, and unix paths are short
   const log = new RotatingLog(path.join(stateDir, 'logs'), options.log.maxBytes, options.log.maxFiles);
   const startedAt = new Date();
+  /** @type {Set<Subscriber>} */
   const subscribers = new Set();
   // The newest lines, replayed to the driver that spawned the process: it attaches only after the
   // server finished loading (the load blocks the event loop), and must still see every line as an event.
+  /** @type {LogRecord[]} */
   const recent = [];
+  /** @type {Record<StdStream, string>} */
   const pending = { stdout: '', stderr: '' };
+  /** @type {Record<StdStream, string | null>} */
   const previousLevel = { stdout: null, stderr: null };
+  /** @type {(line: string) => void} */
   let commandHandler = () => {};
+  /** @type {() => Record<string, unknown> | Promise<Record<string, unknown>>} */
   let statsProvider = () => ({});
+  /** @type {PlayersProvider | null} null until the game says who is online */
+  let playersProvider = null;
+  /** @type {net.Server | null} */
   let server = null;
 
+  // The host's absolute path of the server folder says where the platform keeps its data (and names
+  // other tenants' neighbourhood): tenants see paths relative to their folder instead.
+  const rootPattern = new RegExp(escapeRegExp(path.resolve(options.root)) + '(?=/|\\b|$)', 'g');
+
+  /** @param {LogRecord} record */
   function publish(record) {
+    if (typeof record.message === 'string' && record.message.includes(options.root)) {
+      record = { ...record, message: record.message.replace(rootPattern, '.') };
+    }
     log.append(record);
     recent.push(record);
     if (recent.length > RECENT_LIMIT) recent.shift();
@@ -101,6 +157,11 @@ function createConsoleHost(options) {
   }
 
   /** Records a line whose level is known (the launcher's own messages, commands, platform notes). */
+  /**
+   * @param {string} level
+   * @param {string} source
+   * @param {unknown} message
+   */
   function record(level, source, message) {
     for (const part of String(message).split(/\r?\n/)) {
       publish({ ts: new Date().toISOString(), level, source, message: part });
@@ -108,10 +169,14 @@ function createConsoleHost(options) {
   }
 
   /** Records raw output of the game: split into lines, level parsed from the line's format. */
+  /**
+   * @param {StdStream} stream
+   * @param {string | Uint8Array} chunk
+   */
   function output(stream, chunk) {
     const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const lines = text.split('\n');
-    pending[stream] = lines.pop();
+    pending[stream] = lines.pop() ?? '';
     // A line without an end for 1 MiB is flushed anyway so memory stays bounded.
     if (pending[stream].length > 1024 * 1024) {
       lines.push(pending[stream]);
@@ -120,6 +185,10 @@ function createConsoleHost(options) {
     for (const line of lines) outputLine(stream, line);
   }
 
+  /**
+   * @param {StdStream} stream
+   * @param {string} line
+   */
   function outputLine(stream, line) {
     const { level, message } = parseLine(line, stream === 'stderr' ? 'warn' : 'info', previousLevel[stream]);
     if (message.trim() === '' || /^>\s*$/.test(message)) return; // blank lines and bare readline prompts
@@ -128,7 +197,7 @@ function createConsoleHost(options) {
   }
 
   function flushPartial() {
-    for (const stream of ['stdout', 'stderr']) {
+    for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
       if (pending[stream]) outputLine(stream, pending[stream]);
       pending[stream] = '';
     }
@@ -145,9 +214,12 @@ function createConsoleHost(options) {
     };
   }
 
+  /** @param {net.Socket} socket */
   function onConnection(socket) {
     let buffer = '';
+    /** @type {string[]} */
     const queue = [];
+    /** @type {Subscriber} */
     const sub = {
       send(data) {
         if (socket.destroyed) return;
@@ -160,13 +232,15 @@ function createConsoleHost(options) {
       },
     };
     socket.on('drain', () => {
-      while (queue.length > 0 && !socket.writableNeedDrain) socket.write(queue.shift());
+      while (queue.length > 0 && !socket.writableNeedDrain)
+        socket.write(/** @type {string} */ (queue.shift()));
     });
+    /** @type {Reply} */
     const reply = (value) => {
       if (!socket.destroyed) socket.write(JSON.stringify(value) + '\n');
     };
     socket.setEncoding('utf8');
-    socket.on('data', (chunk) => {
+    socket.on('data', (/** @type {string} */ chunk) => {
       buffer += chunk;
       if (buffer.length > MAX_REQUEST_BYTES && !buffer.includes('\n')) {
         socket.destroy();
@@ -176,6 +250,7 @@ function createConsoleHost(options) {
       while ((index = buffer.indexOf('\n')) >= 0) {
         const text = buffer.slice(0, index);
         buffer = buffer.slice(index + 1);
+        /** @type {ConsoleRequest} */
         let request;
         try {
           request = JSON.parse(text);
@@ -190,6 +265,11 @@ function createConsoleHost(options) {
     socket.on('close', () => subscribers.delete(sub));
   }
 
+  /**
+   * @param {ConsoleRequest} request
+   * @param {Reply} reply
+   * @param {Subscriber} sub
+   */
   function handle(request, reply, sub) {
     const id = request.id;
     switch (request.op) {
@@ -214,14 +294,16 @@ function createConsoleHost(options) {
           commandHandler(request.line);
           reply({ type: 'ack', id });
         } catch (err) {
-          record('error', 'platform', `command failed: ${err && err.message}`);
-          reply({ type: 'error', id, message: String(err && err.message) });
+          const message = err && /** @type {{ message?: unknown }} */ (err).message;
+          record('error', 'platform', `command failed: ${message}`);
+          reply({ type: 'error', id, message: String(message) });
         }
         break;
       }
       case 'log':
         record(
-          ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(request.level)
+          typeof request.level === 'string' &&
+            ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(request.level)
             ? request.level
             : 'info',
           'platform',
@@ -237,6 +319,15 @@ function createConsoleHost(options) {
             () => reply({ type: 'stats', id }),
           );
         break;
+      case 'players':
+        // Who is connected right now, with the round trip of each connection, where the game says it.
+        Promise.resolve()
+          .then(() => (playersProvider ? playersProvider() : null))
+          .then(
+            (players) => reply({ type: 'players', id, players }),
+            () => reply({ type: 'players', id, players: null }),
+          );
+        break;
       default:
         reply({ type: 'error', id, message: 'unknown op' });
     }
@@ -244,16 +335,19 @@ function createConsoleHost(options) {
 
   async function listen() {
     fs.rmSync(path.join(options.root, socketPath), { force: true }); // a stale socket of a dead process
-    server = net.createServer(onConnection);
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      // Only the owner may talk to the console: it runs any command on the server.
-      const previous = process.umask(0o177);
-      server.listen(socketPath, () => {
-        process.umask(previous);
-        resolve();
-      });
-    });
+    const listening = net.createServer(onConnection);
+    server = listening;
+    await /** @type {Promise<void>} */ (
+      new Promise((resolve, reject) => {
+        listening.once('error', reject);
+        // Only the owner may talk to the console: it runs any command on the server.
+        const previous = process.umask(0o177);
+        listening.listen(socketPath, () => {
+          process.umask(previous);
+          resolve();
+        });
+      })
+    );
     writeJsonAtomic(
       path.join(stateDir, 'process.json'),
       {
@@ -269,6 +363,10 @@ function createConsoleHost(options) {
   }
 
   /** Last words: how the process ended, for an adopter that cannot wait() on it. */
+  /**
+   * @param {number | null} code
+   * @param {string | null} [signal]
+   */
   function writeExit(code, signal) {
     flushPartial();
     try {
@@ -288,10 +386,14 @@ function createConsoleHost(options) {
     }
     try {
       server?.close();
-    } catch {}
+    } catch {
+      /* already closed */
+    }
     try {
       fs.rmSync(path.join(options.root, socketPath), { force: true });
-    } catch {}
+    } catch {
+      /* the folder may be gone */
+    }
   }
 
   return {
@@ -299,28 +401,44 @@ function createConsoleHost(options) {
     output,
     listen,
     writeExit,
+    /** @param {(line: string) => void} fn */
     onCommand(fn) {
       commandHandler = fn;
     },
+    /** @param {() => Record<string, unknown> | Promise<Record<string, unknown>>} fn */
     onStats(fn) {
       statsProvider = fn;
+    },
+    /** @param {PlayersProvider} fn */
+    onPlayers(fn) {
+      playersProvider = fn;
     },
     startedAt,
   };
 }
 
 /** Sends everything the process prints through the host (and nowhere else: stdout is not a terminal). */
+/** @param {ConsoleHost} host */
 function captureStdio(host) {
-  for (const stream of ['stdout', 'stderr']) {
+  for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
     const target = process[stream];
-    target.write = function (chunk, encoding, callback) {
-      if (typeof encoding === 'function') callback = encoding;
-      try {
-        host.output(stream, chunk);
-      } catch {}
-      if (typeof callback === 'function') process.nextTick(callback);
-      return true;
-    };
+    target.write = /** @type {typeof target.write} */ (
+      /**
+       * @param {string | Uint8Array} chunk
+       * @param {unknown} [encoding]
+       * @param {unknown} [callback]
+       */
+      function (chunk, encoding, callback) {
+        if (typeof encoding === 'function') callback = encoding;
+        try {
+          host.output(stream, chunk);
+        } catch {
+          /* printing must never throw into the caller */
+        }
+        if (typeof callback === 'function') process.nextTick(/** @type {() => void} */ (callback));
+        return true;
+      }
+    );
   }
 }
 

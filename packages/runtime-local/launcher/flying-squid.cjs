@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
 // Minefleet's launcher for flying-squid (the built-in, Node.js Minecraft server).
 // Usage: node flying-squid.cjs <launch.json>
@@ -13,14 +14,25 @@ const Module = require('node:module');
 const { createConsoleHost, captureStdio, writeJsonAtomic } = require('./console-host.cjs');
 const { stripAnsi } = require('./log-format.cjs');
 const { createAccess } = require('./flying-squid-access.cjs');
-const { installCommands } = require('./flying-squid-commands.cjs');
+const { installCommands, installPlayerPermissions } = require('./flying-squid-commands.cjs');
 const { loadPlugins, runPlayerHooks } = require('./flying-squid-plugins.cjs');
 const { installTickMeter } = require('./tick-meter.cjs');
 const { installWorldSave } = require('./world-save.cjs');
 
 const FLUSH_TIMEOUT_MS = 10_000;
 
+/** The stack of an error, or the thrown value itself. @param {unknown} err */
+function describeError(err) {
+  const stack = err && /** @type {{ stack?: unknown }} */ (err).stack;
+  return stack ? stack : err;
+}
+
+/**
+ * @param {unknown} promise
+ * @param {number} ms
+ */
 function withTimeout(promise, ms) {
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
   return Promise.race([
     Promise.resolve(promise).finally(() => clearTimeout(timer)),
@@ -58,18 +70,27 @@ async function main() {
     log: config.log,
   });
   captureStdio(host);
-  const info = (m) => host.record('info', 'stdout', m);
+  const info = (/** @type {string} */ m) => host.record('info', 'stdout', m);
 
   // Commands that arrive before the server exists wait for it (pre-start commands are in the config).
+  /** @type {any} flying-squid's server (untyped: see flying-squid.d.ts) */
   let serv = null;
+  /** @type {string[]} */
   const early = [];
   host.onCommand((line) => {
     if (serv) void serv.handleCommand(line);
     else early.push(line);
   });
 
+  /** @type {Promise<void> | null} */
   let exiting = null;
+  /** @type {() => Promise<void>} */
   let flush = async () => {};
+  /**
+   * @param {number} code
+   * @param {string} why
+   * @returns {Promise<void>}
+   */
   function shutdown(code, why) {
     if (exiting) return exiting;
     exiting = (async () => {
@@ -77,7 +98,11 @@ async function main() {
       try {
         await withTimeout(flush(), FLUSH_TIMEOUT_MS);
       } catch (err) {
-        host.record('error', 'stdout', `Flush failed: ${err && err.stack}`);
+        host.record(
+          'error',
+          'stdout',
+          `Flush failed: ${err && /** @type {{ stack?: unknown }} */ (err).stack}`,
+        );
       }
       host.writeExit(code, null);
       process.exit(code);
@@ -88,11 +113,11 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
   process.on('SIGHUP', () => {}); // detached from any terminal; a hang-up means nothing here
   process.on('uncaughtException', (err) => {
-    host.record('fatal', 'stderr', `Uncaught exception: ${err && err.stack ? err.stack : err}`);
+    host.record('fatal', 'stderr', `Uncaught exception: ${err && err.stack ? err.stack : String(err)}`);
     void shutdown(1, 'crash');
   });
   process.on('unhandledRejection', (err) => {
-    host.record('error', 'stderr', `Unhandled rejection: ${err && err.stack ? err.stack : err}`);
+    host.record('error', 'stderr', `Unhandled rejection: ${describeError(err)}`);
   });
 
   await host.listen();
@@ -120,17 +145,17 @@ async function main() {
     plugins: {},
     modpe: false,
     // A debug function also stops flying-squid from installing a process-wide crash handler per player.
-    debug: (m) => host.record('debug', 'stdout', stripAnsi(String(m))),
+    debug: (/** @type {unknown} */ m) => host.record('debug', 'stdout', stripAnsi(String(m))),
   });
 
   // flying-squid prints through serv.log/info/warn/err with a date and colours; record with real levels.
-  serv.log = (m) => host.record('info', 'stdout', stripAnsi(String(m)));
-  serv.info = (m) => host.record('info', 'stdout', stripAnsi(String(m)));
-  serv.warn = (m) => host.record('warn', 'stdout', stripAnsi(String(m)));
-  serv.err = (m) => host.record('error', 'stdout', stripAnsi(String(m)));
+  serv.log = (/** @type {unknown} */ m) => host.record('info', 'stdout', stripAnsi(String(m)));
+  serv.info = (/** @type {unknown} */ m) => host.record('info', 'stdout', stripAnsi(String(m)));
+  serv.warn = (/** @type {unknown} */ m) => host.record('warn', 'stdout', stripAnsi(String(m)));
+  serv.err = (/** @type {unknown} */ m) => host.record('error', 'stdout', stripAnsi(String(m)));
 
   let listening = false;
-  serv._server.on('error', (err) => {
+  serv._server.on('error', (/** @type {Error} */ err) => {
     if (listening) return; // logged by flying-squid's own listener
     host.record('fatal', 'stderr', `Cannot listen on ${config.host}:${config.port}: ${err.message}`);
     host.writeExit(1, null);
@@ -142,11 +167,26 @@ async function main() {
 
   const readTicks = installTickMeter(serv);
   host.onStats(() => readTicks());
+  // minecraft-protocol measures each connection's keep-alive round trip (`latency`, ms, every 4 s); it
+  // reads 0 until the first answer, which is "not measured yet", not a perfect connection.
+  const pingMeasured = new WeakSet();
+  serv.on('newPlayer', (/** @type {any} */ player) => {
+    player._client.once('keep_alive', () => pingMeasured.add(player));
+  });
+  host.onPlayers(() =>
+    serv.players.map((/** @type {any} */ p) => ({
+      name: p.username,
+      uuid: p.uuid,
+      ping: pingMeasured.has(p) && typeof p._client.latency === 'number' ? p._client.latency : null,
+    })),
+  );
 
   // Player data is saved on disconnect without being awaited; track those saves so a stop waits for them.
+  /** @type {Set<Promise<unknown>>} */
   const pendingSaves = new Set();
+  /** @type {{ loaded: import('./flying-squid-plugins.cjs').LoadedPlugin[] }} */
   const plugins = { loaded: [] };
-  serv.on('newPlayer', (player) => {
+  serv.on('newPlayer', (/** @type {any} */ player) => {
     const save = player.save;
     player.save = function () {
       const p = Promise.resolve(save.apply(this, arguments));
@@ -154,17 +194,24 @@ async function main() {
       p.finally(() => pendingSaves.delete(p)).catch(() => {});
       return p;
     };
+    installPlayerPermissions(serv, access, player);
     player.on('connected', () => {
-      player.op = access.isOp(player.username);
+      player.op = access.opLevel(player.username) >= 2;
     });
     runPlayerHooks(plugins.loaded, player, serv, (level, m) => host.record(level, 'stdout', m));
   });
 
   if (settings.pvp === false) {
-    serv.on('newPlayer', (player) => {
-      player.on('attack_cancel', ({ attackedEntity }, cancel) => {
-        if (attackedEntity && attackedEntity.type === 'player') cancel();
-      });
+    serv.on('newPlayer', (/** @type {any} */ player) => {
+      player.on(
+        'attack_cancel',
+        (
+          /** @type {{ attackedEntity?: { type?: string } }} */ { attackedEntity },
+          /** @type {() => void} */ cancel,
+        ) => {
+          if (attackedEntity && attackedEntity.type === 'player') cancel();
+        },
+      );
     });
   }
 
@@ -173,9 +220,10 @@ async function main() {
   serv._server.removeAllListeners('playerJoin');
   // The server answers pings (so the platform calls it running) a few milliseconds before the plugins and
   // pre-start commands are done: a player arriving then waits for them instead of being turned away.
-  let openAdmission;
-  const admissionOpen = new Promise((resolve) => (openAdmission = resolve));
-  serv._server.on('playerJoin', async (client) => {
+  /** @type {() => void} */
+  let openAdmission = () => {};
+  const admissionOpen = /** @type {Promise<void>} */ (new Promise((resolve) => (openAdmission = resolve)));
+  serv._server.on('playerJoin', async (/** @type {any} */ client) => {
     if (!access.state.accepting) await admissionOpen;
     if (client.ended || client.socket?.destroyed) return;
     const refusal = access.refusal(client);
@@ -191,7 +239,9 @@ async function main() {
   let autosave = true;
   const saveAll = async () => {
     await Promise.all(
-      serv.players.map((p) => p.save().catch((err) => serv.err(`Saving ${p.username}: ${err}`))),
+      serv.players.map((/** @type {any} */ p) =>
+        p.save().catch((/** @type {unknown} */ err) => serv.err(`Saving ${p.username}: ${String(err)}`)),
+      ),
     );
     await Promise.all([...pendingSaves]);
     await serv.overworld.saveNow(); // runs after any save in flight (world-save.cjs)
@@ -211,13 +261,13 @@ async function main() {
     access,
     saveAll,
     shutdown,
-    setAutosave(on) {
+    setAutosave(/** @type {boolean} */ on) {
       if (on === autosave) return;
       autosave = on;
       if (on) serv.overworld.startSaving();
       else serv.overworld.stopSaving();
     },
-    persistWhitelistEnabled(on) {
+    persistWhitelistEnabled(/** @type {boolean} */ on) {
       // The flying-squid equivalent of server.properties keeps the switch, as vanilla's does.
       const file = path.join(config.root, 'flying-squid.json');
       try {
@@ -225,12 +275,18 @@ async function main() {
         current['white-list'] = on;
         writeJsonAtomic(file, current);
       } catch (err) {
-        host.record('warn', 'stdout', `Could not record the whitelist switch: ${err.message}`);
+        host.record(
+          'warn',
+          'stdout',
+          `Could not record the whitelist switch: ${/** @type {Error} */ (err).message}`,
+        );
       }
     },
   });
 
-  await new Promise((resolve) => (serv.pluginsReady ? resolve() : serv.once('pluginsReady', resolve)));
+  await /** @type {Promise<void>} */ (
+    new Promise((resolve) => (serv.pluginsReady ? resolve() : serv.once('pluginsReady', resolve)))
+  );
   installWorldSave(serv.overworld);
   plugins.loaded = await loadPlugins(serv, config.root, (level, m) => host.record(level, 'stdout', m));
 
@@ -246,7 +302,9 @@ async function main() {
 
 main().catch((err) => {
   try {
-    process.stderr.write(`Launcher failed: ${err && err.stack ? err.stack : err}\n`);
-  } catch {}
+    process.stderr.write(`Launcher failed: ${describeError(err)}\n`);
+  } catch {
+    /* stderr is captured by the console host, which may be the failure */
+  }
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
 // Supervisor shim for Java servers. Usage: node java-supervisor.cjs <launch.json>
 // The JVM's console is its stdin/stdout, which dies with whoever holds the pipes. This small process
@@ -33,7 +34,7 @@ async function main() {
   child.stderr.on('data', (chunk) => host.output('stderr', chunk));
   child.stdin.on('error', () => {}); // writes after the JVM closed stdin
 
-  const write = (line) => {
+  const write = (/** @type {string} */ line) => {
     if (child.stdin.writable) child.stdin.write(line + '\n');
   };
   host.onCommand(write);
@@ -43,8 +44,9 @@ async function main() {
     write(line);
   }
 
+  /** @type {NodeJS.Timeout | null} */
   let stopTimer = null;
-  const stop = (why) => {
+  const stop = (/** @type {string} */ why) => {
     if (stopTimer) return;
     host.record('info', 'platform', `Stopping the server (${why})`);
     write(config.stopCommand || 'stop');

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 // Turns one raw console line into { level, message }. Plain CommonJS because it runs inside the launcher
 // processes (flying-squid launcher, Java supervisor), which are spawned with node directly and never
@@ -9,10 +10,15 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
 
+/** @param {string} text */
 function stripAnsi(text) {
   return text.replace(ANSI, '');
 }
 
+/**
+ * @param {string} word
+ * @returns {string | null}
+ */
 function normaliseLevel(word) {
   const w = word.toLowerCase();
   if (w === 'warning') return 'warn';
@@ -39,14 +45,18 @@ const CONTINUATION = /^(?:\s+at |\s*\.\.\. \d+ more|Caused by: |\tat |\s+Suppres
 /**
  * Parses a console line. `fallback` is the level for a line with no recognisable level (by stream);
  * `previous` is the level of the previous line of the same stream, inherited by stack-trace lines.
+ * @param {string} raw
+ * @param {string} fallback
+ * @param {string | null} [previous]
+ * @returns {{ level: string, message: string }}
  */
 function parseLine(raw, fallback, previous) {
   const text = stripAnsi(raw).replace(/\r$/, '');
   for (const pattern of PATTERNS) {
     const m = pattern.exec(text);
     if (m) {
-      const level = normaliseLevel(m[1]);
-      if (level) return { level, message: m[2] };
+      const level = normaliseLevel(m[1] ?? '');
+      if (level) return { level, message: m[2] ?? '' };
     }
   }
   if (previous && CONTINUATION.test(text)) return { level: previous, message: text };

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 // Measures flying-squid's tick loop as it really runs. flying-squid ticks from a setInterval(50 ms) and
 // emits `tick` synchronously; we time each emit (the synchronous work all tick listeners do) and count
@@ -9,9 +10,15 @@
 const WINDOW_MS = 10_000;
 const MIN_SPAN_MS = 2_000;
 
+/**
+ * @param {{ emit: (event: string | symbol, ...args: unknown[]) => boolean }} serv flying-squid's server (an EventEmitter)
+ * @returns {() => { tps?: number, mspt?: number }}
+ */
 function installTickMeter(serv) {
-  const ticks = []; // [endMs, durationMs]
+  /** @type {[endMs: number, durationMs: number][]} */
+  const ticks = [];
   const originalEmit = serv.emit;
+  /** @type {typeof serv.emit} */
   serv.emit = function (event, ...args) {
     if (event !== 'tick') return originalEmit.call(this, event, ...args);
     const start = process.hrtime.bigint();
@@ -21,14 +28,15 @@ function installTickMeter(serv) {
       const end = process.hrtime.bigint();
       const now = Date.now();
       ticks.push([now, Number(end - start) / 1e6]);
-      while (ticks.length > 0 && ticks[0][0] < now - WINDOW_MS) ticks.shift();
+      while (ticks.length > 0 && (ticks[0]?.[0] ?? 0) < now - WINDOW_MS) ticks.shift();
     }
   };
   return function read() {
     const now = Date.now();
-    while (ticks.length > 0 && ticks[0][0] < now - WINDOW_MS) ticks.shift();
-    if (ticks.length < 2) return {};
-    const span = now - ticks[0][0];
+    while (ticks.length > 0 && (ticks[0]?.[0] ?? 0) < now - WINDOW_MS) ticks.shift();
+    const first = ticks[0];
+    if (ticks.length < 2 || !first) return {};
+    const span = now - first[0];
     if (span < MIN_SPAN_MS) return {};
     // Ticks after the first one, over the time since the first one.
     const tps = (ticks.length - 1) / (span / 1000);

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 // A correct saveNow for prismarine-world's World (flying-squid's world), installed on the overworld.
 //
@@ -8,7 +9,23 @@
 // save-all, stop) could write at the same time. This version takes the batch and empties the queue
 // *before* writing (later changes queue again), and runs one batch at a time.
 
+/**
+ * The parts of prismarine-world's World this replacement uses (the package has no type declarations).
+ * @typedef {{ chunkX: number, chunkZ: number }} ColumnKey
+ * @typedef {object} PrismarineWorld
+ * @property {{ save(x: number, z: number, column: unknown): Promise<void> } | undefined} storageProvider
+ * @property {Map<string, ColumnKey>} savingQueue
+ * @property {Map<string, ColumnKey>} unloadQueue
+ * @property {Record<string, unknown>} columns
+ * @property {(key: string, x: number, z: number) => void} forceUnloadColumn
+ * @property {(event: string) => void} emit
+ * @property {() => Promise<void>} saveNow
+ * @property {Promise<void>} finishedSaving
+ */
+
+/** @param {PrismarineWorld} world */
 function installWorldSave(world) {
+  /** @type {Promise<void>} */
   let chain = Promise.resolve();
   world.saveNow = function saveNow() {
     const run = chain.then(async () => {
@@ -19,7 +36,7 @@ function installWorldSave(world) {
       // unloads cannot change what this batch writes.
       await Promise.all(
         batch.map(([key, { chunkX, chunkZ }]) =>
-          world.columns[key] ? world.storageProvider.save(chunkX, chunkZ, world.columns[key]) : undefined,
+          world.columns[key] ? world.storageProvider?.save(chunkX, chunkZ, world.columns[key]) : undefined,
         ),
       );
       for (const [key, { chunkX, chunkZ }] of [...world.unloadQueue.entries()]) {

@@ -168,6 +168,8 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(workspace.backupExcludes.length).toBeGreaterThan(0);
       expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
       expect(await driver.stats(spec.serverId)).toBeNull();
+      // The deployed files take storage: the plan's limit is checked against this.
+      expect(await driver.storageUsed(spec.serverId, { fresh: true })).toBeGreaterThan(0);
       await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
       expect(await driver.stop(spec.serverId, { timeoutMs: 1_000 })).toBeNull();
     });
@@ -340,9 +342,12 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
     it('removes everything it holds for the server, idempotently', async () => {
       await startAndPing();
       const root = driver.workspace(spec.serverId).root;
+      expect(await driver.storageUsed(spec.serverId)).toBeGreaterThan(0);
       await driver.remove(spec.serverId);
       await driver.remove(spec.serverId);
       expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+      // Nothing of it is counted any more (no measurement of the removed files is kept).
+      expect(await driver.storageUsed(spec.serverId)).toBe(0);
       expect(await harness.portIsFree(spec.port)).toBe(true);
       expect(driver.workspace(spec.serverId).root).toBe(root);
       const logs = await driver.readLogs(spec.serverId, { page: 1, perPage: 10 });

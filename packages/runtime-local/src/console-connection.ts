@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { ConsoleLine, LogLevel, LogSource } from '@minefleet/domain/ports/runtime-driver';
+import type { ConsoleLine, LivePlayer, LogLevel, LogSource } from '@minefleet/domain/ports/runtime-driver';
 
 /** What the game process says about itself on its console socket (see launcher/console-host.cjs). */
 export interface ConsoleHello {
@@ -36,6 +36,12 @@ export function socketAddress(socketPath: string, root: string, pid: number | un
   if (Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH || pid === undefined) return socketPath;
   return `/proc/${pid}/cwd/${socketPath.slice(root.length + 1)}`;
 }
+
+/**
+ * Longest console message accepted (characters of one JSON line). The console host cuts game output
+ * into lines of at most 1 MiB; JSON escaping can double that.
+ */
+export const MAX_MESSAGE_CHARS = 4 * 1024 * 1024;
 
 /** A client of one game process's console socket: newline-delimited JSON requests and replies. */
 export class ConsoleConnection {
@@ -120,6 +126,23 @@ export class ConsoleConnection {
     return out;
   }
 
+  /** Players connected now with their ping, or null when the process does not report them. */
+  async players(): Promise<LivePlayer[] | null> {
+    const reply = await this.request({ op: 'players' });
+    if (!Array.isArray(reply.players)) return null;
+    return (reply.players as unknown[]).flatMap((p) => {
+      const r = p as { name?: unknown; uuid?: unknown; ping?: unknown };
+      if (typeof r.name !== 'string') return [];
+      return [
+        {
+          name: r.name,
+          uuid: typeof r.uuid === 'string' ? r.uuid : null,
+          pingMs: typeof r.ping === 'number' && Number.isFinite(r.ping) ? r.ping : null,
+        },
+      ];
+    });
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -143,6 +166,13 @@ export class ConsoleConnection {
 
   private onData(chunk: string): void {
     this.buffer += chunk;
+    // The game process writes this socket, and it may be hostile: a message without its end past the
+    // bound closes the connection instead of growing this process's memory.
+    if (this.buffer.length > MAX_MESSAGE_CHARS && this.buffer.lastIndexOf('\n') < 0) {
+      this.buffer = '';
+      this.socket.destroy();
+      return;
+    }
     let index: number;
     while ((index = this.buffer.indexOf('\n')) >= 0) {
       const text = this.buffer.slice(0, index);

@@ -22,6 +22,8 @@ export interface LaunchPlan {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** The command is a sandbox that writes `{"child-pid": N}` to fd 3 (bubblewrap's --info-fd). */
+  infoFd?: boolean;
 }
 
 /** Rotation of the console log each game process writes. */
@@ -30,18 +32,27 @@ export interface LogRotation {
   maxFiles: number;
 }
 
+/** The variables of the control plane's environment a game process inherits. */
+export const INHERITED_VARIABLES = ['PATH', 'LANG', 'LC_ALL', 'TZ'] as const;
+
 /**
- * The environment a game process gets: enough to run, nothing of the control plane's (its database
- * URL and secrets must not reach server software and third-party plugins).
+ * What a game process inherits of `env` (the control plane's): enough to run, nothing else (its
+ * database URL and secrets must not reach server software and third-party plugins).
  */
-export function gameEnvironment(root: string, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {
-    HOME: root,
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-  };
-  for (const key of ['LANG', 'LC_ALL', 'TZ']) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
+export function inheritedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const inherited: Record<string, string> = { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+  for (const key of INHERITED_VARIABLES) {
+    const value = env[key];
+    if (key !== 'PATH' && value !== undefined) inherited[key] = value;
   }
-  return { ...env, ...extra };
+  return inherited;
+}
+
+/** The environment a game process gets: its home, what it inherits (inheritedEnvironment), `extra`. */
+export function gameEnvironment(
+  root: string,
+  inherited: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { HOME: root, ...inherited, ...extra };
 }

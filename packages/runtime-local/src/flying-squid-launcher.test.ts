@@ -71,7 +71,7 @@ const PLUGINS: Record<string, string> = {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-squid-'));
-  driver = createLocalDriver({ dataDir }, {});
+  driver = createLocalDriver({ dataDir });
   driver.onEvent((event) => events.push(event));
   spec = {
     serverId: randomUUID(),
@@ -124,6 +124,16 @@ describe('flying-squid launcher', () => {
     ) as { motd: string; 'online-mode': boolean };
     expect(saved.motd).toBe('Launcher tests');
     expect(saved['online-mode']).toBe(false);
+  });
+
+  it("never shows the host's absolute path of the server folder on the console or in the log", async () => {
+    const lines = consoleLines();
+    expect(lines.some((l) => l.message.includes('Server listening on port'))).toBe(true);
+    const root = driver.workspace(spec.serverId).root;
+    expect(lines.filter((l) => l.message.includes(root)).map((l) => l.message)).toEqual([]);
+    expect(lines.filter((l) => l.message.includes(dataDir)).map((l) => l.message)).toEqual([]);
+    const logged = await driver.readLogs(spec.serverId, { page: 1, perPage: 1000 });
+    expect(logged.lines.filter((l) => l.message.includes(dataDir))).toEqual([]);
   });
 
   it('loads platform plugins in load order with their config, skips disabled and broken ones', () => {

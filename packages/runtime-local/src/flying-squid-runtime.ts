@@ -28,6 +28,8 @@ export function flyingSquidVersions(): string[] {
 export interface FlyingSquidRuntimeOptions {
   nodePath: string;
   log: LogRotation;
+  /** What game processes inherit of the control plane's environment (inheritedEnvironment). */
+  inheritedEnv: Record<string, string>;
 }
 
 export class FlyingSquidRuntime implements DistributionRuntime {
@@ -90,7 +92,7 @@ export class FlyingSquidRuntime implements DistributionRuntime {
     return {
       command: this.options.nodePath,
       args: [`--max-old-space-size=${heapMb}`, FLYING_SQUID_LAUNCHER, folder.launchFile],
-      env: gameEnvironment(folder.root, { NODE_ENV: 'production' }),
+      env: gameEnvironment(folder.root, this.options.inheritedEnv, { NODE_ENV: 'production' }),
     };
   }
 }

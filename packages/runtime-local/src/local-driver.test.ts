@@ -12,7 +12,7 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-local-driver-'))
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 runtimeDriverConformance('local (flying-squid)', {
-  createDriver: () => createLocalDriver({ dataDir }, {}),
+  createDriver: () => createLocalDriver({ dataDir }),
   newSpec: async () => ({
     serverId: randomUUID(),
     tenantId: randomUUID(),

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Distribution } from '@minefleet/domain/distributions';
 import type {
@@ -14,6 +13,7 @@ import type {
   PingResult,
   ProcessInfo,
   ProcessObservation,
+  LivePlayer,
   ProcessStats,
   RuntimeDriver,
   RuntimeEvent,
@@ -22,14 +22,23 @@ import type {
   StopOptions,
   WorkspacePaths,
 } from '@minefleet/domain/ports/runtime-driver';
-import { writeJsonAtomic } from './atomic-file.js';
-import { DiskUsageCache } from './disk-usage.js';
+import { StorageUsage } from './disk-usage.js';
 import type { DistributionRuntime, LogRotation } from './distribution-runtime.js';
+import { DriverEvents, exitLine } from './driver-events.js';
 import { appendLogLine, readLogs } from './log-store.js';
+import { ReadGate } from './read-gate.js';
+import { Sandbox, type Isolation } from './sandbox.js';
+import type { ResourceLimits } from './cgroups.js';
 import { ManagedProcess } from './managed-process.js';
 import { pingServer } from './ping.js';
-import { commandLine, cpuPercent, isAlive, processGroups, sampleUsage, type UsageSample } from './proc.js';
+import { isAlive } from './proc.js';
+import { aliveOnDisk, isOurLauncher, readProcessFile, safeGroupOf } from './process-files.js';
+import { ProcessSampler } from './process-stats.js';
+import { ProcessTable } from './process-table.js';
+import { launchInGroup, releaseGroup } from './resource-group.js';
 import { BACKUP_EXCLUDES, serverFolder, type ServerFolder } from './server-folder.js';
+import { SpecStore } from './spec-store.js';
+import { spawnGame } from './spawn-game.js';
 
 export interface LocalDriverOptions {
   /** Servers live in `<dataDir>/servers/<id>`, downloads in `<dataDir>/cache`. */
@@ -38,22 +47,15 @@ export interface LocalDriverOptions {
   runtimes: DistributionRuntime[];
   /** How long start() waits for the new process's console socket. */
   consoleTimeoutMs?: number;
+  /** Contains each game process (see sandbox.ts); none when omitted. */
+  sandbox?: Sandbox;
+  /** Enforces each plan's CPU and memory with a control group per server (see cgroups.ts); none when omitted. */
+  limits?: ResourceLimits;
+  /** How long a measurement of a server folder's size is reused (default STORAGE_TTL_MS, disk-usage.ts). */
+  storageTtlMs?: number;
 }
 
 export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 4 * 1024 * 1024, maxFiles: 5 };
-
-interface ProcessFile {
-  pid: number;
-  generation: number;
-  serverId: string;
-  startedAt: string;
-}
-
-const CPU_SAMPLE_MS = 250;
-/** One scan of /proc serves every server's stats for this long (a collector asks for all at once). */
-const GROUP_SCAN_TTL_MS = 1_000;
-/** How long an on-demand attachment waits for a console that may still be loading. */
-const ON_DEMAND_ATTACH_MS = 10_000;
 
 /**
  * The local runtime driver: each server is a process on this machine in its own folder. Processes are
@@ -62,16 +64,42 @@ const ON_DEMAND_ATTACH_MS = 10_000;
  */
 export class LocalDriver implements RuntimeDriver {
   readonly name = 'local';
-  private readonly processes = new Map<string, ManagedProcess>();
-  private readonly specs = new Map<string, ServerSpec>();
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly events = new DriverEvents();
+  private readonly specs = new SpecStore((serverId) => this.folder(serverId));
+  private readonly processes: ProcessTable;
   private readonly starting = new Set<string>();
-  private readonly cpuSamples = new Map<string, UsageSample & { pid: number }>();
-  private readonly disk = new DiskUsageCache();
-  private groupScan: { at: number; groups: Promise<Map<number, number[]>> } | undefined;
-  private closed = false;
+  private readonly sampler = new ProcessSampler();
+  private readonly storage: StorageUsage;
+  /** Log reads hold file buffers and event-loop time: two at once, sixteen waiting, the rest refused. */
+  private readonly logReads = new ReadGate(2, 16);
+  private readonly sandbox: Sandbox;
 
-  constructor(private readonly options: LocalDriverOptions) {}
+  constructor(private readonly options: LocalDriverOptions) {
+    this.sandbox =
+      options.sandbox ??
+      new Sandbox({ level: 'none', reason: 'no sandbox configured' }, { dataDir: options.dataDir });
+    this.storage = new StorageUsage((serverId) => this.folder(serverId).root, {
+      ...(options.storageTtlMs !== undefined ? { ttlMs: options.storageTtlMs } : {}),
+    });
+    this.processes = new ProcessTable({
+      folderOf: (serverId) => this.folder(serverId),
+      emit: (event) => this.events.emit(event),
+      beforeExit: (serverId, exit) => this.recordExit(serverId, exit),
+      loadSpec: (serverId) => this.specs.load(serverId),
+      platformLine: (folder, serverId, level, message) => this.platformLine(folder, serverId, level, message),
+      closed: () => this.events.closed,
+    });
+  }
+
+  /** How the plans' CPU and memory are enforced on this host (reported by /health). */
+  get limits(): ResourceLimits {
+    return this.options.limits ?? { level: 'none', reason: 'no control groups configured' };
+  }
+
+  /** How game processes are contained on this host (reported by /health). */
+  get isolation(): Isolation {
+    return this.sandbox.isolation;
+  }
 
   async catalogue(): Promise<DistributionInfo[]> {
     const lists = await Promise.all(this.options.runtimes.map((runtime) => runtime.catalogue()));
@@ -82,15 +110,20 @@ export class LocalDriver implements RuntimeDriver {
     const folder = this.folder(spec.serverId);
     const runtime = this.runtime(spec.distribution);
     await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
-    await runtime.deploy(spec, folder, signal);
-    await this.configure(spec);
+    try {
+      await runtime.deploy(spec, folder, signal);
+      await this.configure(spec);
+    } finally {
+      // Server software just landed in the folder.
+      this.storage.forget(spec.serverId);
+    }
   }
 
   async configure(spec: ServerSpec): Promise<void> {
     const folder = this.folder(spec.serverId);
     await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
     await this.runtime(spec.distribution).configure(spec, folder);
-    await this.saveSpec(spec);
+    await this.specs.save(spec);
   }
 
   async start(spec: ServerSpec, options: StartOptions): Promise<ProcessInfo> {
@@ -104,14 +137,18 @@ export class LocalDriver implements RuntimeDriver {
     }
     this.starting.add(spec.serverId);
     try {
-      if (await this.aliveOnDisk(folder)) {
+      if (await aliveOnDisk(folder)) {
         throw new DomainError('INVALID_TRANSITION', 'A process for this server is running: adopt it first', {
           serverId: spec.serverId,
         });
       }
       await mkdir(folder.stateDir, { recursive: true, mode: 0o700 });
-      const plan = await runtime.launch(spec, folder, options);
-      await this.saveSpec(spec);
+      const plan = await launchInGroup(
+        this.limits,
+        spec,
+        await this.sandbox.wrap(await runtime.launch(spec, folder, options), folder),
+      );
+      await this.specs.save(spec);
       await this.platformLine(
         folder,
         spec.serverId,
@@ -119,35 +156,19 @@ export class LocalDriver implements RuntimeDriver {
         `Starting ${spec.distribution} ${spec.minecraftVersion} (generation ${options.generation})`,
       );
 
-      // Raw stdio goes to a file, not to us: a pipe would tie the process's life to ours.
-      const stdio = openSync(folder.stdioFile, 'w', 0o600);
-      let child;
-      try {
-        child = spawn(plan.command, plan.args, {
-          cwd: folder.root,
-          env: plan.env,
-          detached: true,
-          stdio: ['ignore', stdio, stdio],
-        });
-      } finally {
-        closeSync(stdio);
-      }
-      const pid = await new Promise<number>((resolve, reject) => {
-        child.once('spawn', () => resolve(child.pid!));
-        child.once('error', (error) => reject(error));
-      }).catch((error: Error) => {
-        throw new DomainError('RUNTIME_UNAVAILABLE', `Cannot launch ${plan.command}: ${error.message}`);
-      });
-      child.unref();
+      await this.sandbox.handOver(folder);
+      const { child, groupPid, pid } = await spawnGame(plan, folder);
       const proc = new ManagedProcess(
         spec.serverId,
         folder,
         options.generation,
         pid,
         new Date(),
-        (e) => this.emit(e),
+        (e) => this.events.emit(e),
         child,
       );
+      proc.group = groupPid;
+      proc.wrapped = plan.infoFd === true;
       proc.beforeExit = (exit) => this.recordExit(spec.serverId, exit);
       this.processes.set(spec.serverId, proc);
       // The console socket opens within milliseconds, but the launcher then loads the server
@@ -178,7 +199,7 @@ export class LocalDriver implements RuntimeDriver {
     if (/[\r\n]/.test(command) || command.length > 32_767) {
       throw new DomainError('VALIDATION_FAILED', 'A console command is one line of at most 32767 characters');
     }
-    const proc = await this.attached(serverId);
+    const proc = await this.processes.attached(serverId);
     if (!proc?.alive) throw new DomainError('SERVER_NOT_RUNNING', undefined, { serverId });
     await proc.attachment;
     const console = proc.console;
@@ -197,8 +218,8 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
-    const proc = await this.attached(serverId);
-    if (!proc?.alive) return this.killUnattached(serverId, 'SIGTERM', options.timeoutMs);
+    const proc = await this.processes.attached(serverId);
+    if (!proc?.alive) return this.processes.killUnattached(serverId, 'SIGTERM', options.timeoutMs);
     await proc.attachment;
     const console = proc.console;
     try {
@@ -228,105 +249,27 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   async kill(serverId: string): Promise<ExitInfo | null> {
-    const proc = this.processes.get(serverId) ?? (await this.attached(serverId, 1_500));
-    if (!proc?.alive) return this.killUnattached(serverId, 'SIGKILL', 5_000);
+    const proc = this.processes.get(serverId) ?? (await this.processes.attached(serverId, 1_500));
+    if (!proc?.alive) return this.processes.killUnattached(serverId, 'SIGKILL', 5_000);
     proc.signal('SIGKILL');
     return proc.exited;
   }
 
-  /**
-   * The attached process of a server, attaching on demand to one this driver did not start (another
-   * replica's, or one that outlived a control plane): its console may still be loading, so this waits for
-   * it and never kills. Undefined when no process of the server is alive or it did not answer.
-   */
-  private async attached(
-    serverId: string,
-    timeoutMs = ON_DEMAND_ATTACH_MS,
-  ): Promise<ManagedProcess | undefined> {
-    const current = this.processes.get(serverId);
-    if (current?.alive || this.closed) return current;
-    const folder = this.folder(serverId);
-    const file = await this.aliveOnDisk(folder);
-    if (!file) return current;
-    const again = this.processes.get(serverId);
-    if (again?.alive) return again; // attached meanwhile by a concurrent call
-    const proc = this.processOf(serverId, folder, file);
-    if (!(await proc.attach(timeoutMs))) {
-      proc.detach();
-      return current;
+  /** SIGSTOP / SIGCONT to the process group (the launcher and anything it started). */
+  async pause(serverId: string, paused: boolean): Promise<void> {
+    const seen = await this.inspect(serverId);
+    if (seen.state !== 'alive')
+      throw new DomainError('SERVER_NOT_RUNNING', 'The server has no live process.', { serverId });
+    try {
+      // The whole group: in a sandbox the bubblewrap wrapper leads it and the game is not its leader.
+      process.kill(-safeGroupOf(seen.pid), paused ? 'SIGSTOP' : 'SIGCONT');
+    } catch {
+      throw new DomainError('SERVER_NOT_RUNNING', 'The server has no live process.', { serverId });
     }
-    const raced = this.processes.get(serverId);
-    if (raced?.alive) {
-      proc.detach();
-      return raced;
-    }
-    this.processes.set(serverId, proc);
-    await this.loadSpec(serverId);
-    return proc;
   }
 
-  /**
-   * Ends a live process of the server whose console cannot be reached (not answering, or another
-   * replica's and still loading) by signalling its process group, after checking the pid still runs this
-   * server's launcher. SIGTERM makes every launcher flush and exit; SIGKILL follows after `timeoutMs`.
-   */
-  private async killUnattached(
-    serverId: string,
-    signal: NodeJS.Signals,
-    timeoutMs: number,
-  ): Promise<ExitInfo | null> {
-    const folder = this.folder(serverId);
-    const file = await this.aliveOnDisk(folder);
-    if (!file) return null;
-    const send = (s: NodeJS.Signals) => {
-      try {
-        process.kill(-file.pid, s);
-      } catch {
-        // gone meanwhile
-      }
-    };
-    send(signal);
-    const deadline = Date.now() + timeoutMs;
-    while (isAlive(file.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (isAlive(file.pid)) {
-      send('SIGKILL');
-      for (let i = 0; i < 250 && isAlive(file.pid); i++) await new Promise((r) => setTimeout(r, 20));
-    }
-    const written = await readExitFile(folder);
-    if (written && written.generation === file.generation) return written;
-    const exit: ExitInfo = {
-      code: null,
-      signal: signal === 'SIGKILL' ? 'SIGKILL' : null,
-      at: new Date(),
-      generation: file.generation,
-    };
-    await writeJsonAtomic(
-      folder.exitFile,
-      { ...exit, at: exit.at.toISOString(), pid: file.pid },
-      0o600,
-    ).catch(() => {});
-    return exit;
-  }
-
-  async inspect(serverId: string): Promise<ProcessObservation> {
-    const proc = this.processes.get(serverId);
-    if (proc) {
-      if (proc.exit) return { state: 'exited', exit: proc.exit };
-      return { state: 'alive', pid: proc.pid, startedAt: proc.startedAt, generation: proc.generation };
-    }
-    // Not attached: say what the folder says, without attaching (that is adopt's job).
-    const folder = this.folder(serverId);
-    const onDisk = await this.aliveOnDisk(folder);
-    if (onDisk)
-      return {
-        state: 'alive',
-        pid: onDisk.pid,
-        startedAt: new Date(onDisk.startedAt),
-        generation: onDisk.generation,
-      };
-    const exit = await readExitFile(folder);
-    if (exit) return { state: 'exited', exit };
-    return { state: 'absent' };
+  inspect(serverId: string): Promise<ProcessObservation> {
+    return this.processes.inspect(serverId);
   }
 
   async adopt(
@@ -334,125 +277,48 @@ export class LocalDriver implements RuntimeDriver {
     options: AdoptOptions = {},
   ): Promise<Map<string, ProcessObservation>> {
     this.assertOpen();
-    const reap = options.reapUnresponsive ?? true;
-    const found = new Map<string, ProcessObservation>();
-    await Promise.all(
-      serverIds.map(async (serverId) => found.set(serverId, await this.adoptOne(serverId, reap))),
-    );
-    return found;
-  }
-
-  private async adoptOne(serverId: string, reap: boolean): Promise<ProcessObservation> {
-    const current = this.processes.get(serverId);
-    if (current?.alive)
-      return {
-        state: 'alive',
-        pid: current.pid,
-        startedAt: current.startedAt,
-        generation: current.generation,
-      };
-    const folder = this.folder(serverId);
-    const file = await readProcessFile(folder);
-    if (file && isAlive(file.pid)) {
-      const proc = this.processOf(serverId, folder, file);
-      if (await proc.attach(1_500)) {
-        this.processes.set(serverId, proc);
-        await this.loadSpec(serverId);
-        return { state: 'alive', pid: proc.pid, startedAt: proc.startedAt, generation: proc.generation };
-      }
-      proc.detach();
-      // Alive but not answering. Another replica may have started it a moment ago (still loading): then
-      // it is alive, just not ours to watch yet.
-      if (!reap && isAlive(file.pid) && (await this.isOurLauncher(folder, file.pid))) {
-        return {
-          state: 'alive',
-          pid: file.pid,
-          startedAt: new Date(file.startedAt),
-          generation: file.generation,
-        };
-      }
-      // Not answering as this server. If it is still our launcher (same command line), it is a
-      // process nobody can control any more: end it rather than leave an orphan holding the port.
-      if (await this.isOurLauncher(folder, file.pid)) {
-        try {
-          process.kill(-file.pid, 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
-        await this.platformLine(
-          folder,
-          serverId,
-          'warn',
-          `Process ${file.pid} did not answer on its console: killed it`,
-        );
-      }
-    }
-    const exit = await readExitFile(folder);
-    if (exit) return { state: 'exited', exit };
-    if (file)
-      return {
-        state: 'exited',
-        exit: { code: null, signal: null, at: new Date(), generation: file.generation },
-      };
-    return { state: 'absent' };
+    return this.processes.adopt(serverIds, options);
   }
 
   async ping(serverId: string, timeoutMs = 5_000): Promise<PingResult> {
-    const spec = await this.loadSpec(serverId);
+    const spec = await this.specs.load(serverId);
     if (!spec) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId });
     return pingServer(spec, timeoutMs);
+  }
+
+  async players(serverId: string): Promise<LivePlayer[] | null> {
+    const proc = this.processes.get(serverId);
+    if (!proc?.alive || !proc.console) return null;
+    return proc.console.players().catch(() => null);
   }
 
   async stats(serverId: string): Promise<ProcessStats | null> {
     const proc = this.processes.get(serverId);
     if (!proc?.alive) return null;
-    const pids = [...((await this.groups()).get(proc.pid) ?? [])];
-    if (!pids.includes(proc.pid)) pids.push(proc.pid);
-    let before = this.cpuSamples.get(serverId);
-    if (!before || before.pid !== proc.pid || Date.now() - before.at > 60_000) {
-      before = { ...(await sampleUsage(pids)), pid: proc.pid };
-      await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_MS));
-    }
-    const after = await sampleUsage(pids);
-    this.cpuSamples.set(serverId, { ...after, pid: proc.pid });
-    const [diskBytes, ticks] = await Promise.all([
-      this.disk.bytes(proc.folder.root),
-      proc.console?.stats().catch(() => ({})) ?? Promise.resolve({}),
-    ]);
-    return {
-      cpuPercent: cpuPercent(before, after),
-      memoryBytes: after.rssBytes,
-      diskBytes,
-      uptimeSeconds: Math.max(0, Math.round((Date.now() - proc.startedAt.getTime()) / 1000)),
-      ...ticks,
-    };
+    return this.sampler.stats(proc, () => this.storage.used(serverId));
   }
 
-  /** Process groups from one shared scan of /proc: fifty servers' stats cost one scan, not fifty. */
-  private groups(): Promise<Map<number, number[]>> {
-    const now = Date.now();
-    if (!this.groupScan || now - this.groupScan.at > GROUP_SCAN_TTL_MS) {
-      const groups = processGroups();
-      this.groupScan = { at: now, groups };
-      groups.catch(() => (this.groupScan = undefined));
-    }
-    return this.groupScan.groups;
+  storageUsed(serverId: string, options: { fresh?: boolean } = {}): Promise<number> {
+    return this.storage.used(serverId, options.fresh ?? false);
+  }
+
+  storageChanged(serverId: string): void {
+    this.storage.forget(serverId);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   readLogs(serverId: string, query: LogQuery): Promise<LogPage> {
-    return readLogs(this.folder(serverId).logsDir, query);
+    return this.logReads.run(() => readLogs(this.folder(serverId).logsDir, query));
   }
 
   workspace(serverId: string): WorkspacePaths {
     const folder = this.folder(serverId);
     // Fabric loads mods from mods/; every other distribution (flying-squid included) uses plugins/.
     const pluginsDir =
-      this.knownDistribution(serverId) === 'fabric' ? path.join(folder.root, 'mods') : folder.pluginsDir;
+      this.specs.distribution(serverId) === 'fabric' ? path.join(folder.root, 'mods') : folder.pluginsDir;
     return { root: folder.root, pluginsDir, backupExcludes: [...BACKUP_EXCLUDES] };
   }
 
@@ -462,7 +328,7 @@ export class LocalDriver implements RuntimeDriver {
     if (proc?.alive) await this.kill(serverId);
     else {
       const file = await readProcessFile(folder);
-      if (file && isAlive(file.pid) && (await this.isOurLauncher(folder, file.pid))) {
+      if (file && isAlive(file.pid) && (await isOurLauncher(folder, file.pid))) {
         try {
           process.kill(-file.pid, 'SIGKILL');
         } catch {
@@ -473,122 +339,37 @@ export class LocalDriver implements RuntimeDriver {
     }
     proc?.detach();
     this.processes.delete(serverId);
-    this.specs.delete(serverId);
-    this.cpuSamples.delete(serverId);
-    this.disk.forget(folder.root);
+    this.specs.forget(serverId);
+    this.sampler.forget(serverId);
     await rm(folder.root, { recursive: true, force: true });
+    // After the folder is gone: a measurement taken meanwhile must not outlive the server.
+    this.storage.forget(serverId);
   }
 
   close(): Promise<void> {
-    this.closed = true;
-    for (const proc of this.processes.values()) proc.detach();
-    this.processes.clear();
-    this.listeners.clear();
+    this.events.close();
+    this.processes.detachAll();
     return Promise.resolve();
   }
 
-  private emit(event: RuntimeEvent): void {
-    if (!this.closed) this.deliver(event);
-  }
-
   /** Puts a process's end into its console log (and the console stream) before the exit is reported. */
-  /** A handle on a game process found by its process file (not started by this driver), not yet attached. */
-  private processOf(serverId: string, folder: ServerFolder, file: ProcessFile): ManagedProcess {
-    const proc = new ManagedProcess(
-      serverId,
-      folder,
-      file.generation,
-      file.pid,
-      new Date(file.startedAt),
-      (e) => this.emit(e),
-    );
-    proc.beforeExit = (exit) => this.recordExit(serverId, exit);
-    return proc;
-  }
-
   private async recordExit(serverId: string, exit: ExitInfo): Promise<void> {
-    if (this.closed) return;
-    const { code, signal } = exit;
-    const how = signal
-      ? `killed by ${signal}`
-      : code === null
-        ? 'ended (exit code unknown)'
-        : `exited with code ${code}`;
-    const line: ConsoleLine = {
-      ts: new Date(),
-      level: code === 0 ? 'info' : 'warn',
-      source: 'platform',
-      message: `Process ${how} (generation ${exit.generation})`,
-    };
+    if (this.events.closed) return;
+    await releaseGroup(this.limits, serverId, exit, (id) => this.specs.load(id)).catch(() => {});
+    const line = exitLine(exit);
     const folder = this.folder(serverId);
     if (existsSync(folder.stateDir)) await appendLogLine(folder.logsDir, line).catch(() => {});
-    this.deliver({ type: 'console', serverId, line });
-  }
-
-  private deliver(event: RuntimeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A failing subscriber must not stop the others or the producer.
-      }
-    }
+    this.events.deliver({ type: 'console', serverId, line });
   }
 
   /** A line from Minefleet itself into the server's console log (through the process while it runs). */
-  private async platformLine(
+  private platformLine(
     folder: ServerFolder,
     serverId: string,
     level: ConsoleLine['level'],
     message: string,
   ): Promise<void> {
-    const console = this.processes.get(serverId)?.console;
-    if (console) {
-      await console.log(level, message).catch(() => {});
-      return;
-    }
-    const line: ConsoleLine = { ts: new Date(), level, source: 'platform', message };
-    await appendLogLine(folder.logsDir, line);
-    this.deliver({ type: 'console', serverId, line });
-  }
-
-  private async aliveOnDisk(folder: ServerFolder): Promise<ProcessFile | null> {
-    const file = await readProcessFile(folder);
-    if (!file || !isAlive(file.pid)) return null;
-    return (await this.isOurLauncher(folder, file.pid)) ? file : null;
-  }
-
-  /** Whether a pid runs this server's launch file (guards against a reused pid). */
-  private async isOurLauncher(folder: ServerFolder, pid: number): Promise<boolean> {
-    const argv = await commandLine(pid);
-    return argv !== null && argv.includes(folder.launchFile);
-  }
-
-  private async saveSpec(spec: ServerSpec): Promise<void> {
-    this.specs.set(spec.serverId, spec);
-    await writeJsonAtomic(this.folder(spec.serverId).specFile, spec, 0o600);
-  }
-
-  private async loadSpec(serverId: string): Promise<ServerSpec | null> {
-    const known = this.specs.get(serverId);
-    if (known) return known;
-    try {
-      const spec = JSON.parse(await readFile(this.folder(serverId).specFile, 'utf8')) as ServerSpec;
-      this.specs.set(serverId, spec);
-      return spec;
-    } catch {
-      return null;
-    }
-  }
-
-  private knownDistribution(serverId: string): Distribution | undefined {
-    const known = this.specs.get(serverId);
-    if (known) return known.distribution;
-    try {
-      return (JSON.parse(readFileSync(this.folder(serverId).specFile, 'utf8')) as ServerSpec).distribution;
-    } catch {
-      return undefined;
-    }
+    return this.events.platformLine(folder, serverId, this.processes.get(serverId)?.console, level, message);
   }
 
   private folder(serverId: string): ServerFolder {
@@ -603,29 +384,6 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new DomainError('SHUTTING_DOWN', 'This driver was closed');
-  }
-}
-
-async function readProcessFile(folder: ServerFolder): Promise<ProcessFile | null> {
-  try {
-    const file = JSON.parse(await readFile(folder.processFile, 'utf8')) as ProcessFile;
-    return Number.isInteger(file.pid) && file.pid > 0 ? file : null;
-  } catch {
-    return null;
-  }
-}
-
-async function readExitFile(folder: ServerFolder): Promise<ExitInfo | null> {
-  try {
-    const raw = JSON.parse(await readFile(folder.exitFile, 'utf8')) as {
-      code: number | null;
-      signal: string | null;
-      at: string;
-      generation: number;
-    };
-    return { code: raw.code, signal: raw.signal, at: new Date(raw.at), generation: raw.generation };
-  } catch {
-    return null;
+    if (this.events.closed) throw new DomainError('SHUTTING_DOWN', 'This driver was closed');
   }
 }

@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, readdir } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { DomainError } from '@minefleet/domain/errors';
 import {
   LOG_LEVELS,
@@ -54,6 +52,11 @@ function matcher(query: LogQuery): (line: ConsoleLine) => boolean {
 /**
  * Lines matching the query, oldest first. `tail` keeps the last N matches; pages count back from the
  * newest: page 1 is the newest `perPage` lines (in time order), page 2 the ones before them.
+ *
+ * Without a filter the files are only scanned for line ends (newest file first) and just the lines of
+ * the page are parsed, so a deep page of a large log costs one read of the bytes. With a filter every
+ * line is parsed once, the newest `page × perPage` matches kept in a fixed ring: O(lines), never
+ * O(lines × window).
  */
 export async function readLogs(logsDir: string, query: LogQuery): Promise<LogPage> {
   const page = Math.floor(query.page);
@@ -66,34 +69,104 @@ export async function readLogs(logsDir: string, query: LogQuery): Promise<LogPag
   const window = page * perPage;
   if (window > MAX_WINDOW)
     throw new DomainError('VALIDATION_FAILED', `page × per page is limited to ${MAX_WINDOW}`);
+  const files = await logFiles(logsDir);
+  const filtered =
+    query.level !== undefined || query.since !== undefined || query.until !== undefined || !!query.q;
+  return filtered ? filteredPage(files, query, page, perPage) : unfilteredPage(files, query, page, perPage);
+}
 
-  const matches = matcher(query);
-  // The newest `window` matches, in a ring: one pass, bounded memory.
-  const ring: ConsoleLine[] = [];
+async function readIfThere(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    // A file rotated away while being read: what was read stands.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Offsets just past each line end of a buffer (a last line without its newline counts too). */
+function lineEnds(buffer: Buffer): number[] {
+  const ends: number[] = [];
+  let from = 0;
+  for (;;) {
+    const nl = buffer.indexOf(10, from);
+    if (nl < 0) break;
+    ends.push(nl + 1);
+    from = nl + 1;
+  }
+  if (from < buffer.length) ends.push(buffer.length);
+  return ends;
+}
+
+async function unfilteredPage(
+  files: string[],
+  query: LogQuery,
+  page: number,
+  perPage: number,
+): Promise<LogPage> {
+  // Newest file first: positions count back from the newest line.
+  const newestFirst = [...files].reverse();
+  const buffers: { buffer: Buffer; ends: number[] }[] = [];
   let total = 0;
-  for (const file of await logFiles(logsDir)) {
-    const lines = createInterface({
-      input: createReadStream(file, { encoding: 'utf8' }),
-      crlfDelay: Infinity,
-    });
-    try {
-      for await (const text of lines) {
-        const line = parseRecord(text);
-        if (!line || !matches(line)) continue;
-        total++;
-        ring.push(line);
-        if (ring.length > window) ring.shift();
-      }
-    } catch (error) {
-      // A file rotated away while being read: what was read stands.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  for (const file of newestFirst) {
+    const buffer = await readIfThere(file);
+    if (!buffer) continue;
+    const ends = lineEnds(buffer);
+    total += ends.length;
+    buffers.push({ buffer, ends });
+  }
+  const considered = query.tail === undefined ? total : Math.min(total, query.tail);
+  const startFromNewest = Math.min(considered, (page - 1) * perPage);
+  const endFromNewest = Math.min(considered, page * perPage);
+  const lines: ConsoleLine[] = [];
+  // Walk positions from the newest back, collecting [startFromNewest, endFromNewest).
+  let position = 0;
+  for (const { buffer, ends } of buffers) {
+    if (position >= endFromNewest) break;
+    for (let i = ends.length - 1; i >= 0 && position < endFromNewest; i--, position++) {
+      if (position < startFromNewest) continue;
+      const begin = i === 0 ? 0 : ends[i - 1]!;
+      const line = parseRecord(buffer.toString('utf8', begin, ends[i]).replace(/\r?\n$/, ''));
+      if (line) lines.push(line);
     }
+  }
+  return { lines: lines.reverse(), total: considered };
+}
+
+async function filteredPage(
+  files: string[],
+  query: LogQuery,
+  page: number,
+  perPage: number,
+): Promise<LogPage> {
+  const window = page * perPage;
+  const matches = matcher(query);
+  // Cheap pre-check on the raw line: a message holding the needle holds it in the JSON text too, unless
+  // escaped (then the line is parsed and decided properly).
+  const needle = query.q ? JSON.stringify(query.q.toLowerCase()).slice(1, -1) : undefined;
+  // The newest `window` matches in a fixed ring: one pass, bounded memory, O(1) per line.
+  const ring = new Array<ConsoleLine | undefined>(window);
+  let total = 0;
+  for (const file of files) {
+    const buffer = await readIfThere(file);
+    if (!buffer) continue;
+    for (const text of buffer.toString('utf8').split('\n')) {
+      if (needle !== undefined && !text.toLowerCase().includes(needle) && !text.includes('\\')) continue;
+      const line = parseRecord(text.endsWith('\r') ? text.slice(0, -1) : text);
+      if (!line || !matches(line)) continue;
+      ring[total % window] = line;
+      total++;
+    }
+    // Let other requests run between files.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const considered = query.tail === undefined ? total : Math.min(total, query.tail);
   // Positions counted from the newest match: page p covers [(p-1)·perPage, p·perPage).
   const fromNewestEnd = Math.min(considered, window);
   const fromNewestStart = Math.min(considered, (page - 1) * perPage);
-  const lines = ring.slice(ring.length - fromNewestEnd, ring.length - fromNewestStart);
+  const lines: ConsoleLine[] = [];
+  for (let k = fromNewestEnd - 1; k >= fromNewestStart; k--) lines.push(ring[(total - 1 - k) % window]!);
   return { lines, total: considered };
 }
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -36,8 +37,17 @@ export class ManagedProcess {
     private readonly emit: (event: RuntimeEvent) => void,
     private readonly child?: ChildProcess,
   ) {
+    this.group = pid;
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
-    child?.once('exit', (code, signal) => void this.finish(code, signal));
+    child?.once('exit', (code, signal) => {
+      // A sandbox wrapper reports its child's death by signal n as exit code 128 + n.
+      const name =
+        this.wrapped && signal === null && code !== null && code > 128
+          ? (Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as
+              NodeJS.Signals | undefined)
+          : undefined;
+      void (name ? this.finish(null, name) : this.finish(code, signal));
+    });
   }
 
   get alive(): boolean {
@@ -85,10 +95,19 @@ export class ManagedProcess {
     this.connection?.close();
   }
 
+  /**
+   * The process group: the spawned pid (which leads it), or for an adopted process the group its launcher
+   * recorded (in a sandbox the launcher runs under bubblewrap, which leads the group).
+   */
+  group: number;
+
+  /** Spawned through a sandbox wrapper (its exit code stands for the launcher's). */
+  wrapped = false;
+
   /** Signals the whole process group (the launcher or supervisor and anything it started). */
   signal(signal: NodeJS.Signals): void {
     try {
-      process.kill(-this.pid, signal);
+      process.kill(-this.group, signal);
     } catch {
       try {
         process.kill(this.pid, signal);

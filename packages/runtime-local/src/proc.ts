@@ -41,6 +41,15 @@ function parseStat(text: string): Stat | null {
   return { state: fields[0] ?? '?', pgrp: Number(fields[2]), cpuTicks: utime + stime };
 }
 
+/** The process group of a live process (from /proc), or undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.pgrp;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process group on the machine: pgid → pids, from one pass over /proc. */
 export async function processGroups(): Promise<Map<number, number[]>> {
   const groups = new Map<number, number[]>();

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { mcString, packet, readVarInt, varInt } from '@minefleet/gateway/varint';
 
 /**
  * The Minecraft server-list ping (the "status" exchange of the modern protocol, 1.7+), written out:
@@ -9,47 +10,18 @@ import net from 'node:net';
 
 const MAX_ANSWER_BYTES = 1024 * 1024; // a favicon is a few KiB; nothing legitimate is near this
 
-function varInt(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function frame(packetId: number, body: number[]): Buffer {
-  const data = [...varInt(packetId), ...body];
-  return Buffer.from([...varInt(data.length), ...data]);
-}
-
-/** A VarInt at `offset`: its value and the offset after it, or null if the buffer ends first. */
-export function readVarInt(buffer: Buffer, offset: number): { value: number; next: number } | null {
-  let value = 0;
-  for (let i = 0; i < 5; i++) {
-    if (offset + i >= buffer.length) return null;
-    const byte = buffer[offset + i]!;
-    value |= (byte & 0x7f) << (7 * i);
-    if ((byte & 0x80) === 0) return { value: value >>> 0, next: offset + i + 1 };
-  }
-  throw new Error('VarInt too long');
-}
+/** Re-exported for the codec's tests: the ping reads the same VarInts as the gateway. */
+export { readVarInt };
 
 /** The two packets a client sends: handshake (protocol version, host, port, next state 1) and request. */
 export function statusRequest(host: string, port: number, protocolVersion: number): Buffer {
-  const name = Buffer.from(host, 'utf8');
-  const handshake = frame(0x00, [
-    ...varInt(protocolVersion),
-    ...varInt(name.length),
-    ...name,
-    (port >> 8) & 0xff,
-    port & 0xff,
-    1,
-  ]);
-  return Buffer.concat([handshake, frame(0x00, [])]);
+  const handshake = packet(
+    0x00,
+    varInt(protocolVersion),
+    mcString(host),
+    Buffer.from([(port >> 8) & 0xff, port & 0xff, 1]),
+  );
+  return Buffer.concat([handshake, packet(0x00)]);
 }
 
 /**
@@ -59,12 +31,13 @@ export function statusRequest(host: string, port: number, protocolVersion: numbe
 export function parseStatusResponse(buffer: Buffer): unknown {
   const length = readVarInt(buffer, 0);
   if (!length) return null;
-  if (length.value > MAX_ANSWER_BYTES) throw new Error('status answer too large');
+  // A negative length is a VarInt past 2^31: as unsigned as it is sent, far too large.
+  if (length.value < 0 || length.value > MAX_ANSWER_BYTES) throw new Error('status answer too large');
   if (buffer.length < length.next + length.value) return null;
   const packetId = readVarInt(buffer, length.next);
   if (!packetId || packetId.value !== 0x00) throw new Error('not a status response');
   const size = readVarInt(buffer, packetId.next);
-  if (!size || packetId.next + size.value > length.next + length.value)
+  if (!size || size.value < 0 || packetId.next + size.value > length.next + length.value)
     throw new Error('truncated status response');
   return JSON.parse(buffer.subarray(size.next, size.next + size.value).toString('utf8'));
 }

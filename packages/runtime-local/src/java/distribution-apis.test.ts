@@ -343,12 +343,12 @@ describe('Java servers in the local driver', () => {
   });
 
   it('refuses with RUNTIME_UNAVAILABLE when Java is missing, too old, or the EULA is not accepted', async () => {
-    const missing = createLocalDriver(
-      { dataDir: dir, java: { endpoints: endpoints() } },
-      { MINEFLEET_JAVA: '/nonexistent/java', MINEFLEET_ACCEPT_EULA: 'true' },
-    );
+    const missing = createLocalDriver({
+      dataDir: dir,
+      java: { endpoints: endpoints(), javaPath: '/nonexistent/java', acceptEula: true },
+    });
     expect(await codeOf(missing.deploy(spec('paper', '1.20.4')))).toBe('RUNTIME_UNAVAILABLE');
-    const noEula = createLocalDriver({ dataDir: dir, java: { endpoints: endpoints() } }, {});
+    const noEula = createLocalDriver({ dataDir: dir, java: { endpoints: endpoints() } });
     expect(await codeOf(noEula.deploy(spec('paper', '1.20.4')))).toBe('RUNTIME_UNAVAILABLE');
     const catalogue = await noEula.catalogue();
     const paper = catalogue.find((d) => d.distribution === 'paper');
@@ -357,10 +357,7 @@ describe('Java servers in the local driver', () => {
   });
 
   it('refuses a version that needs a newer Java than the installed one', async () => {
-    const driver = createLocalDriver(
-      { dataDir: dir, java: { endpoints: endpoints() } },
-      { MINEFLEET_ACCEPT_EULA: 'true' },
-    );
+    const driver = createLocalDriver({ dataDir: dir, java: { endpoints: endpoints(), acceptEula: true } });
     const java = (await driver.catalogue()).find((d) => d.distribution === 'paper');
     // This machine has Java 17: Minecraft 1.20.5+ needs 21.
     if (java?.reason?.startsWith('Java not found')) return;
@@ -370,10 +367,7 @@ describe('Java servers in the local driver', () => {
   });
 
   it('deploys a Java server: verified jar, EULA, escaped server.properties owned by the platform', async () => {
-    const driver = createLocalDriver(
-      { dataDir: dir, java: { endpoints: endpoints() } },
-      { MINEFLEET_ACCEPT_EULA: 'true' },
-    );
+    const driver = createLocalDriver({ dataDir: dir, java: { endpoints: endpoints(), acceptEula: true } });
     const s = spec('paper', '1.20.4');
     await driver.deploy(s);
     const root = driver.workspace(s.serverId).root;

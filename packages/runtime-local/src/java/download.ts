@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { DomainError } from '@minefleet/domain/errors';
-import { writeFileAtomic } from '../atomic-file.js';
 
 export type ChecksumAlgorithm = 'sha256' | 'sha1' | 'md5';
 
@@ -63,34 +64,48 @@ export async function downloadVerified(
       status: response.status,
     });
   }
-  const chunks: Uint8Array[] = [];
+  // Streamed to a temporary file beside the destination (a jar can be hundreds of MB: never held in
+  // memory), checked, then renamed into place; any failure removes it.
+  await mkdir(path.dirname(destination), { recursive: true });
+  const tmp = `${destination}.${randomBytes(6).toString('hex')}.part`;
+  const file = await open(tmp, 'wx', 0o644);
   let size = 0;
+  let head = Buffer.alloc(0);
   const hash = expected ? createHash(expected.algorithm) : null;
   const sha256 = createHash('sha256');
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_JAR_BYTES)
-      throw new DomainError('DISTRIBUTION_UNAVAILABLE', `${url} is larger than ${MAX_JAR_BYTES} bytes`);
-    hash?.update(chunk);
-    sha256.update(chunk);
-    chunks.push(chunk);
-  }
-  if (expected && hash) {
-    const actual = hash.digest('hex');
-    if (actual.toLowerCase() !== expected.hex.toLowerCase()) {
-      throw new DomainError('DISTRIBUTION_UNAVAILABLE', `Checksum mismatch for ${url}`, {
-        url,
-        algorithm: expected.algorithm,
-        expected: expected.hex,
-        actual,
-      });
+  try {
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > MAX_JAR_BYTES)
+          throw new DomainError('DISTRIBUTION_UNAVAILABLE', `${url} is larger than ${MAX_JAR_BYTES} bytes`);
+        if (head.length < 4) head = Buffer.concat([head, chunk]).subarray(0, 4);
+        hash?.update(chunk);
+        sha256.update(chunk);
+        await file.write(chunk);
+      }
+    } finally {
+      await file.close();
     }
+    if (expected && hash) {
+      const actual = hash.digest('hex');
+      if (actual.toLowerCase() !== expected.hex.toLowerCase()) {
+        throw new DomainError('DISTRIBUTION_UNAVAILABLE', `Checksum mismatch for ${url}`, {
+          url,
+          algorithm: expected.algorithm,
+          expected: expected.hex,
+          actual,
+        });
+      }
+    }
+    // A jar is a zip: a captive portal's HTML page or an error body must not become the server.
+    if (head.length < 4 || head.readUInt32LE(0) !== 0x04034b50) {
+      throw new DomainError('DISTRIBUTION_UNAVAILABLE', `${url} did not return a jar`, { url });
+    }
+    await rename(tmp, destination);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
   }
-  const data = Buffer.concat(chunks);
-  // A jar is a zip: a captive portal's HTML page or an error body must not become the server.
-  if (data.length < 4 || data.readUInt32LE(0) !== 0x04034b50) {
-    throw new DomainError('DISTRIBUTION_UNAVAILABLE', `${url} did not return a jar`, { url });
-  }
-  await writeFileAtomic(destination, data);
   return sha256.digest('hex');
 }

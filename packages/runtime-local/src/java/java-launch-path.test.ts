@@ -72,8 +72,8 @@ describe.runIf(jdk)('Java launch path (stand-in program, not Minecraft)', () => 
       src,
       'StandIn.class',
     ]);
-    const env = { MINEFLEET_JAR_DIR: path.join(dir, 'jars'), MINEFLEET_ACCEPT_EULA: 'true' };
-    driver = createLocalDriver({ dataDir: path.join(dir, 'data') }, env);
+    const java = { jarDir: path.join(dir, 'jars'), acceptEula: true };
+    driver = createLocalDriver({ dataDir: path.join(dir, 'data'), java });
     driver.onEvent((e) => events.push(e));
     spec = {
       serverId: randomUUID(),
@@ -119,10 +119,10 @@ describe.runIf(jdk)('Java launch path (stand-in program, not Minecraft)', () => 
     const info = await driver.start(spec, { generation: 2 });
     await waitFor((l) => l.message.startsWith('Done'), from);
     await driver.close();
-    driver = createLocalDriver(
-      { dataDir: path.join(dir, 'data') },
-      { MINEFLEET_JAR_DIR: path.join(dir, 'jars'), MINEFLEET_ACCEPT_EULA: 'true' },
-    );
+    driver = createLocalDriver({
+      dataDir: path.join(dir, 'data'),
+      java: { jarDir: path.join(dir, 'jars'), acceptEula: true },
+    });
     driver.onEvent((e) => events.push(e));
     expect((await driver.adopt([spec.serverId])).get(spec.serverId)).toMatchObject({
       state: 'alive',

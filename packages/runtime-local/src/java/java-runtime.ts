@@ -1,3 +1,4 @@
+import { log4jFlags } from './log4j-mitigation.js';
 import { access, copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DomainError } from '@minefleet/domain/errors';
@@ -35,6 +36,8 @@ export interface JavaRuntimeOptions {
   acceptEula: boolean;
   nodePath: string;
   log: LogRotation;
+  /** What game processes inherit of the control plane's environment (inheritedEnvironment). */
+  inheritedEnv: Record<string, string>;
   endpoints?: Partial<DistributionEndpoints>;
   fetch?: Fetch;
   /** How long a remote version list is reused by catalogue(). */
@@ -194,7 +197,13 @@ export class JavaRuntime implements DistributionRuntime {
         root: folder.root,
         log: this.options.log,
         command: java.path,
-        args: [...jvmMemoryFlags(spec.memoryMb), '-jar', folder.jarFile, 'nogui'],
+        args: [
+          ...jvmMemoryFlags(spec.memoryMb),
+          ...(await log4jFlags(spec.minecraftVersion, folder.root)),
+          '-jar',
+          folder.jarFile,
+          'nogui',
+        ],
         preStartCommands: options.preStartCommands ?? [],
         stopCommand: 'stop',
         stopTimeoutMs: 60_000,
@@ -204,7 +213,7 @@ export class JavaRuntime implements DistributionRuntime {
     return {
       command: this.options.nodePath,
       args: ['--max-old-space-size=64', JAVA_SUPERVISOR, folder.launchFile],
-      env: gameEnvironment(folder.root),
+      env: gameEnvironment(folder.root, this.options.inheritedEnv),
     };
   }
 
