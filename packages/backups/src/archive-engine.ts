@@ -29,6 +29,7 @@ export const tarArchiveEngine: ArchiveEngine = {
       preserve: [...DEFAULT_BACKUP_EXCLUDES, ...options.preserve],
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
     });
     return { sha256: summary.sha256, sizeBytes: summary.sizeBytes, files: summary.files };
   },

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { BackupCompression } from '@minefleet/domain/enums';
 import { compressStream } from './codec.js';
+import { HashWorker } from './hash-worker.js';
 import { readAhead } from './read-ahead.js';
 import { DEFAULT_BACKUP_EXCLUDES, pathMatcher } from './excludes.js';
-import { TAR_END, encodeTarHeader, padding } from './tar-header.js';
+import { coalesce, largeBody, openFile } from './file-entries.js';
+import { TAR_END, encodeTarHeader } from './tar-header.js';
 import { walkFolder, type SkippedEntry } from './walk.js';
 
 export interface CreateArchiveOptions {
@@ -42,7 +41,10 @@ export interface Archive {
   summary: Promise<ArchiveSummary>;
 }
 
-const READ_CHUNK = 1024 * 1024;
+/** Small files being read while the next ones are opened. */
+const SMALL_FILES_AHEAD = 8;
+/** Chunk size downstream of the file reads: headers and small files are joined up to it. */
+const CHUNK = 1024 * 1024;
 const MAX_SKIPPED_LISTED = 100;
 
 /**
@@ -54,7 +56,7 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
   const progress: ArchiveProgress = { bytesRead: 0, files: 0 };
   let uncompressedBytes = 0;
 
-  const tar = tarStream(root, options, progress, skipped);
+  const tar = coalesce(tarStream(root, options, progress, skipped), CHUNK);
   const counted = (async function* () {
     for await (const chunk of tar) {
       uncompressedBytes += chunk.length;
@@ -72,20 +74,23 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
   summary.catch(() => undefined);
 
   const stream = (async function* () {
-    const hash = createHash('sha256');
+    const hash = new HashWorker();
     let sizeBytes = 0;
     let settled = false;
+    let hashed = false;
     try {
       // Read ahead on both sides of the compressor so file reads, compression and the consumer's
       // writes overlap instead of taking turns.
       for await (const chunk of readAhead(compressStream(options.compression, readAhead(counted, 4)), 4)) {
-        hash.update(chunk);
+        await hash.update(chunk);
         sizeBytes += chunk.length;
         yield chunk;
       }
+      const sha256 = await hash.digest();
+      hashed = true;
       settled = true;
       resolve({
-        sha256: hash.digest('hex'),
+        sha256,
         sizeBytes,
         files: progress.files,
         uncompressedBytes,
@@ -96,6 +101,7 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
       reject(error);
       throw error;
     } finally {
+      if (!hashed) await hash.close();
       if (!settled) reject(new Error('The archive stream was closed before its end'));
     }
   })();
@@ -110,93 +116,66 @@ async function* tarStream(
   skipped: SkippedEntry[],
 ): AsyncGenerator<Buffer> {
   const exclude = pathMatcher(options.exclude ?? DEFAULT_BACKUP_EXCLUDES);
-  for await (const entry of walkFolder(root, exclude, (s) => skipped.push(s))) {
-    options.signal?.throwIfAborted();
-    if (entry.type === 'directory') {
-      yield encodeTarHeader({
-        name: entry.relative,
-        type: 'directory',
-        size: 0,
-        mode: entry.mode,
-        mtime: entry.mtime,
-      });
-    } else if (entry.type === 'symlink') {
-      yield encodeTarHeader({
-        name: entry.relative,
-        type: 'symlink',
-        size: 0,
-        mode: entry.mode,
-        mtime: entry.mtime,
-        linkname: entry.target,
-      });
-    } else {
-      yield* fileEntry(entry.absolute, entry.relative, options, progress, skipped);
-    }
-  }
-  yield TAR_END;
-}
-
-async function* fileEntry(
-  absolute: string,
-  relative: string,
-  options: CreateArchiveOptions,
-  progress: ArchiveProgress,
-  skipped: SkippedEntry[],
-): AsyncGenerator<Buffer> {
-  let handle;
-  try {
-    // O_NOFOLLOW: a file swapped for a symlink since the listing (a server process racing the backup)
-    // must not pull the link's target, maybe a host file, into the tenant's archive. O_NONBLOCK: one
-    // swapped for a FIFO must not block the backup forever (no effect on regular files).
-    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return; // removed since the listing
-    if (code === 'ELOOP') {
-      skipped.push({ path: relative, reason: 'symlink-outside' });
-      return;
-    }
-    throw error;
-  }
-  try {
-    // The size recorded is the size at open time. A file that grows meanwhile is cut there and one that
-    // shrinks is padded with zeros: the tar stays well-formed. Hot backups flush and pause saving first,
-    // so this only protects the archive's structure, never replaces that consistency step.
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      skipped.push({ path: relative, reason: 'excluded-type' }); // replaced since the listing
-      return;
-    }
-    const size = stats.size;
-    yield encodeTarHeader({
-      name: relative,
-      type: 'file',
-      size,
-      mode: stats.mode & 0o7777,
-      mtime: Math.floor(stats.mtimeMs / 1000),
-    });
-    let position = 0;
-    while (position < size) {
-      options.signal?.throwIfAborted();
-      const want = Math.min(READ_CHUNK, size - position);
-      const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, position);
-      if (bytesRead === 0) {
-        buffer.fill(0);
-        yield buffer;
-        position += want;
-        continue;
-      }
-      position += bytesRead;
-      progress.bytesRead += bytesRead;
-      options.onProgress?.({ ...progress });
-      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
-    }
-    const pad = padding(size);
-    if (pad > 0) yield Buffer.alloc(pad);
+  const fileDone = (): void => {
     progress.files += 1;
     options.onProgress?.({ ...progress });
+  };
+  const onRead = (bytes: number): void => {
+    progress.bytesRead += bytes;
+    options.onProgress?.({ ...progress });
+  };
+  // Small files opened and being read, in archive order. Files are opened one after the other (a large
+  // one is read to its end before the next is opened, so nothing is opened long before it is archived);
+  // only the reading of small ones overlaps.
+  const pending: Promise<{ chunk: Buffer; bytesRead: number }>[] = [];
+  async function* takeSmall(keep: number): AsyncGenerator<Buffer> {
+    while (pending.length > keep) {
+      const { chunk, bytesRead } = await pending.shift()!;
+      onRead(bytesRead);
+      yield chunk;
+      fileDone();
+    }
+  }
+  try {
+    for await (const entry of walkFolder(root, exclude, (s) => skipped.push(s))) {
+      options.signal?.throwIfAborted();
+      if (entry.type !== 'file') {
+        yield* takeSmall(0);
+        yield encodeTarHeader(
+          entry.type === 'directory'
+            ? { name: entry.relative, type: 'directory', size: 0, mode: entry.mode, mtime: entry.mtime }
+            : {
+                name: entry.relative,
+                type: 'symlink',
+                size: 0,
+                mode: entry.mode,
+                mtime: entry.mtime,
+                linkname: entry.target,
+              },
+        );
+        continue;
+      }
+      const opened = await openFile(entry.absolute, entry.relative);
+      if (opened.kind === 'small') {
+        pending.push(opened.chunk);
+        yield* takeSmall(SMALL_FILES_AHEAD);
+      } else if (opened.kind === 'large') {
+        let reading = false;
+        try {
+          yield* takeSmall(0);
+          reading = true;
+          yield* largeBody(opened, onRead, options.signal);
+        } finally {
+          if (!reading) await opened.handle.close();
+        }
+        fileDone();
+      } else if (opened.kind === 'skipped') {
+        skipped.push({ path: entry.relative, reason: opened.reason });
+      }
+    }
+    yield* takeSmall(0);
+    yield TAR_END;
   } finally {
-    await handle.close();
+    await Promise.allSettled(pending);
   }
 }

@@ -3,6 +3,7 @@ import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import tar from 'tar-stream';
 import type { BackupCompression } from '@minefleet/domain/enums';
+import type { ExtractLimits } from '@minefleet/domain/ports/archive-engine';
 import { DomainError, isDomainError } from '@minefleet/domain/errors';
 import { decompressStream } from './codec.js';
 import { readAhead } from './read-ahead.js';
@@ -15,6 +16,8 @@ export interface ExtractArchiveOptions {
   /** Called as archive bytes are read. */
   onProgress?: (progress: { bytesRead: number; files: number }) => void;
   signal?: AbortSignal;
+  /** Bounds on what the archive may unpack to (a decompression bomb stops at them). */
+  limits?: ExtractLimits;
 }
 
 export interface ExtractSummary {
@@ -106,9 +109,23 @@ export async function extractIntoEmptyFolder(
   const feeding = feed(readAhead(decompressStream(options.compression, readAhead(hashed, 4)), 2), extract);
   feeding.catch(() => undefined);
 
+  let entries = 0;
+  let declared = 0;
   try {
     for await (const entry of extract) {
       options.signal?.throwIfAborted();
+      entries++;
+      declared += entry.header.size ?? 0;
+      const { limits } = options;
+      if (limits && (entries > limits.maxEntries || declared > limits.maxBytes)) {
+        throw new DomainError(
+          'BACKUP_CORRUPT',
+          entries > limits.maxEntries
+            ? `The archive holds more than ${limits.maxEntries} entries; nothing was restored.`
+            : `The archive unpacks to more than ${limits.maxBytes} bytes; nothing was restored.`,
+          { reason: 'too-large', max_bytes: limits.maxBytes, max_entries: limits.maxEntries },
+        );
+      }
       // Errors raised while reading an entry's body come from the archive (or its source), not from
       // the disk: tag them so they are not mistaken for a write failure below.
       const body = (async function* () {

@@ -1,4 +1,6 @@
+import type { ExtractLimits } from '@minefleet/domain/ports/archive-engine';
 import {
+  chmod,
   copyFile,
   link,
   lstat,
@@ -8,6 +10,7 @@ import {
   readlink,
   rename,
   rm,
+  stat,
   symlink,
 } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +30,7 @@ export interface RestoreOptions {
   preserve?: readonly string[];
   onProgress?: (progress: { bytesRead: number; files: number }) => void;
   signal?: AbortSignal;
+  limits?: ExtractLimits;
 }
 
 export interface RestoreSummary {
@@ -58,7 +62,13 @@ export async function restoreInto(
   const root = path.resolve(serverRoot);
   await recoverInterruptedRestore(root);
   const staging = siblingPath(root, 'restore');
-  await mkdir(staging, { mode: 0o755 });
+  // The restored folder keeps the current folder's mode (a private folder must not become readable).
+  const mode = await stat(root).then(
+    (s) => s.mode & 0o777,
+    () => 0o700,
+  );
+  await mkdir(staging, { mode });
+  await chmod(staging, mode);
   let old: string | null = null;
   try {
     const summary = await extractIntoEmptyFolder(archive, staging, options);

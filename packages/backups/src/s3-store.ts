@@ -1,3 +1,4 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -28,7 +29,16 @@ export interface S3BackupStoreConfig {
   /** Multipart part size; S3's minimum is 5 MiB. Memory used by a `put` is about partSize × queueSize. */
   partSize?: number;
   queueSize?: number;
+  /**
+   * Milliseconds to connect, and of socket inactivity before a request fails (defaults 10 s and 60 s):
+   * without them a store that stops answering holds a backup, a restore or a delete forever.
+   */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
+
+export const S3_CONNECT_TIMEOUT_MS = 10_000;
+export const S3_IDLE_TIMEOUT_MS = 60_000;
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
@@ -59,6 +69,14 @@ export class S3BackupStore implements BackupStore {
         ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),
         ...(config.credentials !== undefined ? { credentials: config.credentials } : {}),
         forcePathStyle: config.forcePathStyle ?? false,
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: config.connectTimeoutMs ?? S3_CONNECT_TIMEOUT_MS,
+          // Until the answer starts, and then between bytes of a streamed body.
+          requestTimeout: config.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS,
+          socketTimeout: config.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS,
+          // Without it the handler only logs a warning when the timeout passes.
+          throwOnRequestTimeout: true,
+        }),
         // The SDK's default since 2025 adds CRC32 checksums sent as aws-chunked trailers, which many
         // S3-compatible servers (older MinIO, R2 for some calls, s3rver) reject. Only when required.
         requestChecksumCalculation: 'WHEN_REQUIRED',

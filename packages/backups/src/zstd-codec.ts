@@ -26,14 +26,23 @@ export async function* zstdCompress(
   const encoder = new Encoder(options.level ?? 3);
   const frameSize = options.frameSize ?? ZSTD_FRAME_SIZE;
   const pending: Promise<Buffer>[] = [];
-  let piece = Buffer.allocUnsafe(frameSize);
+  // A piece is reused once its frame is encoded (the binding no longer reads it): a fresh 4 MiB buffer
+  // per frame cost page faults and garbage collections in proportion to the archive's size.
+  const free: Buffer[] = [];
+  let piece: Buffer = Buffer.allocUnsafe(frameSize);
   let filled = 0;
 
-  const submit = (data: Buffer): void => {
-    const task = encoder.encode(data);
+  const submit = (): void => {
+    const input = piece;
+    const task = encoder.encode(filled === frameSize ? input : input.subarray(0, filled)).then((frame) => {
+      free.push(input);
+      return frame;
+    });
     // Attach a handler now: a later frame may fail while we still await an earlier one.
     task.catch(() => undefined);
     pending.push(task);
+    piece = free.pop() ?? Buffer.allocUnsafe(frameSize);
+    filled = 0;
   };
 
   try {
@@ -45,14 +54,12 @@ export async function* zstdCompress(
         filled += n;
         offset += n;
         if (filled === frameSize) {
-          submit(piece);
-          piece = Buffer.allocUnsafe(frameSize);
-          filled = 0;
+          submit();
           if (pending.length >= ENCODE_IN_FLIGHT) yield await pending.shift()!;
         }
       }
     }
-    if (filled > 0) submit(piece.subarray(0, filled));
+    if (filled > 0) submit();
     while (pending.length > 0) yield await pending.shift()!;
   } finally {
     pending.length = 0;
