@@ -1,0 +1,41 @@
+import type { Route } from './route-table.js';
+
+export interface Player {
+  username: string;
+  address: string;
+  protocolVersion: number;
+}
+
+/** What the control plane decides for a login to a server that does not run. */
+export type WakeDecision =
+  { kind: 'forward'; backend: { host: string; port: number } } | { kind: 'disconnect'; message: string };
+
+export interface GatewayHooks {
+  /**
+   * A login to a server that is not running: wake it and resolve once it accepts players (forward), or
+   * with the message the player should see. Pings never call this.
+   */
+  wake?(route: Route, player: Player, signal: AbortSignal): Promise<WakeDecision>;
+  /** The line shown under the MOTD while the server does not run; a built-in one when absent. */
+  stateLine?(route: Route): string | undefined;
+}
+
+export type ConnectionOutcome =
+  | 'routed'
+  | 'status_answered'
+  | 'unknown_host'
+  | 'rate_limited'
+  | 'over_capacity'
+  | 'invalid'
+  | 'timeout'
+  | 'backend_unreachable'
+  | 'woken'
+  | 'wake_refused'
+  | 'hold_timeout';
+
+/** Counters the composition root turns into metrics. */
+export interface GatewayObserver {
+  connection?(outcome: ConnectionOutcome, serverId?: string): void;
+  /** A spliced connection closed: bytes from the client and to the client. */
+  spliced?(serverId: string, bytesIn: number, bytesOut: number): void;
+}
