@@ -3,11 +3,12 @@ import type { Database } from '@minefleet/db/database';
 import { apiKeys } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
-import { roleAtLeast } from '@minefleet/domain/roles';
-import { scopeOf, type Actor } from './actor.js';
+import { isPermission, type Permission } from '@minefleet/domain/permissions';
+import { hasPermission, permissionsOf, scopeOf, type Actor } from './actor.js';
 import type { AuthCache } from './auth-cache.js';
 import { generateApiKey } from './tokens.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
+import { assertEmailVerified } from './verified.js';
 
 export type ApiKeyRecord = Omit<typeof apiKeys.$inferSelect, 'keyHash'>;
 
@@ -16,8 +17,9 @@ export const API_KEY_NAME_MAX = 100;
 export const API_KEYS_PER_USER = 50;
 
 /**
- * API keys act as the user who made them, with that user's role in the tenant. The key is shown once;
- * only its SHA-256 is stored. Admins see and revoke every key of the tenant; others only their own.
+ * API keys act as the user who made them, with that user's permissions in the tenant (or fewer). The key
+ * is shown once; only its SHA-256 is stored. Holders of apikey.manage (admins) see and revoke every key of
+ * the tenant; others only their own.
  */
 export class ApiKeyService {
   constructor(
@@ -28,7 +30,7 @@ export class ApiKeyService {
 
   async create(
     actor: Actor,
-    input: { name: string; expiresAt?: Date | undefined },
+    input: { name: string; expiresAt?: Date | undefined; permissions?: readonly string[] | undefined },
   ): Promise<{ record: ApiKeyRecord; key: string }> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > API_KEY_NAME_MAX) {
@@ -41,6 +43,8 @@ export class ApiKeyService {
         field: 'expires_at',
       });
     }
+    const permissions = input.permissions ? this.grantable(actor, input.permissions) : null;
+    await assertEmailVerified(this.db, actor.userId, 'Verify your email address before creating API keys.');
     const generated = generateApiKey();
     const record = await this.db.tenant(scopeOf(actor), async (tx) => {
       const [count] = await tx
@@ -64,6 +68,7 @@ export class ApiKeyService {
           name,
           prefix: generated.prefix,
           keyHash: generated.hash,
+          permissions,
           expiresAt: input.expiresAt ?? null,
         })
         .returning();
@@ -73,8 +78,32 @@ export class ApiKeyService {
     return { record: publicRecord, key: generated.key };
   }
 
+  /**
+   * The permissions a new key may carry: known ones, each held by the caller (a key made with a key
+   * holds at most what that key holds). Never more than the creator: 403 otherwise.
+   */
+  private grantable(actor: Actor, requested: readonly string[]): Permission[] {
+    const held = permissionsOf(actor);
+    const unique = [...new Set(requested)];
+    for (const permission of unique) {
+      if (!isPermission(permission)) {
+        throw new DomainError('VALIDATION_FAILED', `Unknown permission "${permission}".`, {
+          field: 'permissions',
+          permission,
+        });
+      }
+      if (!held.has(permission)) {
+        throw new DomainError('FORBIDDEN', `You do not hold ${permission}, so no key of yours can.`, {
+          required: permission,
+          role: actor.role,
+        });
+      }
+    }
+    return unique as Permission[];
+  }
+
   async list(actor: Actor, page: PageRequest): Promise<Page<ApiKeyRecord>> {
-    const mine = roleAtLeast(actor.role, 'admin') ? undefined : eq(apiKeys.userId, actor.userId);
+    const mine = hasPermission(actor, 'apikey.manage') ? undefined : eq(apiKeys.userId, actor.userId);
     const where = and(isNull(apiKeys.revokedAt), mine);
     return this.db.tenant(scopeOf(actor), async (tx) => {
       const rows = await tx
@@ -85,6 +114,7 @@ export class ApiKeyService {
             userId: apiKeys.userId,
             name: apiKeys.name,
             prefix: apiKeys.prefix,
+            permissions: apiKeys.permissions,
             createdAt: apiKeys.createdAt,
             expiresAt: apiKeys.expiresAt,
             revokedAt: apiKeys.revokedAt,
@@ -112,7 +142,7 @@ export class ApiKeyService {
 
   /** Revokes a key (kept for the audit trail, never usable again). */
   async revoke(actor: Actor, id: string): Promise<void> {
-    const mine = roleAtLeast(actor.role, 'admin') ? undefined : eq(apiKeys.userId, actor.userId);
+    const mine = hasPermission(actor, 'apikey.manage') ? undefined : eq(apiKeys.userId, actor.userId);
     const revoked = await this.db.tenant(scopeOf(actor), (tx) =>
       tx
         .update(apiKeys)

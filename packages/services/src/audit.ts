@@ -1,23 +1,11 @@
-import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
 import { auditEvents } from '@minefleet/db/schema';
-import type { AuditOutcome } from '@minefleet/domain/enums';
-import { requireRole, scopeOf, type Actor } from './actor.js';
+import { requirePermission, scopeOf, type Actor } from './actor.js';
+import type { AuditEntry } from './audit-entry.js';
+import { recordFailedSignIn } from './failed-sign-ins.js';
 
-export interface AuditEntry {
-  tenantId?: string | null;
-  actorUserId?: string | null;
-  actorApiKeyId?: string | null;
-  action: string;
-  targetType?: string | null;
-  targetId?: string | null;
-  serverId?: string | null;
-  outcome: AuditOutcome;
-  statusCode?: number | null;
-  requestId?: string | null;
-  ip?: string | null;
-  details?: Record<string, unknown> | null;
-}
+export type { AuditEntry };
 
 export interface AuditQuery {
   actor?: string;
@@ -37,6 +25,25 @@ export class AuditLog {
     private readonly db: Database,
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
+
+  /**
+   * Deletes events past their retention: a tenant's events after `tenantBefore`, events of no tenant
+   * (failed sign-ins, which anyone on the network can cause) after `tenantlessBefore`. Returns how many.
+   */
+  async prune(tenantBefore: Date, tenantlessBefore: Date): Promise<number> {
+    const deleted = await this.db.system((tx) =>
+      tx
+        .delete(auditEvents)
+        .where(
+          or(
+            lt(auditEvents.createdAt, tenantBefore),
+            and(isNull(auditEvents.tenantId), lt(auditEvents.createdAt, tenantlessBefore)),
+          ),
+        )
+        .returning({ id: auditEvents.id }),
+    );
+    return deleted.length;
+  }
 
   /** Records one event (system transaction: sign-in failures belong to no tenant). */
   async record(entry: AuditEntry): Promise<void> {
@@ -62,9 +69,18 @@ export class AuditLog {
     }
   }
 
-  /** The tenant's audit trail, newest first (admins and owners). */
+  /** Records a failed sign-in, counted into a recent like one when there is one (failed-sign-ins.ts). */
+  async recordFailedSignIn(entry: Omit<AuditEntry, 'outcome' | 'tenantId'>): Promise<void> {
+    try {
+      await recordFailedSignIn(this.db, { ...entry, outcome: 'failure' });
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /** The tenant's audit trail, newest first (activity.read). */
   async query(actor: Actor, query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
-    requireRole(actor, 'admin');
+    requirePermission(actor, 'activity.read');
     const filters: SQL[] = [];
     if (query.actor) filters.push(eq(auditEvents.actorUserId, query.actor));
     if (query.action)

@@ -10,6 +10,8 @@ import type { Actor } from './actor.js';
  */
 export class AuthCache {
   private readonly entries = new Map<string, { actor: Actor; expiresAt: number }>();
+  /** Bumped by every `forget…`: a lookup that began before a revocation must not store its answer. */
+  private generation = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -27,8 +29,18 @@ export class AuthCache {
     return { ...entry.actor };
   }
 
-  set(key: string, actor: Actor, notAfter?: number): void {
+  /** Take this before the database lookup and pass it to `set`. */
+  version(): number {
+    return this.generation;
+  }
+
+  /**
+   * Remembers an actor. With `seenVersion` (from `version()` before the lookup), nothing is stored if a
+   * revocation happened meanwhile: the lookup may have read the row before the revocation committed.
+   */
+  set(key: string, actor: Actor, notAfter?: number, seenVersion?: number): void {
     if (this.ttlMs <= 0) return;
+    if (seenVersion !== undefined && seenVersion !== this.generation) return;
     if (this.entries.size >= this.maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = this.entries.keys().next().value;
@@ -40,13 +52,39 @@ export class AuthCache {
 
   /** Forgets every entry of a user in a tenant (membership changed or removed). */
   forgetMember(tenantId: string, userId: string): void {
+    this.generation++;
     for (const [key, entry] of this.entries) {
       if (entry.actor.tenantId === tenantId && entry.actor.userId === userId) this.entries.delete(key);
     }
   }
 
+  /** Forgets every token of a session (signed out). */
+  forgetSession(sessionId: string): void {
+    this.generation++;
+    for (const [key, entry] of this.entries) {
+      if (entry.actor.sessionId === sessionId) this.entries.delete(key);
+    }
+  }
+
+  /** Forgets every entry of a user in every tenant (email verified, password reset). */
+  forgetUser(userId: string): void {
+    this.generation++;
+    for (const [key, entry] of this.entries) {
+      if (entry.actor.userId === userId) this.entries.delete(key);
+    }
+  }
+
+  /** Forgets every entry of a tenant (its security policy changed). */
+  forgetTenant(tenantId: string): void {
+    this.generation++;
+    for (const [key, entry] of this.entries) {
+      if (entry.actor.tenantId === tenantId) this.entries.delete(key);
+    }
+  }
+
   /** Forgets an API key (revoked). */
   forgetApiKey(apiKeyId: string): void {
+    this.generation++;
     for (const [key, entry] of this.entries) {
       if (entry.actor.apiKeyId === apiKeyId) this.entries.delete(key);
     }

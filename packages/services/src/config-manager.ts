@@ -3,9 +3,8 @@ import type { Database, Tx } from '@minefleet/db/database';
 import { isUniqueViolation } from '@minefleet/db/migrate';
 import { serverConfigRevisions, servers, skus } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
-import { assertServerName, isUuid } from '@minefleet/domain/names';
+import { assertServerName } from '@minefleet/domain/names';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
-import { assertActionAllowed } from '@minefleet/domain/server-state';
 import {
   isPropertyKey,
   reasonOf,
@@ -13,10 +12,11 @@ import {
   validateProperty,
   type ServerProperties,
 } from '@minefleet/domain/server-properties';
-import { requireRole, scopeOf, type Actor } from './actor.js';
+import { scopeOf, type Actor } from './actor.js';
 import type { Logger } from './logger.js';
 import { offsetOf, toPage, type Page, type PageRequest } from './pagination.js';
 import type { ServerRecord } from './server-record.js';
+import { actOn, assertServerId, selectServer } from './server-access.js';
 
 export type RevisionRecord = typeof serverConfigRevisions.$inferSelect;
 
@@ -170,16 +170,18 @@ export class ConfigManager {
       | { next: ConfigSnapshot; rollbackOf: number | null }
       | Promise<{ next: ConfigSnapshot; rollbackOf: number | null }>,
   ): Promise<ConfigResult> {
-    if (!isUuid(serverId))
-      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
+    assertServerId(serverId);
     let result: { server: ServerRecord; revision: number; changes: ConfigChange[] };
     try {
       result = await this.deps.db.tenant(scopeOf(actor), async (tx) => {
         // The row lock orders concurrent changes, so revision numbers never collide.
-        const [server] = await tx.select().from(servers).where(eq(servers.id, serverId)).for('update');
-        if (!server) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id: serverId });
-        requireRole(actor, 'admin');
-        assertActionAllowed('configure', server.status);
+        const server = actOn(
+          await selectServer(tx, serverId, { forUpdate: true }),
+          actor,
+          serverId,
+          'settings.update',
+          'configure',
+        );
         const [plan] = await tx
           .select({ maxPlayers: skus.maxPlayers })
           .from(skus)
@@ -251,11 +253,9 @@ export class ConfigManager {
   }
 
   async revisions(actor: Actor, serverId: string, page: PageRequest): Promise<Page<RevisionRecord>> {
-    if (!isUuid(serverId))
-      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
+    assertServerId(serverId);
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
-      const [server] = await tx.select({ id: servers.id }).from(servers).where(eq(servers.id, serverId));
-      if (!server) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id: serverId });
+      actOn(await selectServer(tx, serverId), actor, serverId);
       const where = eq(serverConfigRevisions.serverId, serverId);
       const rows = await tx
         .select({ item: serverConfigRevisions, total: sql<number>`count(*) over ()` })

@@ -6,16 +6,18 @@ import { servers, tenants } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
 import { isDistribution, type Distribution } from '@minefleet/domain/distributions';
-import { assertServerName, isUuid } from '@minefleet/domain/names';
+import { assertServerName } from '@minefleet/domain/names';
 import type { DistributionInfo } from '@minefleet/domain/ports/runtime-driver';
 import type { ServerStatus } from '@minefleet/domain/server-state';
 import { validateProperties, type ServerProperties } from '@minefleet/domain/server-properties';
-import { requireRole, scopeOf, type Actor } from './actor.js';
+import { requirePermission, scopeOf, type Actor } from './actor.js';
+import type { PortAllocator } from './port-allocator.js';
 import type { ServerRecord } from './server-record.js';
 import { recordInitialRevision } from './config-manager.js';
 import { offsetOf, type Page, type PageRequest } from './pagination.js';
-import type { PortAllocator } from './port-allocator.js';
+import type { ServerCounts } from './server-counts.js';
 import type { SkuService } from './skus.js';
+import { actOn, assertServerId } from './server-access.js';
 
 export type { ServerRecord } from './server-record.js';
 
@@ -54,7 +56,7 @@ export interface ServerRuntimeHooks {
 /** The distributions and versions the runtime can run (cached: asking it is not free). */
 export type CatalogueSource = () => Promise<DistributionInfo[]>;
 
-/** Server records: create (validation, quotas, port), list, get. Power and config live elsewhere. */
+/** Server records: create (validation, quotas), list, get. Power and config live elsewhere. */
 export class ServerService {
   constructor(
     private readonly deps: {
@@ -65,11 +67,18 @@ export class ServerService {
       catalogue: CatalogueSource;
       quotas: QuotaDefaults;
       hooks: ServerRuntimeHooks;
+      /** Remembered totals for the unfiltered list; only where this process makes every write (server-counts.ts). */
+      counts?: ServerCounts | undefined;
     },
   ) {}
 
+  /** A write that adds or removes servers of a tenant (the remembered total is dropped around it). */
+  private changing<T>(tenantId: string, write: () => Promise<T>): Promise<T> {
+    return this.deps.counts ? this.deps.counts.changing(tenantId, write) : write();
+  }
+
   async create(actor: Actor, input: CreateServerInput): Promise<ServerRecord> {
-    requireRole(actor, 'admin');
+    requirePermission(actor, 'server.create');
     assertServerName(input.name);
     const distribution = input.distribution ?? 'flying-squid';
     if (!isDistribution(distribution)) {
@@ -83,47 +92,49 @@ export class ServerService {
 
     let created: ServerRecord;
     try {
-      created = await db.tenant(scopeOf(actor), async (tx) => {
-        const sku = await this.deps.skus.find(tx, input.skuId);
-        if (!sku || !sku.available)
-          throw new DomainError('INVALID_SKU', `No available plan "${input.skuId}".`, {
-            sku_id: input.skuId,
-          });
-        const maxPlayers = input.maxPlayers ?? sku.maxPlayers;
-        if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > sku.maxPlayers) {
-          throw new DomainError(
-            'VALIDATION_FAILED',
-            `max_players must be from 1 to ${sku.maxPlayers} on the ${sku.name} plan.`,
-            {
-              field: 'max_players',
-            },
-          );
-        }
-        await this.assertQuota(tx, actor.tenantId, sku.memoryMb);
-        const properties: ServerProperties = {
-          ...validateProperties(sku.defaultProperties),
-          ...userProperties,
-        };
-        const [row] = await tx
-          .insert(servers)
-          .values({
-            tenantId: actor.tenantId,
-            name: input.name,
-            skuId: sku.id,
-            distribution,
-            minecraftVersion: input.minecraftVersion,
-            status: 'deploying',
-            desiredState: input.start ? 'running' : 'stopped',
-            cpuMillicores: sku.cpuMillicores,
-            memoryMb: sku.memoryMb,
-            storageMb: sku.storageMb,
-            maxPlayers,
-            serverProperties: properties,
-          })
-          .returning();
-        await recordInitialRevision(tx, row!, actor.userId);
-        return { ...row!, configRevision: 1 };
-      });
+      created = await this.changing(actor.tenantId, () =>
+        db.tenant(scopeOf(actor), async (tx) => {
+          const sku = await this.deps.skus.find(tx, input.skuId);
+          if (!sku || !sku.available)
+            throw new DomainError('INVALID_SKU', `No available plan "${input.skuId}".`, {
+              sku_id: input.skuId,
+            });
+          const maxPlayers = input.maxPlayers ?? sku.maxPlayers;
+          if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > sku.maxPlayers) {
+            throw new DomainError(
+              'VALIDATION_FAILED',
+              `max_players must be from 1 to ${sku.maxPlayers} on the ${sku.name} plan.`,
+              {
+                field: 'max_players',
+              },
+            );
+          }
+          await this.assertQuota(tx, actor.tenantId, sku.memoryMb);
+          const properties: ServerProperties = {
+            ...validateProperties(sku.defaultProperties),
+            ...userProperties,
+          };
+          const [row] = await tx
+            .insert(servers)
+            .values({
+              tenantId: actor.tenantId,
+              name: input.name,
+              skuId: sku.id,
+              distribution,
+              minecraftVersion: input.minecraftVersion,
+              status: 'deploying',
+              desiredState: input.start ? 'running' : 'stopped',
+              cpuMillicores: sku.cpuMillicores,
+              memoryMb: sku.memoryMb,
+              storageMb: sku.storageMb,
+              maxPlayers,
+              serverProperties: properties,
+            })
+            .returning();
+          await recordInitialRevision(tx, row!, actor.userId);
+          return { ...row!, configRevision: 1 };
+        }),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new DomainError('SERVER_NAME_TAKEN', `A server named "${input.name}" already exists.`, {
@@ -132,16 +143,23 @@ export class ServerService {
       }
       throw error;
     }
-    // The port is platform-wide state (port_allocations is not tenant-owned), so it is taken separately.
-    try {
-      const port = await this.deps.ports.allocate(created.id);
-      created = await db.system(async (tx) => {
-        const [row] = await tx.update(servers).set({ port }).where(eq(servers.id, created.id)).returning();
-        return row!;
-      });
-    } catch (error) {
-      await db.system((tx) => tx.delete(servers).where(eq(servers.id, created.id)));
-      throw error;
+    // A game port is taken when the server starts and freed when it stops (docs/runtime.md): one
+    // created to start takes it now, so the answer carries its address and a full host says so at once.
+    if (input.start) {
+      try {
+        const port = await this.deps.ports.allocate({
+          id: created.id,
+          tenantId: created.tenantId,
+          memoryMb: created.memoryMb,
+          lastPort: null,
+        });
+        created = { ...created, port, lastPort: port };
+      } catch (error) {
+        await this.changing(created.tenantId, () =>
+          db.system((tx) => tx.delete(servers).where(eq(servers.id, created.id))),
+        );
+        throw error;
+      }
     }
     this.deps.hooks.created(created);
     return created;
@@ -223,22 +241,31 @@ export class ServerService {
       .orderBy(desc(servers.createdAt), desc(servers.id))
       .limit(query.perPage)
       .offset(offsetOf(query));
+    // Without a filter the total may be remembered (server-counts.ts): counting every row of a large
+    // tenant was most of a list request's database work on the embedded database.
+    const counts = where ? undefined : this.deps.counts;
+    const known = counts?.get(actor.tenantId);
+    if (known !== undefined) {
+      const [rows] = await db.tenantRead(scopeOf(actor), [page]);
+      return { items: mapRows(servers, rows ?? []), total: known };
+    }
+    const version = counts?.version();
     const count = db.drizzle
       .select({ n: sql<number>`count(*)`.as('n') })
       .from(servers)
       .where(where);
     const [rows, counted] = await db.tenantRead(scopeOf(actor), [page, count]);
-    return { items: mapRows(servers, rows ?? []), total: Number(counted?.[0]?.n ?? 0) };
+    const total = Number(counted?.[0]?.n ?? 0);
+    if (counts && version !== undefined) counts.remember(actor.tenantId, total, version);
+    return { items: mapRows(servers, rows ?? []), total };
   }
 
   /** The server, or SERVER_NOT_FOUND (also for another tenant's server: row-level security hides it). */
   async get(actor: Actor, id: string): Promise<ServerRecord> {
-    if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id });
+    assertServerId(id);
     const [rows] = await this.deps.db.tenantRead(scopeOf(actor), [
       this.deps.db.drizzle.select().from(servers).where(eq(servers.id, id)),
     ]);
-    const row = mapRows(servers, rows ?? [])[0];
-    if (!row) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id });
-    return row;
+    return actOn(mapRows(servers, rows ?? [])[0], actor, id);
   }
 }

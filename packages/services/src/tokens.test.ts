@@ -17,7 +17,7 @@ describe('session and link tokens', () => {
   // fast-jwt checks expiry against the real clock too, so the test's clock starts at the real time.
   let now = Date.now();
   const tokens = new SessionTokens(SECRET, 3600, { now: () => now });
-  const who = { sub: 'user-1', tid: 'tenant-1' };
+  const who = { sub: 'user-1', tid: 'tenant-1', sid: 'session-1' };
   const scope = { pur: 'backup-download', res: 'backup-1' };
 
   it('a link token works for its purpose and resource only, and never as a session', () => {
@@ -38,6 +38,14 @@ describe('session and link tokens', () => {
       300,
     );
     expect(codeOf(() => tokens.checkLink(foreign.token, scope))).toBe('UNAUTHENTICATED');
+  });
+
+  it('a token never outlives the bound it is issued under', () => {
+    const bound = now + 90_000;
+    const session = tokens.issue(who, bound);
+    expect(session.expiresAt.getTime()).toBe(Math.floor(bound / 1000) * 1000);
+    const link = tokens.issueLink({ ...who, ...scope }, 300, bound);
+    expect(link.expiresAt.getTime()).toBe(Math.floor(bound / 1000) * 1000);
   });
 
   it('a link expires after its time', () => {

@@ -8,6 +8,8 @@ export interface SessionClaims {
   sub: string;
   /** Tenant the session acts in. */
   tid: string;
+  /** The server-side session record: revoking it ends every token of the session (docs/security.md). */
+  sid: string;
 }
 
 /** What a link token is good for: one purpose (`backup-download`) on one resource (its id). */
@@ -46,11 +48,16 @@ export class SessionTokens {
     this.verify = (token): Record<string, unknown> => verifier(token) as Record<string, unknown>;
   }
 
-  issue(claims: SessionClaims): IssuedToken {
+  /**
+   * A session token, valid for the configured lifetime but never past `notAfter` (ms since the epoch):
+   * a token cannot outlive its session, nor a switched-tenant token the one it came from.
+   */
+  issue(claims: SessionClaims, notAfter?: number): IssuedToken {
     const now = Math.floor(this.clock.now() / 1000);
-    const exp = now + this.ttlSeconds;
+    let exp = now + this.ttlSeconds;
+    if (notAfter !== undefined) exp = Math.min(exp, Math.floor(notAfter / 1000));
     return {
-      token: this.sign({ sub: claims.sub, tid: claims.tid, iat: now, exp }),
+      token: this.sign({ sub: claims.sub, tid: claims.tid, sid: claims.sid, iat: now, exp }),
       expiresAt: new Date(exp * 1000),
     };
   }
@@ -60,11 +67,20 @@ export class SessionTokens {
    * minutes, so that it can travel in a URL (a browser download cannot send a header). `check()`
    * refuses it as a session.
    */
-  issueLink(claims: SessionClaims & LinkScope, ttlSeconds: number): IssuedToken {
+  issueLink(claims: SessionClaims & LinkScope, ttlSeconds: number, notAfter?: number): IssuedToken {
     const now = Math.floor(this.clock.now() / 1000);
-    const exp = now + ttlSeconds;
+    let exp = now + ttlSeconds;
+    if (notAfter !== undefined) exp = Math.min(exp, Math.floor(notAfter / 1000));
     return {
-      token: this.sign({ sub: claims.sub, tid: claims.tid, pur: claims.pur, res: claims.res, iat: now, exp }),
+      token: this.sign({
+        sub: claims.sub,
+        tid: claims.tid,
+        sid: claims.sid,
+        pur: claims.pur,
+        res: claims.res,
+        iat: now,
+        exp,
+      }),
       expiresAt: new Date(exp * 1000),
     };
   }
@@ -100,12 +116,18 @@ export class SessionTokens {
   }
 
   private claimsOf(payload: Record<string, unknown>, expired: string): SessionClaims & { exp: number } {
-    const { sub, tid, exp } = payload;
-    if (typeof sub !== 'string' || typeof tid !== 'string' || typeof exp !== 'number') {
-      throw new DomainError('UNAUTHENTICATED', 'The token is not valid.');
+    const { sub, tid, sid, exp } = payload;
+    // A token without a session record (issued before sessions were recorded) is no longer honoured.
+    if (
+      typeof sub !== 'string' ||
+      typeof tid !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof exp !== 'number'
+    ) {
+      throw new DomainError('UNAUTHENTICATED', 'The token is not valid; sign in again.');
     }
     if (exp * 1000 <= this.clock.now()) throw new DomainError('TOKEN_EXPIRED', expired);
-    return { sub, tid, exp };
+    return { sub, tid, sid, exp };
   }
 }
 

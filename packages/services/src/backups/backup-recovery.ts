@@ -42,7 +42,10 @@ export class BackupRecovery {
       if (!this.deps.owns(id)) continue;
       try {
         const actions = await engine.recoverInterruptedRestore(runtime.workspace(id).root);
-        if (actions.length > 0) logger.warn({ serverId: id, actions }, 'finished an interrupted restore');
+        if (actions.length > 0) {
+          runtime.storageChanged(id);
+          logger.warn({ serverId: id, actions }, 'finished an interrupted restore');
+        }
       } catch (error) {
         logger.error({ err: error, serverId: id }, 'could not check for an interrupted restore');
       }
@@ -66,6 +69,9 @@ export class BackupRecovery {
    */
   async failInterrupted(options: { boot: boolean }): Promise<number> {
     const { db, logger } = this.deps;
+    // This replica's own jobs whose failure could not be written while the database was away: the
+    // query below skips rows of a live worker, this one included.
+    await this.deps.runner.recordUnrecorded();
     const candidates = await db.system((tx) =>
       tx
         .select()

@@ -6,7 +6,8 @@ import { DomainError, isDomainError } from '@minefleet/domain/errors';
 import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
-import type { Actor } from '../actor.js';
+import { scopeOf, type Actor } from '../actor.js';
+import { BackgroundWork } from '../background-work.js';
 import { assertCommand, type LifecycleService } from '../lifecycle/lifecycle-service.js';
 import type { Logger } from '../logger.js';
 import type { ServerRecord } from '../server-record.js';
@@ -48,10 +49,15 @@ export interface BackupRestorerDeps {
  * The target is the backup's own server, or (tenant-wide route) any server of the tenant running the
  * same distribution and Minecraft version: that is how a deleted server's backup comes back.
  */
-export class BackupRestorer {
-  private readonly pending = new Set<Promise<unknown>>();
+/** Entries a restored archive may hold (a world of a few GB has tens of thousands). */
+const MAX_RESTORE_ENTRIES = 1_000_000;
 
-  constructor(private readonly deps: BackupRestorerDeps) {}
+export class BackupRestorer {
+  private readonly background: BackgroundWork;
+
+  constructor(private readonly deps: BackupRestorerDeps) {
+    this.background = new BackgroundWork(deps.logger);
+  }
 
   /** Answers once the server is `restoring` (202); the restore goes on in the background. */
   async restore(
@@ -61,8 +67,11 @@ export class BackupRestorer {
     request: RestoreRequest,
   ): Promise<ServerRecord> {
     const { lifecycle } = this.deps;
-    const server = await lifecycle.authorize(actor, targetServerId, 'operator', 'restore');
-    const backup = await this.deps.backups.get(actor, ref);
+    const server = await lifecycle.authorize(actor, targetServerId, 'backup.restore', 'restore');
+    // backup.restore is enough to name the backup: a role may restore without listing backups.
+    if (ref.serverId !== undefined) await lifecycle.authorize(actor, ref.serverId, 'backup.restore');
+    const backups = this.deps.backups;
+    const backup = await this.deps.db.tenant(scopeOf(actor), (tx) => backups.find(tx, ref));
     if (backup.status !== 'completed') {
       throw new DomainError('BACKUP_NOT_READY', `The backup is ${backup.status}.`, { status: backup.status });
     }
@@ -80,27 +89,25 @@ export class BackupRestorer {
       );
     }
     const commands = (request.postRestoreCommands ?? []).map(assertCommand);
+    if (request.preRestoreBackup !== false) {
+      await this.deps.backups.assertQuota(
+        server.tenantId,
+        'The restore takes a safety copy of the current world first, which would not fit:',
+      );
+    }
 
-    return new Promise<ServerRecord>((resolve, reject) => {
-      let accepted = false;
-      const task = lifecycle
-        .maintenance(server.id, 'restore', (locked) => this.work(locked, backup, request), {
-          startAfter: request.startAfter,
-          announce: 'The server is stopping to restore a backup.',
-          accept: (restoring) => {
-            accepted = true;
-            resolve(restoring);
-          },
-        })
-        .then(() => this.afterRestore(server.id, commands))
-        .catch((error: unknown) => {
-          if (!accepted) reject(error instanceof Error ? error : new Error(String(error)));
-          else
-            this.deps.logger.warn({ err: error, serverId: server.id, backupId: backup.id }, 'restore failed');
-        })
-        .finally(() => this.pending.delete(task));
-      this.pending.add(task);
-    });
+    return this.background.accepted<ServerRecord>(
+      'restore',
+      { serverId: server.id, backupId: backup.id },
+      (accept) =>
+        lifecycle
+          .maintenance(server.id, 'restore', (locked) => this.work(locked, backup, request), {
+            startAfter: request.startAfter,
+            announce: 'The server is stopping to restore a backup.',
+            accept,
+          })
+          .then(() => this.afterRestore(server.id, commands)),
+    );
   }
 
   private async work(server: ServerRecord, backup: BackupRecord, request: RestoreRequest): Promise<void> {
@@ -121,11 +128,17 @@ export class BackupRestorer {
     let failure: unknown;
     try {
       if (request.preRestoreBackup !== false) {
+        // The safety copy counts against the backup quota like any other, and expires by default.
         const pre = await this.deps.backups.createLocked(
           server,
-          { tags: ['pre-restore'], description: `Taken before restoring "${backup.name}".` },
+          {
+            tags: ['pre-restore'],
+            description: `Taken before restoring "${backup.name}".`,
+            retainDays: this.deps.backups.preRestoreRetainDays,
+          },
           'pre_restore',
           signal,
+          { quota: true },
         );
         if (pre.status !== 'completed') {
           throw new Error(
@@ -134,12 +147,19 @@ export class BackupRestorer {
         }
       }
       const workspace = runtime.workspace(server.id);
-      await engine.restore(workspace.root, await store.get(backup.storageKey), {
-        compression: backup.compression,
-        expectedSha256: backup.sha256 ?? undefined,
-        preserve: workspace.backupExcludes,
-        ...(signal ? { signal } : {}),
-      });
+      try {
+        await engine.restore(workspace.root, await store.get(backup.storageKey), {
+          compression: backup.compression,
+          expectedSha256: backup.sha256 ?? undefined,
+          preserve: workspace.backupExcludes,
+          // Nothing larger than the server's own storage can be a backup of it: a bomb stops there.
+          limits: { maxBytes: server.storageMb * 1024 * 1024, maxEntries: MAX_RESTORE_ENTRIES },
+          ...(signal ? { signal } : {}),
+        });
+      } finally {
+        // Another world is in the folder now (or part of one, if it failed): its size is measured again.
+        runtime.storageChanged(server.id);
+      }
     } catch (error) {
       failure = error;
       throw error;
@@ -162,25 +182,24 @@ export class BackupRestorer {
   /** Post-restore commands go to the game once it runs (the lifecycle started it if asked). */
   private async afterRestore(serverId: string, commands: string[]): Promise<void> {
     if (commands.length === 0) return;
-    const deadline = this.deps.clock.now() + this.deps.warmupTimeoutMs;
-    for (;;) {
-      const server = await this.deps.lifecycle.status.load(serverId);
-      if (!server || server.status === 'stopped' || server.status === 'failed') {
-        this.deps.logger.info(
-          { serverId },
-          'server not started after the restore; post-restore commands skipped',
-        );
-        return;
-      }
-      if (server.status === 'running') break;
-      if (this.deps.clock.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    const server = await this.deps.lifecycle.whenStatus(
+      serverId,
+      ['running', 'stopped', 'failed'],
+      this.deps.warmupTimeoutMs,
+    );
+    if (!server || server.status === 'stopped' || server.status === 'failed') {
+      this.deps.logger.info(
+        { serverId },
+        'server not started after the restore; post-restore commands skipped',
+      );
+      return;
     }
+    if (server.status !== 'running') return;
     for (const command of commands) await this.deps.runtime.sendCommand(serverId, command);
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    await this.background.drain();
   }
 }
 

@@ -44,6 +44,12 @@ const SAVED_ANSWER = /Saved the game/i;
  * resumes even when archiving fails. A server without a process is archived as it is.
  */
 export class BackupRunner {
+  /**
+   * Jobs that failed while the database was away, so their row could not be marked `failed`: the
+   * recovery's sweep writes them (`recordUnrecorded`) once it answers again.
+   */
+  private readonly unrecorded = new Map<string, { record: BackupRecord; message: string }>();
+
   constructor(private readonly deps: BackupRunnerDeps) {}
 
   async run(record: BackupRecord, options: { signal?: AbortSignal } = {}): Promise<BackupRecord> {
@@ -169,31 +175,54 @@ export class BackupRunner {
     return done;
   }
 
+  /**
+   * Marks the job failed. Never rejects: it runs at the end of jobs nobody awaits (a manual backup
+   * answers before it runs), and a rejection there would end the process. When the write itself fails
+   * (the database is away), the error is logged and the job is kept for `recordUnrecorded`; a restart
+   * meanwhile leaves the row to the boot sweep of interrupted backups.
+   */
   private async fail(record: BackupRecord, error: unknown): Promise<BackupRecord> {
     const message = error instanceof Error ? error.message : String(error);
     this.deps.logger.warn({ err: error, backupId: record.id, serverId: record.serverId }, 'backup failed');
     // The store promises nothing is left under the key after a failed put; this also covers an archive
     // that was stored but could not be recorded.
     await this.deps.store.delete(record.storageKey).catch(() => undefined);
-    const failed = await this.deps.db.system(
-      async (tx) =>
-        (
-          await tx
-            .update(backups)
-            .set({
-              status: 'failed',
-              error: message.slice(0, 2000),
-              workerId: null,
-              sizeBytes: 0,
-              sha256: null,
-            })
-            .where(eq(backups.id, record.id))
-            .returning()
-        )[0],
-    );
+    let failed: BackupRecord | undefined;
+    try {
+      failed = await this.deps.db.system(
+        async (tx) =>
+          (
+            await tx
+              .update(backups)
+              .set({
+                status: 'failed',
+                error: message.slice(0, 2000),
+                workerId: null,
+                sizeBytes: 0,
+                sha256: null,
+              })
+              .where(eq(backups.id, record.id))
+              .returning()
+          )[0],
+      );
+      this.unrecorded.delete(record.id);
+    } catch (writeError) {
+      this.unrecorded.set(record.id, { record, message });
+      this.deps.logger.error(
+        { err: writeError, backupId: record.id, serverId: record.serverId },
+        'could not mark a failed backup failed; the sweep tries again',
+      );
+    }
     const row = failed ?? { ...record, status: 'failed' as const, error: message };
     this.publish(row, { status: 'failed', error: message });
     return row;
+  }
+
+  /** Marks the jobs whose failure could not be written (see `fail`); returns how many are still left. */
+  async recordUnrecorded(): Promise<number> {
+    for (const { record, message } of [...this.unrecorded.values()])
+      await this.fail(record, new Error(message));
+    return this.unrecorded.size;
   }
 
   publish(record: BackupRecord, data: Omit<BackupEventData, 'backup_id'>): void {

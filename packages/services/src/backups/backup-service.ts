@@ -1,37 +1,49 @@
-import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
-import { isUniqueViolation } from '@minefleet/db/migrate';
-import { backups, servers } from '@minefleet/db/schema';
+import { backups } from '@minefleet/db/schema';
 import type { Clock } from '@minefleet/domain/clock';
-import type { BackupCompression, BackupStatus, BackupType } from '@minefleet/domain/enums';
+import type { BackupCompression, BackupType } from '@minefleet/domain/enums';
 import { DomainError } from '@minefleet/domain/errors';
-import { isUuid } from '@minefleet/domain/names';
 import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { EventBus } from '@minefleet/domain/ports/event-bus';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import { assertActionAllowed } from '@minefleet/domain/server-state';
-import { requireRole, scopeOf, type Actor } from '../actor.js';
+import { patchPermission } from './backup-patch-permission.js';
+import { requirePermission, scopeOf, type Actor } from '../actor.js';
 import type { LifecycleService } from '../lifecycle/lifecycle-service.js';
 import type { Logger } from '../logger.js';
-import { offsetOf, type Page, type PageRequest } from '../pagination.js';
+import type { Page } from '../pagination.js';
 import type { ServerRecord } from '../server-record.js';
 import {
-  assertBackupName,
-  assertCompression,
   assertDescription,
   assertTags,
-  defaultBackupName,
   expiryOf,
   IN_PROGRESS_STATUSES,
   type BackupInput,
   type BackupPatch,
   type BackupRecord,
 } from './backup-input.js';
-import { deleteBackup } from './backup-deletion.js';
+import { finishDeleting, markDeleting } from './backup-deletion.js';
+import {
+  findBackup,
+  listBackups,
+  type BackupListQuery,
+  type BackupRef,
+  type BackupView,
+} from './backup-queries.js';
 import { assertBackupQuota, backupQuota, type BackupQuota } from './backup-quota.js';
+import { insertPendingBackup } from './backup-rows.js';
 import { BackupRunner } from './backup-runner.js';
+import { BackgroundWork } from '../background-work.js';
+
+export {
+  BACKUP_SORTS,
+  type BackupListQuery,
+  type BackupRef,
+  type BackupSort,
+  type BackupView,
+} from './backup-queries.js';
 
 export interface BackupSettings {
   /** Compression when a request names none. */
@@ -44,6 +56,8 @@ export interface BackupSettings {
   quotaBytes: number;
   /** Days a deleted server's backups without `retain_days` are kept (then retention removes them). */
   orphanRetainDays: number;
+  /** Days a restore's safety copy (`pre_restore`) is kept. */
+  preRestoreRetainDays: number;
 }
 
 export interface BackupServiceDeps {
@@ -59,37 +73,6 @@ export interface BackupServiceDeps {
   settings: BackupSettings;
 }
 
-export const BACKUP_SORTS = ['created_at', '-created_at', 'size_bytes', '-size_bytes'] as const;
-export type BackupSort = (typeof BACKUP_SORTS)[number];
-
-export interface BackupListQuery extends PageRequest {
-  /** Only this server's backups, else the whole tenant's. */
-  serverId?: string | undefined;
-  /** The per-server route: the server must exist (and be the tenant's), else SERVER_NOT_FOUND. */
-  serverMustExist?: boolean | undefined;
-  status?: BackupStatus[] | undefined;
-  tag?: string | undefined;
-  /** Part of the name. */
-  q?: string | undefined;
-  /** Only backups whose server was deleted. */
-  orphaned?: boolean | undefined;
-  sort?: BackupSort | undefined;
-}
-
-/** A backup as listed: the row, plus whether its server still exists. */
-export interface BackupView extends BackupRecord {
-  serverExists: boolean;
-}
-
-/** Where a backup is addressed from: under its server (`/servers/{id}/backups/…`) or tenant-wide. */
-export interface BackupRef {
-  backupId: string;
-  /** When set, a backup of another server is not found (404), as API.md asks. */
-  serverId?: string | undefined;
-}
-
-const serverExists = sql<boolean>`exists (select 1 from ${servers} where ${servers.id} = ${backups.serverId})`;
-
 /**
  * Backups as a user sees them: create (manual), list with filters and the tenant's quota, get, change
  * (lock, tags, description, expiry), delete, open for download. Jobs run in the background under the
@@ -98,12 +81,13 @@ const serverExists = sql<boolean>`exists (select 1 from ${servers} where ${serve
  */
 export class BackupService {
   readonly runner: BackupRunner;
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
   /** Aborted at shutdown: running jobs stop (and `save-on` goes out) instead of holding the exit up. */
   private readonly shutdown = new AbortController();
   private closed = false;
 
   constructor(private readonly deps: BackupServiceDeps) {
+    this.work = new BackgroundWork(deps.logger);
     this.runner = new BackupRunner({
       db: deps.db,
       store: deps.store,
@@ -121,7 +105,7 @@ export class BackupService {
 
   /** A manual backup: answers with the `pending` row; the job runs once the server's lock is free. */
   async create(actor: Actor, serverId: string, input: BackupInput): Promise<BackupRecord> {
-    const server = await this.deps.lifecycle.authorize(actor, serverId, 'operator', 'backup');
+    const server = await this.deps.lifecycle.authorize(actor, serverId, 'backup.create', 'backup');
     const record = await this.insert(server, input, 'manual', { quota: true, actor });
     void this.enqueue(record);
     return record;
@@ -147,21 +131,42 @@ export class BackupService {
     input: BackupInput,
     type: BackupType,
     signal?: AbortSignal,
+    options: { quota?: boolean } = {},
   ): Promise<BackupRecord> {
-    const record = await this.insert(server, input, type, { quota: false });
+    const record = await this.insert(server, input, type, { quota: options.quota ?? false });
     return this.runner.run(record, {
       signal: signal ? AbortSignal.any([signal, this.shutdown.signal]) : this.shutdown.signal,
     });
   }
 
+  /** Days a restore's safety copy is kept. */
+  get preRestoreRetainDays(): number {
+    return this.deps.settings.preRestoreRetainDays;
+  }
+
+  /**
+   * Refuses (QUOTA_EXCEEDED) once the tenant's stored archives reach its backup storage limit: asked
+   * before work that will add an archive, so it is refused up front with the reason.
+   */
+  async assertQuota(tenantId: string, reason: string): Promise<void> {
+    const quota = await this.deps.db.system((tx) => backupQuota(tx, tenantId, this.deps.settings.quotaBytes));
+    try {
+      assertBackupQuota(quota);
+    } catch (error) {
+      if (error instanceof DomainError)
+        throw new DomainError(error.code, `${reason} ${error.message}`, error.details);
+      throw error;
+    }
+  }
+
   private enqueue(record: BackupRecord): Promise<BackupRecord> {
-    const task = this.deps.lifecycle.locks
-      .run(
+    const task = this.deps.lifecycle
+      .exclusive(
         record.serverId,
         'backup',
         async () => {
           if (this.closed) throw new DomainError('SHUTTING_DOWN', 'The control plane is shutting down.');
-          const server = await this.deps.lifecycle.status.load(record.serverId);
+          const server = await this.deps.lifecycle.load(record.serverId);
           if (!server) throw new DomainError('SERVER_NOT_FOUND', 'The server was deleted.');
           assertActionAllowed('backup', server.status);
           return this.runner.run(record, { signal: this.shutdown.signal });
@@ -169,122 +174,42 @@ export class BackupService {
         this.deps.settings.lockWaitMs,
       )
       .catch((error: unknown) => this.runner.failPending(record, error));
-    this.track(task);
-    return task;
+    return this.work.track(task);
   }
 
-  private track(task: Promise<unknown>): void {
-    const tracked = task.finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
-  }
-
-  private async insert(
+  private insert(
     server: ServerRecord,
     input: BackupInput,
     type: BackupType,
     options: { quota: boolean; actor?: Actor },
   ): Promise<BackupRecord> {
-    const { engine, clock, settings } = this.deps;
-    const now = clock.now();
-    const compression = input.compression
-      ? assertCompression(input.compression)
-      : settings.defaultCompression;
-    const tags = assertTags(input.tags ?? []);
-    const description = input.description !== undefined ? assertDescription(input.description) : null;
-    const expiresAt = input.retainDays !== undefined ? expiryOf(input.retainDays, now) : null;
-    const chosenName = input.name !== undefined ? assertBackupName(input.name) : undefined;
-    const run = <T>(fn: (tx: Tx) => Promise<T>) =>
-      options.actor ? this.deps.db.tenant(scopeOf(options.actor), fn) : this.deps.db.system(fn);
-
-    // A generated name can collide with one made in the same second: try a suffix.
-    for (let attempt = 0; ; attempt++) {
-      const name =
-        chosenName ??
-        (attempt === 0 ? defaultBackupName(type, now) : `${defaultBackupName(type, now)}-${attempt + 1}`);
-      const id = randomUUID();
-      try {
-        return await run(async (tx) => {
-          if (options.quota)
-            assertBackupQuota(await backupQuota(tx, server.tenantId, settings.quotaBytes, true));
-          const [row] = await tx
-            .insert(backups)
-            .values({
-              id,
-              tenantId: server.tenantId,
-              serverId: server.id,
-              serverName: server.name,
-              name,
-              status: 'pending',
-              type,
-              compression,
-              tags,
-              description,
-              storageKey: `${server.tenantId}/${server.id}/${id}${engine.extension(compression)}`,
-              minecraftVersion: server.minecraftVersion,
-              distribution: server.distribution,
-              workerId: this.deps.workerId,
-              expiresAt,
-              createdAt: new Date(now),
-            })
-            .returning();
-          return row!;
-        });
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        if (chosenName !== undefined || attempt >= 9) {
-          throw new DomainError(
-            'BACKUP_NAME_TAKEN',
-            `A backup named "${name}" already exists on this server.`,
-            {
-              name,
-            },
-          );
-        }
-      }
-    }
+    const { db, engine, clock, workerId, settings } = this.deps;
+    return insertPendingBackup(
+      {
+        db,
+        engine,
+        now: clock.now(),
+        workerId,
+        defaultCompression: settings.defaultCompression,
+        quotaBytes: settings.quotaBytes,
+      },
+      server,
+      input,
+      type,
+      options,
+    );
   }
 
   // ─── Read ────────────────────────────────────────────────────────────────────────────────────
 
   async list(actor: Actor, query: BackupListQuery): Promise<Page<BackupView> & { quota: BackupQuota }> {
-    requireRole(actor, 'viewer');
+    requirePermission(actor, 'backup.read');
     if (query.serverId !== undefined && query.serverMustExist)
-      await this.deps.lifecycle.authorize(actor, query.serverId, 'viewer');
-    const filters: SQL[] = [];
-    if (query.serverId !== undefined) filters.push(eq(backups.serverId, query.serverId));
-    if (query.status && query.status.length > 0) filters.push(inArray(backups.status, query.status));
-    if (query.tag !== undefined) filters.push(sql`${backups.tags} @> ${JSON.stringify([query.tag])}::jsonb`);
-    if (query.q) filters.push(sql`${backups.name} ilike ${`%${query.q.replace(/[%_\\]/g, '\\$&')}%`}`);
-    if (query.orphaned !== undefined) filters.push(query.orphaned ? sql`not ${serverExists}` : serverExists);
-    const where = filters.length > 0 ? and(...filters) : undefined;
-    const order = {
-      created_at: [asc(backups.createdAt), asc(backups.id)],
-      '-created_at': [desc(backups.createdAt), desc(backups.id)],
-      size_bytes: [asc(backups.sizeBytes), asc(backups.id)],
-      '-size_bytes': [desc(backups.sizeBytes), desc(backups.id)],
-    }[query.sort ?? '-created_at'];
-    return this.deps.db.tenant(scopeOf(actor), async (tx) => {
-      const rows = await tx
-        .select({ backup: backups, serverExists, total: sql<string>`count(*) over ()` })
-        .from(backups)
-        .where(where)
-        .orderBy(...order)
-        .limit(query.perPage)
-        .offset(offsetOf(query));
-      let total = Number(rows[0]?.total ?? 0);
-      if (rows.length === 0) {
-        const [count] = await tx
-          .select({ n: sql<string>`count(*)` })
-          .from(backups)
-          .where(where);
-        total = Number(count?.n ?? 0);
-      }
-      return {
-        items: rows.map((r) => ({ ...r.backup, serverExists: asBool(r.serverExists) })),
-        total,
-        quota: await backupQuota(tx, actor.tenantId, this.deps.settings.quotaBytes),
-      };
-    });
+      await this.deps.lifecycle.authorize(actor, query.serverId, 'backup.read');
+    return this.deps.db.tenant(scopeOf(actor), async (tx) => ({
+      ...(await listBackups(tx, query)),
+      quota: await backupQuota(tx, actor.tenantId, this.deps.settings.quotaBytes),
+    }));
   }
 
   async quota(actor: Actor): Promise<BackupQuota> {
@@ -294,34 +219,21 @@ export class BackupService {
   }
 
   async get(actor: Actor, ref: BackupRef): Promise<BackupView> {
-    requireRole(actor, 'viewer');
-    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'viewer');
+    requirePermission(actor, 'backup.read');
+    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'backup.read');
     return this.deps.db.tenant(scopeOf(actor), (tx) => this.find(tx, ref));
   }
 
   /** The backup, or BACKUP_NOT_FOUND (another tenant's is hidden by row-level security). */
-  async find(tx: Tx, ref: BackupRef, lock = false): Promise<BackupView> {
-    if (!isUuid(ref.backupId))
-      throw new DomainError('INVALID_ID', 'The backup id is not a UUID.', { id: ref.backupId });
-    const query = tx
-      .select({ backup: backups, serverExists })
-      .from(backups)
-      .where(
-        and(
-          eq(backups.id, ref.backupId),
-          ref.serverId !== undefined ? eq(backups.serverId, ref.serverId) : undefined,
-        ),
-      );
-    const [row] = lock ? await query.for('update', { of: backups }) : await query;
-    if (!row) throw new DomainError('BACKUP_NOT_FOUND', 'No such backup.', { id: ref.backupId });
-    return { ...row.backup, serverExists: asBool(row.serverExists) };
+  find(tx: Tx, ref: BackupRef, lock = false): Promise<BackupView> {
+    return findBackup(tx, ref, lock);
   }
 
   // ─── Change and delete ───────────────────────────────────────────────────────────────────────
 
   async update(actor: Actor, ref: BackupRef, patch: BackupPatch): Promise<BackupView> {
-    requireRole(actor, 'operator');
-    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'viewer');
+    requirePermission(actor, 'backup.update');
+    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'backup.update');
     const set: Partial<typeof backups.$inferInsert> = {};
     if (patch.locked !== undefined) set.locked = patch.locked;
     if (patch.tags !== undefined) set.tags = assertTags(patch.tags);
@@ -329,10 +241,15 @@ export class BackupService {
       set.description = patch.description === null ? null : assertDescription(patch.description);
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const current = await this.find(tx, ref, true);
+      // Its deletion is under way: locking it now would not bring it back.
+      if (current.status === 'deleting')
+        throw new DomainError('BACKUP_NOT_READY', 'The backup is deleting.', { status: current.status });
+      const now = this.deps.clock.now();
+      // Unlocking, or an expiry already due, hands a backup to retention: that is a deletion, an admin's call.
+      requirePermission(actor, patchPermission(current, patch));
       if (patch.retainDays !== undefined) {
-        // The expiry counts from the backup's creation, so "keep 30 days" means the same whenever it is said.
-        set.expiresAt =
-          patch.retainDays === null ? null : expiryOf(patch.retainDays, current.createdAt.getTime());
+        // A changed expiry counts from now: "keep 1 day" on an old backup must not mean "delete it now".
+        set.expiresAt = patch.retainDays === null ? null : expiryOf(patch.retainDays, now);
       }
       if (Object.keys(set).length === 0) return current;
       const [row] = await tx.update(backups).set(set).where(eq(backups.id, current.id)).returning();
@@ -340,14 +257,18 @@ export class BackupService {
     });
   }
 
-  /** Deletes the archive, then the row. Locked → BACKUP_LOCKED; a job in progress → BACKUP_NOT_READY. */
+  /**
+   * Marks the backup `deleting` (a short transaction), deletes the archive outside any transaction,
+   * then the row (backup-deletion.ts). Locked → BACKUP_LOCKED; a job in progress → BACKUP_NOT_READY;
+   * a store that fails → BACKUP_DELETE_PENDING, the backup stays `deleting` and retention finishes it.
+   * A backup already `deleting` is deleted again (the store delete is idempotent).
+   */
   async delete(actor: Actor, ref: BackupRef): Promise<BackupRecord> {
-    requireRole(actor, 'admin');
-    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'viewer');
+    requirePermission(actor, 'backup.delete');
+    if (ref.serverId !== undefined) await this.deps.lifecycle.authorize(actor, ref.serverId, 'backup.delete');
     let refusal: DomainError | undefined;
-    const deleted = await deleteBackup(
+    const marked = await markDeleting(
       this.deps.db,
-      this.deps.store,
       ref.backupId,
       (row) => {
         if (ref.serverId !== undefined && row.serverId !== ref.serverId) return false;
@@ -368,15 +289,28 @@ export class BackupService {
         }),
     );
     if (refusal) throw refusal;
-    if (!deleted) throw new DomainError('BACKUP_NOT_FOUND', 'No such backup.', { id: ref.backupId });
-    this.runner.publish(deleted, { status: 'deleted' });
-    return deleted;
+    if (!marked) throw new DomainError('BACKUP_NOT_FOUND', 'No such backup.', { id: ref.backupId });
+    this.runner.publish(marked, { status: 'deleting' });
+    try {
+      await finishDeleting(this.deps.db, this.deps.store, marked);
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, backupId: marked.id },
+        'backup archive not deleted; retention retries',
+      );
+      throw new DomainError(
+        'BACKUP_DELETE_PENDING',
+        'The backup store could not delete the archive now. The backup stays "deleting" (it cannot be ' +
+          'restored or downloaded) and is removed by the next retention run.',
+        { id: marked.id, status: 'deleting' },
+      );
+    }
+    this.runner.publish(marked, { status: 'deleted' });
+    return marked;
   }
-
-  /** The archive's bytes, for a download. Only completed backups have one. */
-  /** A backup the caller may download now (an operator's, completed): else the error a download gets. */
+  /** A backup the caller may download now (backup.download, completed): else the error a download gets. */
   async downloadable(actor: Actor, ref: BackupRef): Promise<BackupView> {
-    requireRole(actor, 'operator');
+    requirePermission(actor, 'backup.download');
     const backup = await this.get(actor, ref);
     if (backup.status !== 'completed' && backup.status !== 'restoring')
       throw new DomainError('BACKUP_NOT_READY', `The backup is ${backup.status}.`, { status: backup.status });
@@ -422,12 +356,21 @@ export class BackupService {
       tx.select({ id: backups.id }).from(backups).where(eq(backups.serverId, server.id)),
     );
     for (const { id } of rows) {
-      await deleteBackup(
+      const marked = await markDeleting(
         this.deps.db,
-        this.deps.store,
         id,
         (row) => !row.locked && !(IN_PROGRESS_STATUSES as readonly string[]).includes(row.status),
       );
+      if (!marked) continue;
+      try {
+        await finishDeleting(this.deps.db, this.deps.store, marked);
+      } catch (error) {
+        // The store failed: the backup stays `deleting`, retention finishes it, the server's delete goes on.
+        this.deps.logger.warn(
+          { err: error, backupId: id, serverId: server.id },
+          'backup archive not deleted; retention retries',
+        );
+      }
     }
   }
 
@@ -438,11 +381,6 @@ export class BackupService {
   async close(): Promise<void> {
     this.closed = true;
     this.shutdown.abort(new Error('Interrupted: the control plane is shutting down.'));
-    await Promise.allSettled([...this.pending]);
+    await this.work.drain();
   }
-}
-
-/** PGlite and node-postgres both return booleans; text 't' covers drivers that do not. */
-function asBool(value: unknown): boolean {
-  return value === true || value === 't' || value === 'true';
 }

@@ -5,7 +5,7 @@ import type { Clock } from '@minefleet/domain/clock';
 import { DomainError } from '@minefleet/domain/errors';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '@minefleet/domain/retention';
-import { requireRole, scopeOf, type Actor } from '../actor.js';
+import { scopeOf, type Actor } from '../actor.js';
 import type { LifecycleService } from '../lifecycle/lifecycle-service.js';
 import type { Logger } from '../logger.js';
 import { deleteBackup } from './backup-deletion.js';
@@ -25,8 +25,11 @@ export const RETENTION_TIER_MAX = 1000;
  * decides alone for backups that have one; failed ones go after 7 days; the rest follow keep-last /
  * daily / weekly). A deleted server's policy goes with it, so its backups live until their expiry.
  *
- * Each deletion is store first, then row, with the row locked and the plan's verdict re-checked on the
- * locked row (a backup locked a moment ago is not touched); a failure leaves the backup for the next run.
+ * Each deletion marks the backup `deleting` in a short transaction, with the plan's verdict re-checked
+ * on the locked row (a backup locked a moment ago is not touched), then deletes the archive outside any
+ * transaction, then the row (backup-deletion.ts). A store failure leaves the backup `deleting`; the plan
+ * deletes every `deleting` backup, so each run also finishes deletions a store failure or a crash left
+ * (from the API, a server delete or an earlier run).
  */
 export class RetentionJob {
   private timer: NodeJS.Timeout | undefined;
@@ -50,7 +53,7 @@ export class RetentionJob {
     actor: Actor,
     serverId: string,
   ): Promise<{ policy: RetentionPolicyInput; plan: RetentionPlan }> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'viewer');
+    await this.deps.lifecycle.authorize(actor, serverId, 'backup.read');
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const policy = await policyOf(tx, serverId);
       const rows = await tx.select().from(backups).where(eq(backups.serverId, serverId));
@@ -61,14 +64,13 @@ export class RetentionJob {
     });
   }
 
-  /** Sets the policy (admin: it decides which backups are deleted). Applied at the next run. */
+  /** Sets the policy (backup.delete: it decides which backups are deleted). Applied at the next run. */
   async setPolicy(
     actor: Actor,
     serverId: string,
     input: RetentionPolicyInput,
   ): Promise<RetentionPolicyInput> {
-    const server = await this.deps.lifecycle.authorize(actor, serverId, 'viewer');
-    requireRole(actor, 'admin');
+    const server = await this.deps.lifecycle.authorize(actor, serverId, 'backup.delete');
     for (const [field, value] of Object.entries({
       keep_last: input.keepLast,
       keep_daily: input.keepDaily,

@@ -4,9 +4,13 @@ import { servers } from '@minefleet/db/schema';
 import type { EventBus } from '@minefleet/domain/ports/event-bus';
 import { canTransition, SERVER_STATUSES, type ServerStatus } from '@minefleet/domain/server-state';
 import type { Clock } from '@minefleet/domain/clock';
+import { releasePort } from '../port-allocator.js';
 import type { ServerRecord } from '../servers.js';
 
 export type ServerPatch = Partial<Omit<typeof servers.$inferInsert, 'id' | 'tenantId' | 'status'>>;
+
+/** Statuses without a process: reaching one frees the server's game port (docs/runtime.md, "Game ports"). */
+const PORTLESS: ReadonlySet<ServerStatus> = new Set(['stopped', 'failed', 'sleeping']);
 
 /** Statuses from which `to` may be reached, per the transition table of the domain. */
 function sourcesOf(to: ServerStatus): ServerStatus[] {
@@ -45,8 +49,8 @@ export class StatusStore {
     options: { generation?: number; onlyFrom?: ServerStatus[]; patch?: ServerPatch } = {},
   ): Promise<ServerRecord | undefined> {
     const from = (options.onlyFrom ?? sourcesOf(to)).filter((s) => s === to || canTransition(s, to));
-    const [row] = await this.db.system((tx) =>
-      tx
+    const row = await this.db.system(async (tx) => {
+      const [updated] = await tx
         .update(servers)
         .set({ ...options.patch, status: to, updatedAt: new Date(this.clock.now()) })
         .where(
@@ -56,8 +60,16 @@ export class StatusStore {
             options.generation !== undefined ? eq(servers.generation, options.generation) : undefined,
           ),
         )
-        .returning(),
-    );
+        .returning();
+      // The stop and the freed port are one change: no window where a stopped server holds a port. A
+      // server stopped on its way to running (deployed, or found gone) keeps it for the start that follows.
+      const keeps = to === 'stopped' && updated?.desiredState === 'running';
+      if (updated && PORTLESS.has(to) && updated.port !== null && !keeps) {
+        await releasePort(tx, serverId);
+        return { ...updated, port: null };
+      }
+      return updated;
+    });
     if (row) this.publish(row);
     return row;
   }
@@ -73,6 +85,44 @@ export class StatusStore {
     );
     if (row && publish) this.publish(row);
     return row;
+  }
+
+  /**
+   * Resolves with the server's record once `done` holds for it, or with its latest record after
+   * `timeoutMs` (undefined once it is deleted). Woken by the server's status events, so a change made
+   * by any replica is seen when it happens.
+   */
+  async waitFor(
+    serverId: string,
+    done: (server: ServerRecord) => boolean,
+    timeoutMs: number,
+  ): Promise<ServerRecord | undefined> {
+    let changed = false;
+    let wake = () => {};
+    // Subscribed before the first read, so a change between the read and the wait is not missed.
+    const subscription = await this.events.subscribe({ serverId, types: ['status'] }, () => {
+      changed = true;
+      wake();
+    });
+    const deadline = this.clock.now() + timeoutMs;
+    try {
+      for (;;) {
+        changed = false;
+        const server = await this.load(serverId);
+        const left = deadline - this.clock.now();
+        if (!server || done(server) || left <= 0) return server;
+        if (changed) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      await subscription.unsubscribe().catch(() => {});
+    }
   }
 
   publish(row: ServerRecord): void {

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_RETENTION, type MetricsRetention } from './metrics-query.js';
 import type { MetricSampleRow, MetricsStore } from './metrics-store.js';
 import type { PlayerSessions } from './player-sessions.js';
+import { BackgroundWork } from '../background-work.js';
 
 export interface MetricsSettings {
   /** How often every running server this replica owns is sampled. */
@@ -72,7 +73,7 @@ export class MetricsCollector {
   private readonly openSessions = new Map<string, number>();
   private readonly sessionChains = new Map<string, Promise<void>>();
   private readonly refreshTimers = new Map<string, NodeJS.Timeout>();
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
   private sampleTimer: NodeJS.Timeout | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private unsubscribeRuntime: (() => void) | undefined;
@@ -95,7 +96,9 @@ export class MetricsCollector {
       leads: () => boolean;
       settings: MetricsSettings;
     },
-  ) {}
+  ) {
+    this.work = new BackgroundWork(deps.logger);
+  }
 
   private get settings(): MetricsSettings {
     return this.deps.settings;
@@ -130,14 +133,11 @@ export class MetricsCollector {
     this.unsubscribeRuntime?.();
     await this.statusSubscription?.unsubscribe().catch(() => {});
     await this.round;
-    await Promise.allSettled([...this.pending]);
+    await this.work.drain();
   }
 
   private track(work: Promise<unknown>): void {
-    const task = work
-      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'metrics work failed'))
-      .finally(() => this.pending.delete(task));
-    this.pending.add(task);
+    this.work.run('metrics', {}, () => work);
   }
 
   private scheduleSample(delayMs: number): void {

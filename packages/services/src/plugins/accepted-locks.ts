@@ -1,3 +1,4 @@
+import { BackgroundWork } from '../background-work.js';
 import type { Logger } from '../logger.js';
 import { ServerLocks } from '../lifecycle/server-locks.js';
 
@@ -8,16 +9,18 @@ import { ServerLocks } from '../lifecycle/server-locks.js';
  */
 export class AcceptedLocks {
   private readonly locks = new ServerLocks();
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly work: BackgroundWork;
 
   constructor(
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly waitMs: number,
-  ) {}
+  ) {
+    this.work = new BackgroundWork(logger);
+  }
 
   /** Waits for the work in progress (its rows must settle before the database closes). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+  drain(): Promise<void> {
+    return this.work.drain();
   }
 
   /**
@@ -29,25 +32,8 @@ export class AcceptedLocks {
     operation: string,
     fn: (accept: (value: T) => void) => Promise<T | undefined>,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let answered = false;
-      const accept = (value: T) => {
-        answered = true;
-        resolve(value);
-      };
-      const task = this.locks
-        .run(serverId, operation, () => fn(accept), this.waitMs)
-        .then((value) => {
-          if (answered) return;
-          if (value === undefined) reject(new Error(`${operation} finished without an answer`));
-          else resolve(value);
-        })
-        .catch((error: unknown) => {
-          if (answered) this.logger.error({ err: error, serverId, operation }, 'plugin operation failed');
-          else reject(error instanceof Error ? error : new Error(String(error)));
-        })
-        .finally(() => this.pending.delete(task));
-      this.pending.add(task);
-    });
+    return this.work.accepted<T>(operation, { serverId, operation }, (accept) =>
+      this.locks.run(serverId, operation, () => fn(accept), this.waitMs),
+    );
   }
 }

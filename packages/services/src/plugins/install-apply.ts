@@ -64,8 +64,15 @@ export async function applyChanges(
           })
           .where(eq(serverPlugins.id, change.row.id));
       }
+      // The load order is written before the new statuses commit: whoever sees `installed` finds the
+      // plugin in the load order too.
+      const state = await loadServerPluginState(tx, target.serverId);
+      await deps.files.folder.writeLoadOrder(
+        target.pluginsDir,
+        target.distribution,
+        state.loadOrderFileNames(),
+      );
     });
-    await writeLoadOrder(deps, target);
   } catch (error) {
     const code = isDomainError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);

@@ -10,20 +10,21 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
-import { servers, serverPlugins } from '@minefleet/db/schema';
+import { serverPlugins } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import { isUuid } from '@minefleet/domain/names';
 import { resolvePluginInstall, type ResolutionPlan } from '@minefleet/domain/plugin-resolver';
 import { dependentsOf, orphansAfterRemoval } from '@minefleet/domain/plugin-resolver-dependents';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
-import type { Role } from '@minefleet/domain/roles';
+import type { Permission } from '@minefleet/domain/permissions';
 import { isActionAllowed } from '@minefleet/domain/server-state';
-import { requireRole, scopeOf, type Actor } from '../actor.js';
+import { scopeOf, type Actor } from '../actor.js';
 import type { Logger } from '../logger.js';
 import type { ServerRecord } from '../servers.js';
 import type { InstallationRecord } from './catalogue-records.js';
 import { loadCatalogueGraph, type CatalogueGraph } from './catalogue-graph.js';
 import { AcceptedLocks } from './accepted-locks.js';
+import { assertConfigOverrides, writeConfigOverrides } from './config-overrides.js';
 import { applyChanges, writeLoadOrder, type ApplyTarget } from './install-apply.js';
 import { planResult, recordChanges, type Applied, type PlanResult } from './install-plan.js';
 import { assertNoEnabledDependents, toEnable } from './installation-rules.js';
@@ -33,6 +34,7 @@ import {
   type InstallationView,
   type ServerPluginState,
 } from './server-plugin-state.js';
+import { loadServerFor } from '../server-access.js';
 
 export interface InstallInput {
   pluginId: string;
@@ -56,15 +58,13 @@ export interface RemoveResult {
   applied: Applied;
 }
 
-const CONFIG_MAX_BYTES = 64 * 1024;
-
 export class PluginInstallService {
   private readonly locks: AcceptedLocks;
 
   constructor(
     private readonly deps: {
       db: Database;
-      runtime: Pick<RuntimeDriver, 'workspace'>;
+      runtime: Pick<RuntimeDriver, 'workspace' | 'storageChanged'>;
       files: PluginFiles;
       logger: Logger;
       lockWaitMs?: number;
@@ -76,19 +76,19 @@ export class PluginInstallService {
   // ─── Reading ─────────────────────────────────────────────────────────────────────────────────
 
   async list(actor: Actor, serverId: string): Promise<InstallationView[]> {
-    await this.authorize(actor, serverId, 'viewer');
+    await this.authorize(actor, serverId, 'plugin.read');
     return (await this.state(actor, serverId)).views;
   }
 
   async get(actor: Actor, serverId: string, installationId: string): Promise<InstallationView> {
-    await this.authorize(actor, serverId, 'viewer');
+    await this.authorize(actor, serverId, 'plugin.read');
     return this.mustFind(await this.state(actor, serverId), installationId);
   }
 
   // ─── Install ─────────────────────────────────────────────────────────────────────────────────
 
   async install(actor: Actor, serverId: string, input: InstallInput): Promise<PlanResult> {
-    const server = await this.authorize(actor, serverId, 'admin', true);
+    const server = await this.authorize(actor, serverId, 'plugin.install', true);
     this.checkConfig(server, input.configOverrides);
     return this.locks.run(serverId, 'plugin-install', async (accept) => {
       const state = await this.state(actor, serverId);
@@ -132,7 +132,9 @@ export class PluginInstallService {
         changes.find((c) => c.plugin.id === input.pluginId)?.row.id ?? state.byPlugin(input.pluginId)!.row.id,
       );
       accept({ ...base, installation, accepted: true });
-      await applyChanges(this.deps, this.target(actor, server), changes);
+      await applyChanges(this.deps, this.target(actor, server), changes).finally(() =>
+        this.deps.runtime.storageChanged(server.id),
+      );
       return undefined;
     });
   }
@@ -145,7 +147,7 @@ export class PluginInstallService {
     installationId: string,
     patch: InstallationPatch,
   ): Promise<PlanResult> {
-    const server = await this.authorize(actor, serverId, 'admin', true);
+    const server = await this.authorize(actor, serverId, 'plugin.install', true);
     this.checkConfig(server, patch.configOverrides);
     return this.locks.run(serverId, 'plugin-update', async (accept) => {
       let state = await this.state(actor, serverId);
@@ -223,7 +225,9 @@ export class PluginInstallService {
         installation: this.mustFind(await this.state(actor, serverId), installationId),
         accepted: true,
       });
-      await applyChanges(this.deps, target, changes);
+      await applyChanges(this.deps, target, changes).finally(() =>
+        this.deps.runtime.storageChanged(server.id),
+      );
       return undefined;
     });
   }
@@ -236,7 +240,7 @@ export class PluginInstallService {
     installationId: string,
     options: { removeOrphans?: boolean | undefined } = {},
   ): Promise<RemoveResult> {
-    const server = await this.authorize(actor, serverId, 'admin', true);
+    const server = await this.authorize(actor, serverId, 'plugin.install', true);
     return this.locks.run(serverId, 'plugin-remove', async () => {
       const state = await this.state(actor, serverId);
       const view = this.mustFind(state, installationId);
@@ -258,10 +262,14 @@ export class PluginInstallService {
       const orphans = orphansAfterRemoval(view.row.pluginId, installed);
       const removing = [view, ...(options.removeOrphans ? orphans.map((id) => state.byPlugin(id)!) : [])];
       const target = this.target(actor, server);
-      for (const item of removing) {
-        if (item.row.fileName) {
-          await this.deps.files.folder.remove(target.pluginsDir, server.distribution, item.row.fileName);
+      try {
+        for (const item of removing) {
+          if (item.row.fileName) {
+            await this.deps.files.folder.remove(target.pluginsDir, server.distribution, item.row.fileName);
+          }
         }
+      } finally {
+        this.deps.runtime.storageChanged(server.id);
       }
       await this.deps.db.tenant(scopeOf(actor), async (tx) => {
         for (const item of removing) await tx.delete(serverPlugins).where(eq(serverPlugins.id, item.row.id));
@@ -302,20 +310,14 @@ export class PluginInstallService {
 
   // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
-  /** The server, if the actor's tenant has it (404 otherwise) and the role allows the action. */
+  /** The server, if the actor's tenant has it (404 otherwise) and the actor holds `needs`. */
   private async authorize(
     actor: Actor,
     serverId: string,
-    minimum: Role,
+    needs: Permission,
     change = false,
   ): Promise<ServerRecord> {
-    if (!isUuid(serverId))
-      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
-    const [server] = await this.deps.db.tenant(scopeOf(actor), (tx) =>
-      tx.select().from(servers).where(eq(servers.id, serverId)),
-    );
-    if (!server) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id: serverId });
-    requireRole(actor, minimum);
+    const server = await loadServerFor(this.deps.db, actor, serverId, needs);
     // Plugins change the server's files: not while it is being created, restored or deleted.
     if (change && !isActionAllowed('configure', server.status)) {
       throw new DomainError(
@@ -367,40 +369,16 @@ export class PluginInstallService {
   }
 
   private checkConfig(server: ServerRecord, config: Record<string, unknown> | undefined): void {
-    if (config === undefined) return;
-    if (
-      Object.keys(config).length > 0 &&
-      !this.deps.files.folder.capabilities(server.distribution).configOverrides
-    ) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `Configuration overrides are not supported for ${server.distribution} plugins (yet).`,
-        { field: 'config_overrides', distribution: server.distribution },
-      );
-    }
-    if (Buffer.byteLength(JSON.stringify(config)) > CONFIG_MAX_BYTES) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `config_overrides is larger than ${CONFIG_MAX_BYTES} bytes.`,
-        {
-          field: 'config_overrides',
-        },
-      );
-    }
+    assertConfigOverrides(this.deps.files.folder, server, config);
   }
 
-  private async writeConfig(
+  private writeConfig(
     server: ServerRecord,
     row: InstallationRecord,
     config: Record<string, unknown>,
   ): Promise<void> {
-    if (!row.fileName || !this.deps.files.folder.capabilities(server.distribution).configOverrides) return;
-    await this.deps.files.folder.writeConfig(
-      this.deps.runtime.workspace(server.id).pluginsDir,
-      server.distribution,
-      row.fileName,
-      config,
-    );
+    const pluginsDir = this.deps.runtime.workspace(server.id).pluginsDir;
+    return writeConfigOverrides(this.deps.files.folder, pluginsDir, server, row, config);
   }
 
   private applied(server: ServerRecord): Applied {

@@ -20,7 +20,7 @@ export class ScheduleActions {
 
   async run(schedule: ScheduleRecord): Promise<RunOutcome> {
     const { lifecycle, backups } = this.deps;
-    const server = await lifecycle.status.load(schedule.serverId);
+    const server = await lifecycle.load(schedule.serverId);
     if (!server) return { status: 'skipped', error: 'The server no longer exists.' };
     const actor: Actor = { userId: SCHEDULER_USER_ID, tenantId: schedule.tenantId, role: 'operator' };
     switch (schedule.action) {

@@ -48,7 +48,7 @@ export class ScheduleService {
   ) {}
 
   async list(actor: Actor, serverId: string, page: PageRequest): Promise<Page<ScheduleRecord>> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'viewer');
+    await this.deps.lifecycle.authorize(actor, serverId, 'schedule.read');
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const items = await tx
         .select()
@@ -66,12 +66,12 @@ export class ScheduleService {
   }
 
   async get(actor: Actor, serverId: string, scheduleId: string): Promise<ScheduleRecord> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'viewer');
+    await this.deps.lifecycle.authorize(actor, serverId, 'schedule.read');
     return this.deps.db.tenant(scopeOf(actor), (tx) => this.find(tx, serverId, scheduleId));
   }
 
   async create(actor: Actor, serverId: string, input: ScheduleInput): Promise<ScheduleRecord> {
-    const server = await this.deps.lifecycle.authorize(actor, serverId, 'operator');
+    const server = await this.deps.lifecycle.authorize(actor, serverId, 'schedule.create');
     const fields = this.validate(input);
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const [count] = await tx
@@ -87,7 +87,7 @@ export class ScheduleService {
       }
       const [row] = await tx
         .insert(schedules)
-        .values({ tenantId: server.tenantId, serverId, ...fields })
+        .values({ tenantId: server.tenantId, serverId, ...fields, createdBy: actor.userId })
         .returning();
       return row!;
     });
@@ -99,7 +99,7 @@ export class ScheduleService {
     scheduleId: string,
     patch: SchedulePatch,
   ): Promise<ScheduleRecord> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'operator');
+    await this.deps.lifecycle.authorize(actor, serverId, 'schedule.update');
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const current = await this.find(tx, serverId, scheduleId);
       const fields = this.validate({
@@ -122,7 +122,8 @@ export class ScheduleService {
           : {};
       const [row] = await tx
         .update(schedules)
-        .set({ ...fields, ...timing })
+        // Whoever changes (or resumes) a schedule becomes the member it runs for.
+        .set({ ...fields, ...timing, createdBy: actor.userId })
         .where(eq(schedules.id, current.id))
         .returning();
       return row!;
@@ -130,7 +131,7 @@ export class ScheduleService {
   }
 
   async delete(actor: Actor, serverId: string, scheduleId: string): Promise<void> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'operator');
+    await this.deps.lifecycle.authorize(actor, serverId, 'schedule.delete');
     await this.deps.db.tenant(scopeOf(actor), async (tx) => {
       const current = await this.find(tx, serverId, scheduleId);
       await tx.delete(schedules).where(eq(schedules.id, current.id));
@@ -143,7 +144,7 @@ export class ScheduleService {
     scheduleId: string,
     page: PageRequest,
   ): Promise<Page<ScheduleRunRecord>> {
-    await this.deps.lifecycle.authorize(actor, serverId, 'viewer');
+    await this.deps.lifecycle.authorize(actor, serverId, 'schedule.read');
     return this.deps.db.tenant(scopeOf(actor), async (tx) => {
       await this.find(tx, serverId, scheduleId);
       const items = await tx

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleRuns, schedules, servers, tenants } from '@minefleet/db/schema';
+import { memberships, scheduleRuns, schedules, servers, tenants, users } from '@minefleet/db/schema';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
 import { silentLogger } from '../logger.js';
 import { seedSkus } from '../skus.js';
@@ -211,5 +211,62 @@ describe.each(testBackends())('scheduler on %s', (backend) => {
     await one.close();
     const [run] = await runsOf(s.id);
     expect(run).toMatchObject({ status: 'failed', error: 'boom' });
+  });
+
+  it('a schedule whose creator left the tenant (or lost the permission) is skipped and paused', async () => {
+    const member = async (role: 'operator' | 'viewer') => {
+      const id = randomUUID();
+      await t.database.system(async (tx) => {
+        await tx
+          .insert(users)
+          .values({ id, email: `${id}@example.test`, passwordHash: 'x', displayName: 'm' });
+        await tx.insert(memberships).values({ tenantId, userId: id, role });
+      });
+      return id;
+    };
+    const leaver = await member('operator');
+    const demoted = await member('operator');
+    const gone = await schedule({ cron: '5 * * * *', createdBy: leaver });
+    const weaker = await schedule({ cron: '5 * * * *', createdBy: demoted });
+    const legacy = await schedule({ cron: '5 * * * *', createdBy: null });
+    const fired: string[] = [];
+    const record = async (x: ScheduleRecord) => {
+      fired.push(x.id);
+      return { status: 'succeeded' } as const;
+    };
+    // While both are operators, their schedules run.
+    const first = scheduler(gone.nextRunAt!.getTime(), record);
+    await first.tick();
+    await first.close();
+    expect(fired).toEqual(expect.arrayContaining([gone.id, weaker.id, legacy.id]));
+
+    // One is removed from the tenant, the other demoted to viewer (no control.console).
+    await t.database.system(async (tx) => {
+      await tx
+        .delete(memberships)
+        .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, leaver)));
+      await tx
+        .update(memberships)
+        .set({ role: 'viewer' })
+        .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, demoted)));
+    });
+    fired.length = 0;
+    const second = scheduler(gone.nextRunAt!.getTime() + 60 * MINUTE, record);
+    await second.tick();
+    await second.close();
+    expect(fired).not.toContain(gone.id);
+    expect(fired).not.toContain(weaker.id);
+    expect(fired).toContain(legacy.id); // no recorded creator: runs as before
+
+    const latest = async (id: string) =>
+      (await runsOf(id)).sort((a, b) => b.scheduledFor.getTime() - a.scheduledFor.getTime())[0]!;
+    expect(await latest(gone.id)).toMatchObject({ status: 'skipped' });
+    expect((await latest(gone.id)).error).toMatch(/no longer a member/);
+    expect(await latest(weaker.id)).toMatchObject({ status: 'skipped' });
+    expect((await latest(weaker.id)).error).toMatch(/no longer holds control\.console/);
+    for (const id of [gone.id, weaker.id]) {
+      expect(await reload(id)).toMatchObject({ enabled: false, nextRunAt: null, lastStatus: 'skipped' });
+    }
+    expect(await reload(legacy.id)).toMatchObject({ enabled: true, lastStatus: 'succeeded' });
   });
 });

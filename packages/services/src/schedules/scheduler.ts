@@ -4,7 +4,9 @@ import { scheduleRuns, schedules } from '@minefleet/db/schema';
 import type { Clock } from '@minefleet/domain/clock';
 import type { Logger } from '../logger.js';
 import { nextRun } from './cron.js';
+import { creatorRefusal } from './schedule-creator.js';
 import type { ScheduleRecord, ScheduleRunRecord } from './schedule-service.js';
+import { BackgroundWork } from '../background-work.js';
 
 /** How a run ended; `skipped` when there was nothing to do (server not running, run missed). */
 export interface RunOutcome {
@@ -47,10 +49,12 @@ export interface SchedulerOptions {
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
-  private readonly runs = new Set<Promise<unknown>>();
+  private readonly runs: BackgroundWork;
   private stopped = false;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.runs = new BackgroundWork(options.logger);
+  }
 
   /** Fails runs a dead control plane had claimed (their action may or may not have happened). */
   async recover(): Promise<number> {
@@ -145,26 +149,36 @@ export class Scheduler {
     });
     if (!claimed || missed) return;
     this.options.logger.info({ scheduleId: schedule.id, action: schedule.action }, 'schedule fired');
-    const task = this.execute(schedule, claimed).finally(() => this.runs.delete(task));
-    this.runs.add(task);
+    void this.runs.track(this.execute(schedule, claimed));
   }
 
-  /** Runs the action in the background (a long backup must not hold up the other schedules). */
+  /**
+   * Runs the action in the background (a long backup must not hold up the other schedules), unless the
+   * schedule's creator may no longer do it by hand: then the run is `skipped` with the reason and the
+   * schedule is paused (a member who may resume it takes it over).
+   */
   private async execute(schedule: ScheduleRecord, run: ScheduleRunRecord): Promise<void> {
+    const { db, clock } = this.options;
     let outcome: RunOutcome;
+    let pause = false;
     try {
-      outcome = await this.options.execute(schedule);
+      const refusal = await creatorRefusal(db, schedule);
+      pause = refusal !== null;
+      outcome =
+        refusal !== null ? { status: 'skipped', error: refusal } : await this.options.execute(schedule);
     } catch (error) {
       outcome = { status: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
-    const { db, clock } = this.options;
     await db
       .system(async (tx) => {
         await tx
           .update(scheduleRuns)
           .set({ status: outcome.status, finishedAt: new Date(clock.now()), error: outcome.error ?? null })
           .where(eq(scheduleRuns.id, run.id));
-        await tx.update(schedules).set({ lastStatus: outcome.status }).where(eq(schedules.id, schedule.id));
+        await tx
+          .update(schedules)
+          .set({ lastStatus: outcome.status, ...(pause ? { enabled: false, nextRunAt: null } : {}) })
+          .where(eq(schedules.id, schedule.id));
       })
       .catch((error: unknown) =>
         this.options.logger.error({ err: error, runId: run.id }, 'run outcome not recorded'),
@@ -176,6 +190,6 @@ export class Scheduler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
-    await Promise.allSettled([...this.runs]);
+    await this.runs.drain();
   }
 }

@@ -1,0 +1,80 @@
+import type { Database } from '@minefleet/db/database';
+import type { Clock } from '@minefleet/domain/clock';
+import { DEFAULT_CRASH_POLICY, type CrashPolicy } from '@minefleet/domain/crash-policy';
+import type { EventBus } from '@minefleet/domain/ports/event-bus';
+import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { Logger } from '../logger.js';
+import type { PortAllocator } from '../port-allocator.js';
+import type { ServerCounts } from '../server-counts.js';
+import type { ServerRecord } from '../servers.js';
+
+export interface LifecycleSettings {
+  /** Address game servers bind to. */
+  bindHost: string;
+  warmupTimeoutMs: number;
+  stopTimeoutMs: number;
+  /** How often a starting server is pinged; short, since it bounds how late `running` is seen. */
+  pingIntervalMs: number;
+  crashPolicy: CrashPolicy;
+  /** How often every server is checked against its desired state. */
+  reconcileIntervalMs: number;
+  lockWaitMs: number;
+  /**
+   * Whether the first reconcile after a start kills a game process that is alive but does not answer on
+   * its console (no one can control it). True for a sole replica; false when replicas share servers,
+   * where such a process may be one another replica is starting.
+   */
+  reapUnresponsive: boolean;
+}
+
+export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
+  warmupTimeoutMs: 180_000,
+  stopTimeoutMs: 30_000,
+  pingIntervalMs: 20,
+  crashPolicy: DEFAULT_CRASH_POLICY,
+  reconcileIntervalMs: 15_000,
+  lockWaitMs: 5_000,
+  reapUnresponsive: true,
+};
+
+export interface StartRequest {
+  warmupTimeoutSeconds?: number | undefined;
+  preStartCommands?: string[] | undefined;
+  propertyOverrides?: Record<string, unknown> | undefined;
+}
+
+export interface StopRequest {
+  gracefulTimeoutSeconds?: number | undefined;
+  force?: boolean | undefined;
+  saveWorld?: boolean | undefined;
+  announce?: string | undefined;
+  postStopCommands?: string[] | undefined;
+}
+
+export interface DeleteRequest {
+  force?: boolean | undefined;
+  keepBackups?: boolean | undefined;
+}
+
+/** Work other services attach to the lifecycle (backups take a final backup before a delete). */
+export interface LifecycleHooks {
+  beforeRemove?(server: ServerRecord, options: { keepBackups: boolean }): Promise<void>;
+}
+
+export interface LifecycleDeps {
+  db: Database;
+  runtime: RuntimeDriver;
+  events: EventBus;
+  clock: Clock;
+  ports: PortAllocator;
+  logger: Logger;
+  settings: LifecycleSettings;
+  hooks?: LifecycleHooks;
+  /**
+   * Whether this replica runs the server's background work (reconcile, crash restarts, publishing its
+   * console); all by default. User actions run on any replica (docs/events.md, "Replicas and ownership").
+   */
+  owns?: (serverId: string) => boolean;
+  /** Remembered server totals, dropped when a record is deleted (server-counts.ts). */
+  serverCounts?: ServerCounts | undefined;
+}
