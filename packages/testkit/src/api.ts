@@ -1,3 +1,5 @@
+import { linkIn, tokenOf, type Mailbox } from './mailbox.js';
+
 /**
  * A small HTTP client for tests that talk to a real control plane over the network, the way any client
  * would. It returns status and parsed body and never throws on an error status, so tests assert both.
@@ -19,7 +21,11 @@ export interface SignedUp {
 let counter = 0;
 
 export class TestApi {
-  constructor(readonly baseUrl: string) {}
+  /** With a mailbox (the control plane's SMTP server), `signup()` also verifies the email. */
+  constructor(
+    readonly baseUrl: string,
+    readonly mailbox?: Mailbox,
+  ) {}
 
   async request<T = any>(
     method: string,
@@ -54,13 +60,44 @@ export class TestApi {
     return this.request<T>('DELETE', `/api/v1${path}`, { token });
   }
 
-  /** Signs up a fresh user (with its own tenant) and returns its session. */
-  async signup(prefix = 'user'): Promise<SignedUp> {
+  /** Signs up a fresh address without signing in (no session, unverified): for tests that count sign-ins. */
+  async createAccount(prefix = 'user'): Promise<{ email: string; password: string }> {
     const email = `${prefix}-${process.pid}-${Date.now()}-${counter++}@example.com`;
     const password = 'a long test passphrase';
     const res = await this.post('/auth/signup', { email, password });
-    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return { token: res.body.token, userId: res.body.user.id, tenantId: res.body.tenant.id, email, password };
+    if (res.status !== 202) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { email, password };
+  }
+
+  /**
+   * Signs up a fresh user (with its own tenant) and signs in as it (sign-up itself answers the same for
+   * every address and opens no session), returning the session. With a mailbox, the email is verified
+   * the way a user does it, by the link in the mail (`{ verify: false }` leaves it unverified).
+   */
+  async signup(prefix = 'user', options: { verify?: boolean } = {}): Promise<SignedUp> {
+    const email = `${prefix}-${process.pid}-${Date.now()}-${counter++}@example.com`;
+    const password = 'a long test passphrase';
+    const res = await this.post('/auth/signup', { email, password });
+    if (res.status !== 202) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const login = await this.post('/auth/login', { email, password });
+    if (login.status !== 200)
+      throw new Error(`sign-in after signup failed: ${login.status} ${JSON.stringify(login.body)}`);
+    if (this.mailbox && options.verify !== false) await this.verifyEmail(email);
+    return {
+      token: login.body.token,
+      userId: login.body.user.id,
+      tenantId: login.body.tenant.id,
+      email,
+      password,
+    };
+  }
+
+  /** Follows the verification link mailed to `email`. */
+  async verifyEmail(email: string): Promise<void> {
+    if (!this.mailbox) throw new Error('verifyEmail needs a mailbox');
+    const mail = await this.mailbox.waitFor(email, /verify/i);
+    const res = await this.post('/auth/verify-email', { token: tokenOf(linkIn(mail)) });
+    if (res.status !== 200) throw new Error(`verification failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** Polls a server until `predicate` holds; fails with the last state seen. */

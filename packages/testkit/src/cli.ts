@@ -11,6 +11,18 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The environment of a `minefleet` run: its own config folder and the settings given in `extra`
+ * (`MINEFLEET_URL`, `MINEFLEET_TOKEN`…). The CLI's settings and colours come only from the test, never
+ * from the machine running it.
+ */
+export function cliEnv(configDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, MINEFLEET_CONFIG_DIR: configDir, ...extra };
+  for (const name of ['MINEFLEET_URL', 'MINEFLEET_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME'])
+    if (!(name in extra)) delete env[name];
+  return env;
+}
+
 /** Fails with the fix when the CLI has not been built. */
 export function assertCliBuilt(): void {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: build first with "npx tsc -b"`);

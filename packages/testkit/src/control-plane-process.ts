@@ -19,6 +19,9 @@ export interface ControlPlaneProcess {
  * range and database (`DATABASE_URL` unset means the embedded one), warnings-only logs; `extra` adds
  * or overrides settings.
  */
+/** The /metrics token of control planes started with loopbackEnv(). */
+export const LOOPBACK_METRICS_TOKEN = 'loopback-metrics-token-0123456789';
+
 export function loopbackEnv(options: {
   port: number;
   dataDir: string;
@@ -36,6 +39,7 @@ export function loopbackEnv(options: {
     MINEFLEET_GAME_HOST: '127.0.0.1',
     MINEFLEET_GAME_BIND_HOST: '127.0.0.1',
     DATABASE_URL: options.databaseUrl ?? '',
+    MINEFLEET_METRICS_TOKEN: LOOPBACK_METRICS_TOKEN,
     ...options.extra,
   };
 }

@@ -11,6 +11,7 @@ import {
 import { TestApi } from './api.js';
 import { createTestDatabase, type Backend, type TestDatabase } from './databases.js';
 import { freePortRange } from './ports.js';
+import { Mailbox } from './mailbox.js';
 
 export interface RunningControlPlane {
   controlPlane: ControlPlane;
@@ -18,7 +19,11 @@ export interface RunningControlPlane {
   url: string;
   dataDir: string;
   db: TestDatabase;
+  /** The SMTP server the control plane mails to (unless the test set MINEFLEET_SMTP_URL itself). */
+  mailbox: Mailbox | undefined;
   portRange: { from: number; to: number };
+  /** The bearer token GET /metrics requires (generated into the data folder unless given). */
+  metricsToken: string;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ export async function startControlPlane(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-test-'));
   const db = await createTestDatabase(backend);
   const portRange = await freePortRange(options.ports ?? 10);
+  const mailbox = options.env?.MINEFLEET_SMTP_URL === undefined ? await Mailbox.start() : undefined;
   const config = await loadConfig({
     MINEFLEET_DATA_DIR: dataDir,
     PORT: '0',
@@ -50,6 +56,9 @@ export async function startControlPlane(
     MINEFLEET_HEALTH_CACHE_MS: '0',
     // Tests never reach Modrinth or Hangar; those clients are tested against local servers.
     MINEFLEET_PLUGIN_SOURCES: 'local',
+    // Nor Mojang's account API: a closed port fails at once; tests that need it serve one locally.
+    MINEFLEET_MOJANG_API_URL: 'http://127.0.0.1:9',
+    ...(mailbox ? { MINEFLEET_SMTP_URL: mailbox.url } : {}),
     ...options.env,
   });
   const controlPlane = await createControlPlane({
@@ -63,16 +72,19 @@ export async function startControlPlane(
   const url = await controlPlane.listen();
   return {
     controlPlane,
-    api: new TestApi(url),
+    api: new TestApi(url, mailbox),
+    mailbox,
     url,
     dataDir,
     db,
     portRange,
+    metricsToken: config.live.metrics.token!,
     async close() {
       // Game servers outlive a control plane by design; a test must not leave any behind.
       const servers = await db.database.system((tx) => tx.select({ id: serverTable.id }).from(serverTable));
       await Promise.all(servers.map((s) => controlPlane.runtime.remove(s.id).catch(() => {})));
       await controlPlane.close();
+      await mailbox?.close();
       await db.close().catch(() => {});
       await rm(dataDir, { recursive: true, force: true });
     },

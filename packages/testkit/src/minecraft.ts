@@ -54,10 +54,17 @@ export interface PingAnswer {
 }
 
 /** One server-list ping with minecraft-protocol (passing the version: ~5 ms instead of ~880 ms). */
-export async function pingOnce(address: Address, version: string, timeoutMs = 2_000): Promise<PingAnswer> {
+export async function pingOnce(
+  address: Address,
+  version: string,
+  timeoutMs = 2_000,
+  /** The server address the client says it connects to (a gateway routes by it); `address.host` if unset. */
+  serverHost?: string,
+): Promise<PingAnswer> {
   const started = performance.now();
   const answer = (await minecraftProtocol.ping({
     ...address,
+    ...(serverHost ? { host: serverHost, connect: connectTo(address) } : {}),
     version,
     closeTimeout: timeoutMs,
     noPongTimeout: 500,
@@ -119,14 +126,37 @@ export interface TestBot {
   quit(): Promise<void>;
 }
 
+/**
+ * Connects a minecraft-protocol client to `address` whatever server address it announces (a gateway
+ * routes by the announced one). Not the `stream` option: the client re-emits a given socket's `connect`
+ * event on top of its own, and would send its handshake twice.
+ */
+function connectTo(address: Address): (client: { setSocket(socket: net.Socket): void }) => void {
+  return (client) => client.setSocket(net.connect(address.port, address.host));
+}
+
 /** Joins a server with a mineflayer bot (offline auth); resolves once spawned, rejects when refused. */
-export function joinBot(
+export async function joinBot(
   address: Address,
-  options: { username: string; version: string; timeoutMs?: number },
+  options: {
+    username: string;
+    version: string;
+    timeoutMs?: number;
+    /** The server address the client says it joins (a gateway routes by it); `address.host` if unset. */
+    serverHost?: string;
+  },
+): Promise<TestBot> {
+  return joinWith(address, options);
+}
+
+function joinWith(
+  address: Address,
+  options: { username: string; version: string; timeoutMs?: number; serverHost?: string },
 ): Promise<TestBot> {
   const bot = mineflayer.createBot({
-    host: address.host,
+    host: options.serverHost ?? address.host,
     port: address.port,
+    ...(options.serverHost ? { connect: connectTo(address) } : {}),
     username: options.username,
     version: options.version,
     auth: 'offline',
