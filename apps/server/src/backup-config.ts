@@ -1,7 +1,7 @@
 import { BACKUP_COMPRESSIONS, type BackupCompression } from '@minefleet/domain/enums';
 
 /**
- * Configuration of backups, schedules and retention (issue 4), read by `loadConfig`. The backup store
+ * Configuration of backups, schedules and retention, read by `loadConfig`. The backup store
  * itself (`MINEFLEET_BACKUP_DIR`, `MINEFLEET_S3_*`) is read by `backupStoreFromEnv` in the backups
  * package. Every variable is in README.md's table and docs/backups.md.
  */
@@ -12,6 +12,8 @@ export interface BackupConfig {
   saveTimeoutMs: number;
   lockWaitMs: number;
   orphanRetainDays: number;
+  /** Days a restore's safety copy is kept (MINEFLEET_BACKUP_PRE_RESTORE_RETAIN_DAYS). */
+  preRestoreRetainDays: number;
   retentionIntervalMs: number;
   /** How often backups left by dead control planes are looked for (besides at boot). */
   sweepIntervalMs: number;
@@ -52,6 +54,7 @@ export function loadBackupConfig(env: NodeJS.ProcessEnv): BackupConfig {
     saveTimeoutMs: Math.round(number(env, 'MINEFLEET_BACKUP_SAVE_TIMEOUT_SECONDS', 60, 1, 3600) * 1000),
     lockWaitMs: Math.round(number(env, 'MINEFLEET_BACKUP_QUEUE_WAIT_SECONDS', 600, 1, 86_400) * 1000),
     orphanRetainDays: Math.round(number(env, 'MINEFLEET_BACKUP_ORPHAN_RETAIN_DAYS', 30, 1, 3650)),
+    preRestoreRetainDays: Math.round(number(env, 'MINEFLEET_BACKUP_PRE_RESTORE_RETAIN_DAYS', 7, 1, 3650)),
     retentionIntervalMs: Math.round(
       number(env, 'MINEFLEET_RETENTION_INTERVAL_SECONDS', 600, 0.2, 86_400) * 1000,
     ),

@@ -94,6 +94,7 @@ export function createBackupPlatform(options: {
       lockWaitMs: config.lockWaitMs,
       quotaBytes: options.quotaBytes,
       orphanRetainDays: config.orphanRetainDays,
+      preRestoreRetainDays: config.preRestoreRetainDays,
     },
   });
   const restorer = new BackupRestorer({

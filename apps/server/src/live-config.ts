@@ -3,7 +3,7 @@ import os from 'node:os';
 import { natsOptionsFromEnv } from '@minefleet/event-bus/nats-config';
 
 /**
- * Configuration of the live platform (issue 6): metrics collection and retention, Prometheus, the
+ * Configuration of the live platform: metrics collection and retention, Prometheus, the
  * WebSocket, the event bus transport and multi-replica ownership. Read by `loadConfig`; every variable
  * is in README.md's table and docs/metrics.md, docs/websocket.md, docs/events.md.
  */
@@ -23,6 +23,10 @@ export interface LiveConfig {
     /** A connection with no subscription and no message for this long is closed. */
     idleTimeoutMs: number;
   };
+  /** How long audit events are kept: a tenant's, and those of no tenant (failed sign-ins). */
+  auditRetention: { tenantMs: number; tenantlessMs: number };
+  /** Server-Sent Events console streams (GET /servers/{id}/console/stream). */
+  consoleStreams: { recheckMs: number; maxPerUser: number };
   /** NATS JetStream settings when NATS_URL is set (else the in-process bus). */
   nats: ReturnType<typeof natsOptionsFromEnv>;
   ownership: {
@@ -93,6 +97,14 @@ export function loadLiveConfig(env: NodeJS.ProcessEnv): LiveConfig {
       queueSize: integer(env, 'MINEFLEET_WS_QUEUE_SIZE', 1_000, 10, 100_000),
       pingIntervalMs: Math.round(number(env, 'MINEFLEET_WS_PING_SECONDS', 30, 1, 3600) * 1000),
       idleTimeoutMs: Math.round(number(env, 'MINEFLEET_WS_IDLE_SECONDS', 600, 5, 86_400) * 1000),
+    },
+    auditRetention: {
+      tenantMs: number(env, 'MINEFLEET_AUDIT_RETENTION_DAYS', 365, 1, 36500) * DAY,
+      tenantlessMs: number(env, 'MINEFLEET_AUDIT_ANONYMOUS_RETENTION_DAYS', 30, 1, 36500) * DAY,
+    },
+    consoleStreams: {
+      recheckMs: Math.round(number(env, 'MINEFLEET_CONSOLE_STREAM_RECHECK_SECONDS', 60, 0.2, 3600) * 1000),
+      maxPerUser: integer(env, 'MINEFLEET_CONSOLE_STREAMS_PER_USER', 4, 1, 1000),
     },
     nats,
     ownership: {

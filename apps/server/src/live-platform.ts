@@ -34,6 +34,9 @@ import { registerServerGauges } from './observability/server-gauges.js';
  * NATS_URL is set), the runtime and the bus instrumented for Prometheus, and ownership (leases when
  * replicas share the database). Kept out of control-plane.ts so the composition root stays readable.
  */
+/** How often old audit events are deleted. */
+const AUDIT_PRUNE_INTERVAL_MS = 3_600_000;
+
 export async function createLiveAdapters(options: {
   config: LiveConfig;
   database: Database;
@@ -130,7 +133,7 @@ export function createLiveServices(options: {
     store,
     sessions,
     clock,
-    authorize: (actor, serverId) => lifecycle.authorize(actor, serverId, 'viewer'),
+    authorize: (actor, serverId) => lifecycle.authorize(actor, serverId, 'server.read'),
     rawIntervalSeconds: Math.max(1, Math.round(settings.intervalMs / 1000)),
     retention: settings.retention,
   });
@@ -159,6 +162,7 @@ export function createLiveServices(options: {
     ),
   ];
   let unsubscribeOwnership: (() => void) | undefined;
+  let auditPruning: NodeJS.Timeout | undefined;
   return {
     collector,
     connections,
@@ -172,8 +176,21 @@ export function createLiveServices(options: {
         else lifecycle.release(change.includes);
       });
       await collector.start();
+      // Audit retention, hourly, on the replica that leads platform-wide jobs.
+      auditPruning = setInterval(() => {
+        if (!ownership.leads()) return;
+        const now = clock.now();
+        options.audit
+          .prune(
+            new Date(now - config.auditRetention.tenantMs),
+            new Date(now - config.auditRetention.tenantlessMs),
+          )
+          .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
+      }, AUDIT_PRUNE_INTERVAL_MS);
+      auditPruning.unref();
     },
     async stop() {
+      if (auditPruning) clearInterval(auditPruning);
       unsubscribeOwnership?.();
       await collector.stop();
       await ownership.stop();

@@ -34,7 +34,13 @@ async function main(): Promise<void> {
       `  API docs:   ${url}/api/v1/docs\n` +
       `  Sign up:    open the dashboard, or\n` +
       `              curl -X POST ${url}/api/v1/auth/signup -H 'content-type: application/json' \\\n` +
-      `                -d '{"email":"you@example.com","password":"a long passphrase"}'\n\n`,
+      `                -d '{"email":"you@example.com","password":"a long passphrase"}'\n` +
+      `              then sign in the same way at ${url}/api/v1/auth/login\n` +
+      (config.identity.smtpUrl
+        ? `  Verify:     open the link mailed to you after signing up\n\n`
+        : `  Verify:     no MINEFLEET_SMTP_URL, so mail is printed in this log instead of sent: after\n` +
+          `              signing up, open the ${url}/verify-email#token=… link printed below\n` +
+          `              (API keys, invitations and administrator rights need a verified email)\n\n`),
   );
 
   let shuttingDown = false;

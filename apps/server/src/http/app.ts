@@ -15,8 +15,10 @@ import { bearerToken, registerAuth, stripLinkToken } from './auth.js';
 import { registerAuditHook } from './audit-hook.js';
 import { sendError } from './errors.js';
 import { registerHttpMetrics } from './http-metrics.js';
+import { registerTextGuard } from './text-guard.js';
 import { ErrorBody, Pagination } from './schemas/common.js';
 import { ApiKey, Member, QuotaUsage, Tenant, User } from './schemas/accounts.js';
+import { CustomRole } from './schemas/roles.js';
 import { Server, Sku } from './schemas/servers.js';
 
 export interface HttpOptions {
@@ -24,6 +26,8 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
   corsOrigins: string[] | true;
+  /** Peers whose X-Forwarded-For is believed (addresses or CIDRs); false: none (docs/security.md). */
+  trustProxy?: string[] | false;
   accounts: AccountService;
   audit: AuditLog;
   metricsRegistry: Registry;
@@ -51,7 +55,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
-    trustProxy: process.env.MINEFLEET_TRUST_PROXY === '1',
+    trustProxy: options.trustProxy ?? false,
     requestIdHeader: 'x-request-id',
     rewriteUrl: stripLinkToken,
     genReqId: (request) => {
@@ -63,6 +67,21 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors the router raises before any route (bad percent-encoding, a path segment past its length
+    // limit) get the API's error shape and a catalogued code like every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      const known = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void sendError(
+        request,
+        reply,
+        known
+          ? new DomainError(
+              'INVALID_ID',
+              'The request path is malformed (bad encoding, or a segment too long).',
+            )
+          : error,
+      );
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // An empty JSON body counts as `{}` (many clients send the header on bodyless POSTs such as start);
@@ -167,6 +186,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     QuotaUsage,
     ApiKey,
     Member,
+    CustomRole,
     Server,
     Sku,
     ...(options.extraSchemas ?? []),
@@ -175,6 +195,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   }
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', staticCSP: true });
 
+  registerTextGuard(app);
   registerAuth(app, options.accounts);
   registerHttpMetrics(app, options.metricsRegistry);
   registerAuditHook(app, options.audit);
@@ -190,7 +211,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   await app.register(
     async (api) => {
-      api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+      api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );
       for (const routes of options.apiRoutes) await api.register(routes);
@@ -199,23 +220,27 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   );
 
   const metricsToken = options.metricsToken ? Buffer.from(options.metricsToken) : undefined;
-  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
-    // Per-server series carry server and tenant names: with a token set, only Prometheus may read them.
-    if (metricsToken) {
-      const given = Buffer.from(bearerToken(request.headers.authorization) ?? '');
-      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
-        void reply.header('www-authenticate', 'Bearer realm="metrics"');
-        throw new DomainError(
-          'UNAUTHENTICATED',
-          'GET /metrics needs "Authorization: Bearer <MINEFLEET_METRICS_TOKEN>".',
-        );
+  app.get(
+    '/metrics',
+    { config: { permission: 'public' }, schema: { hide: true } },
+    async (request, reply) => {
+      // Per-server series carry server and tenant names: with a token set, only Prometheus may read them.
+      if (metricsToken) {
+        const given = Buffer.from(bearerToken(request.headers.authorization) ?? '');
+        if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
+          void reply.header('www-authenticate', 'Bearer realm="metrics"');
+          throw new DomainError(
+            'UNAUTHENTICATED',
+            'GET /metrics needs "Authorization: Bearer <MINEFLEET_METRICS_TOKEN>".',
+          );
+        }
       }
-    }
-    void reply
-      .header('content-type', options.metricsRegistry.contentType)
-      .header('cache-control', 'no-store');
-    return options.metricsRegistry.metrics();
-  });
+      void reply
+        .header('content-type', options.metricsRegistry.contentType)
+        .header('cache-control', 'no-store');
+      return options.metricsRegistry.metrics();
+    },
+  );
 
   for (const plugin of options.rootPlugins ?? []) await app.register(plugin);
   return app;

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '@minefleet/services/audit';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the action was about beyond the URL's ids (a file path), recorded with the event. */
+    auditDetails?: Record<string, unknown>;
+  }
+}
+
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -31,6 +38,7 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditLog): void {
       statusCode: reply.statusCode,
       requestId: request.id,
       ip: request.ip,
+      details: request.auditDetails ?? null,
     });
   });
 }

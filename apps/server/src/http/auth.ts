@@ -1,28 +1,48 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '@minefleet/domain/errors';
-import { roleAtLeast, type Role } from '@minefleet/domain/roles';
+import { ROLE_PERMISSIONS, isPermission, type RouteAccess } from '@minefleet/domain/permissions';
 import type { Actor } from '@minefleet/services/actor';
 import type { AccountService } from '@minefleet/services/accounts';
 
-/** Who may call a route: anyone, or a member of the tenant with at least this role. */
-export type Access = 'public' | Role;
-
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Required on every route: checked at startup, so no route is left unguarded by accident. */
-    access?: Access;
+    /**
+     * The named permission the route needs (docs/security.md), or `public` / `account` (any signed-in
+     * member acting on their own account). Every route declares one; a test fails for a route without.
+     */
+    permission?: RouteAccess;
     /** Audit action name for mutating routes, e.g. `server.create`; `false` when the service audits itself. */
     audit?: string | false;
     /**
-     * The route also accepts a link token (`?token=`) of this purpose for the `:backup_id` it names,
-     * instead of the Authorization header: a browser download cannot send a header.
+     * The route also accepts a link token (`?token=`) instead of the Authorization header (a browser
+     * download cannot send one): a token of this purpose, bound to the resource the request names.
      */
-    link?: 'backup-download';
+    link?: RouteLink;
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** What the audit record adds to the action (e.g. which player), set by the handler. */
+    auditDetails?: Record<string, unknown>;
   }
+  interface FastifyInstance {
+    /** Every route with what it declared, for the test that every route names its permission. */
+    routeAccess: RouteDeclaration[];
+  }
+}
+
+/** How a route that accepts link tokens names what a token must be bound to. */
+export interface RouteLink {
+  /** The token's purpose, as the route that issues the link sets it. */
+  purpose: string;
+  /** The resource this request addresses, derived as the issuing route derived it. */
+  resource(request: FastifyRequest): string;
+}
+
+export interface RouteDeclaration {
+  method: string;
+  url: string;
+  permission: RouteAccess;
 }
 
 /** The authenticated actor of a request whose route requires a role (never null there). */
@@ -58,36 +78,73 @@ export function stripLinkToken(req: IncomingMessage): string {
 }
 
 /**
- * Authenticates requests (session JWT or `mf_` API key) and enforces each route's minimum role.
- * Every route must declare `config.access`; a route without it fails at startup.
+ * What a route declares, one entry per method (HEAD aside). Throws for a route that names no permission
+ * or an unknown one, so a new route cannot ship unguarded by omission. The API docs' own routes are
+ * exempt (the swagger plugin registers them).
+ */
+export function routeDeclarations(route: {
+  method: string | string[];
+  url: string;
+  config?: { permission?: RouteAccess };
+}): RouteDeclaration[] {
+  if (route.url.startsWith('/api/v1/docs')) return [];
+  const permission = route.config?.permission;
+  if (!permission) {
+    throw new Error(`Route ${route.method.toString()} ${route.url} does not declare config.permission.`);
+  }
+  if (permission !== 'public' && permission !== 'account' && !isPermission(permission)) {
+    throw new Error(
+      `Route ${route.method.toString()} ${route.url} names an unknown permission "${String(permission)}".`,
+    );
+  }
+  return [route.method]
+    .flat()
+    .filter((method) => method !== 'HEAD')
+    .map((method) => ({ method, url: route.url, permission }));
+}
+
+/**
+ * Authenticates requests (session JWT, `mf_` API key or a route's link token) and enforces the
+ * permission each route names. A route without `config.permission` fails at startup.
  */
 export function registerAuth(app: FastifyInstance, accounts: AccountService): void {
   app.decorateRequest('actor', null);
+  const declared: RouteDeclaration[] = [];
+  app.decorate('routeAccess', declared);
 
   app.addHook('onRoute', (route) => {
-    const access = route.config?.access;
-    if (!access && !route.url.startsWith('/api/v1/docs')) {
-      throw new Error(`Route ${route.method.toString()} ${route.url} does not declare config.access.`);
-    }
+    declared.push(...routeDeclarations(route));
   });
 
   app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config.access ?? 'public';
-    if (access === 'public') return;
+    const { permission } = request.routeOptions.config;
+    // Routes registered outside the API (the docs page) declare nothing and need no credential.
+    if (permission === undefined || permission === 'public') return;
     const token = bearerToken(request.headers.authorization);
     const link = request.routeOptions.config.link;
     const linkToken = (request.raw as WithLinkToken)[LINK_TOKEN];
     let actor: Actor;
     if (token) actor = await accounts.authenticate(token);
     else if (link && linkToken !== undefined) {
-      const res = (request.params as { backup_id?: string }).backup_id ?? '';
-      actor = await accounts.authenticateLink(linkToken, { pur: link, res });
+      actor = await accounts.authenticateLink(linkToken, {
+        pur: link.purpose,
+        res: link.resource(request),
+      });
     } else throw new DomainError('UNAUTHENTICATED', 'Send "Authorization: Bearer <token or API key>".');
     actor.requestId = request.id;
     request.actor = actor;
-    if (!roleAtLeast(actor.role, access)) {
-      throw new DomainError('FORBIDDEN', `This needs the ${access} role; you are ${actor.role}.`, {
-        required: access,
+    // A tenant that requires a second factor answers only the account routes (to turn it on).
+    if (actor.secondFactorMissing && permission !== 'account') {
+      throw new DomainError(
+        'MFA_ENROLMENT_REQUIRED',
+        'This team requires two-factor sign-in: turn it on in your account first.',
+      );
+    }
+    if (permission === 'account') return;
+    const held = actor.permissions ?? ROLE_PERMISSIONS[actor.role];
+    if (!held.has(permission)) {
+      throw new DomainError('FORBIDDEN', `This needs the ${permission} permission.`, {
+        required: permission,
         role: actor.role,
       });
     }

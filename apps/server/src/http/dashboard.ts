@@ -101,7 +101,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): FastifyPluginAs
 
   // Fastify plugins are async by contract; this one has nothing to await while registering.
   return async (app) => {
-    app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    app.get('/*', { config: { permission: 'public' }, schema: { hide: true } }, async (request, reply) => {
       const pathname = request.url.split('?')[0] ?? '/';
       // The API and the Prometheus endpoint keep their own 404s, whatever path is asked.
       if (/^\/(api|metrics)(\/|$)/.test(pathname)) return reply.callNotFound();

@@ -113,6 +113,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const answer = toErrorAnswer(error);
   if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: answer.code }, 'request refused');
+  const retryAfter = answer.details?.retry_after_seconds;
+  if (answer.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && !reply.hasHeader('retry-after'))
+    void reply.header('retry-after', String(retryAfter));
   return reply.status(answer.status).send({
     error: {
       code: answer.code,

@@ -15,6 +15,7 @@ export function toUser(u: UserRecord) {
     id: u.id,
     email: u.email,
     display_name: u.displayName,
+    email_verified: u.emailVerifiedAt !== null,
     is_platform_admin: u.isPlatformAdmin,
     created_at: u.createdAt.toISOString(),
   };
@@ -28,6 +29,7 @@ export function toApiKey(k: ApiKeyRecord) {
   return {
     id: k.id,
     name: k.name,
+    permissions: k.permissions ?? null,
     prefix: k.prefix,
     user_id: k.userId,
     created_at: k.createdAt.toISOString(),
@@ -42,6 +44,7 @@ export function toMember(m: MemberRecord) {
     email: m.email,
     display_name: m.displayName,
     role: m.role,
+    custom_role: m.customRole,
     created_at: m.createdAt.toISOString(),
   };
 }

@@ -19,6 +19,7 @@ const TIMED = [
   'ping',
   'stats',
   'readLogs',
+  'storageUsed',
   'remove',
 ] as const;
 
@@ -48,9 +49,15 @@ export function instrumentRuntime(runtime: RuntimeDriver, registry: Registry, lo
     stop: (serverId, options) => runtime.stop(serverId, options),
     kill: (serverId) => runtime.kill(serverId),
     inspect: (serverId) => runtime.inspect(serverId),
+    ...(runtime.pause
+      ? { pause: (serverId: string, paused: boolean) => runtime.pause!(serverId, paused) }
+      : {}),
     adopt: (serverIds, options) => runtime.adopt(serverIds, options),
     ping: (serverId, timeoutMs) => runtime.ping(serverId, timeoutMs),
     stats: (serverId) => runtime.stats(serverId),
+    storageUsed: (serverId, options) => runtime.storageUsed(serverId, options),
+    storageChanged: (serverId) => runtime.storageChanged(serverId),
+    ...(runtime.players ? { players: (serverId: string) => runtime.players!(serverId) } : {}),
     onEvent: (listener) => runtime.onEvent(listener),
     readLogs: (serverId, query) => runtime.readLogs(serverId, query),
     workspace: (serverId) => runtime.workspace(serverId),

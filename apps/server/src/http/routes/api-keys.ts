@@ -13,7 +13,7 @@ export function apiKeyRoutes(options: { apiKeys: ApiKeyService }): FastifyPlugin
     app.post(
       '/api-keys',
       {
-        config: { access: 'viewer', audit: 'api_key.create' },
+        config: { permission: 'apikey.create', audit: 'api_key.create' },
         schema: {
           tags: ['accounts'],
           summary: 'Create an API key (shown once)',
@@ -29,6 +29,7 @@ export function apiKeyRoutes(options: { apiKeys: ApiKeyService }): FastifyPlugin
         const { record, key } = await apiKeys.create(actorOf(request), {
           name: request.body.name,
           expiresAt,
+          permissions: request.body.permissions,
         });
         void reply.status(201);
         const shown = toApiKey(record);
@@ -36,6 +37,7 @@ export function apiKeyRoutes(options: { apiKeys: ApiKeyService }): FastifyPlugin
           id: shown.id,
           name: shown.name,
           prefix: shown.prefix,
+          permissions: shown.permissions,
           key,
           expires_at: shown.expires_at,
           created_at: shown.created_at,
@@ -46,7 +48,7 @@ export function apiKeyRoutes(options: { apiKeys: ApiKeyService }): FastifyPlugin
     app.get(
       '/api-keys',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'apikey.read' },
         schema: {
           tags: ['accounts'],
           summary: 'List API keys (yours; admins see every key of the tenant)',
@@ -67,7 +69,7 @@ export function apiKeyRoutes(options: { apiKeys: ApiKeyService }): FastifyPlugin
     app.delete(
       '/api-keys/:id',
       {
-        config: { access: 'viewer', audit: 'api_key.revoke' },
+        config: { permission: 'apikey.delete', audit: 'api_key.revoke' },
         schema: {
           tags: ['accounts'],
           summary: 'Revoke an API key',

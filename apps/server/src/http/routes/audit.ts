@@ -12,7 +12,7 @@ export function auditRoutes(options: { audit: AuditLog; clock: Clock }): Fastify
     app.get(
       '/audit',
       {
-        config: { access: 'admin' },
+        config: { permission: 'activity.read' },
         schema: {
           tags: ['audit'],
           summary: 'The audit log of the caller’s tenant, newest first',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AccountService } from '@minefleet/services/accounts';
+import type { SignupService } from '@minefleet/services/signup';
 import { errors } from '../schemas/common.js';
 import {
   LoginBody,
@@ -10,9 +11,12 @@ import {
 } from '../schemas/accounts.js';
 import { actorOf } from '../auth.js';
 import { toTenant, toUser } from '../serializers.js';
+import { contextOf } from './identity.js';
 
 export function authRoutes(options: {
   accounts: AccountService;
+  /** Sign-up: the same answer for a new and a taken address. */
+  signups: SignupService;
   loginRateLimitPerMinute: number;
   signupRateLimitPerHour: number;
 }): FastifyPluginAsyncTypebox {
@@ -22,35 +26,35 @@ export function authRoutes(options: {
       '/auth/signup',
       {
         config: {
-          access: 'public',
+          permission: 'public',
           audit: false,
           rateLimit: { max: options.signupRateLimitPerHour, timeWindow: '1 hour' },
         },
         schema: {
           tags: ['accounts'],
-          summary: 'Create an account and a tenant owned by it',
+          summary: 'Create an account and a tenant owned by it, then sign in with POST /auth/login',
+          description:
+            'Answers 202 with the same body whether or not the address has an account, so sign-up does ' +
+            'not tell who is registered. A new address gets an unverified account (with its own tenant) ' +
+            'and a verification link by mail; for an address that has an account nothing is created and ' +
+            'its owner is mailed a notice. Sign in with the same email and password to get a session.',
           security: [],
           body: SignupBody,
-          response: { 201: SignupResponse, ...errors(400, 409, 429) },
+          response: { 202: SignupResponse, ...errors(400, 429) },
         },
       },
       async (request, reply) => {
-        const { user, tenant, session } = await accounts.signup(
+        const answer = await options.signups.signup(
           {
             email: request.body.email,
             password: request.body.password,
             displayName: request.body.display_name,
             tenantName: request.body.tenant_name,
           },
-          { ip: request.ip, requestId: request.id },
+          contextOf(request),
         );
-        void reply.status(201);
-        return {
-          user: toUser(user),
-          tenant: toTenant(tenant),
-          token: session.token,
-          expires_at: session.expiresAt.toISOString(),
-        };
+        void reply.status(202);
+        return answer;
       },
     );
 
@@ -58,7 +62,7 @@ export function authRoutes(options: {
       '/auth/login',
       {
         config: {
-          access: 'public',
+          permission: 'public',
           audit: false,
           // Per address and email: guessing one account's password is slowed without locking its owner out elsewhere.
           rateLimit: {
@@ -84,7 +88,7 @@ export function authRoutes(options: {
       async (request) => {
         const { user, tenant, role, session } = await accounts.login(
           { email: request.body.email, password: request.body.password, tenantId: request.body.tenant_id },
-          { ip: request.ip, requestId: request.id },
+          contextOf(request),
         );
         return {
           token: session.token,
@@ -99,7 +103,7 @@ export function authRoutes(options: {
     app.post(
       '/auth/switch-tenant',
       {
-        config: { access: 'viewer', audit: 'auth.switch_tenant' },
+        config: { permission: 'account', audit: 'auth.switch_tenant' },
         schema: {
           tags: ['accounts'],
           summary: 'Get a session token for another tenant you belong to',

@@ -1,6 +1,3 @@
-import { Readable } from 'node:stream';
-import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import { BACKUP_STATUSES, type BackupStatus } from '@minefleet/domain/enums';
 import { DomainError } from '@minefleet/domain/errors';
@@ -9,18 +6,16 @@ import type { Actor } from '@minefleet/services/actor';
 import type { BackupRestorer, RestoreRequest } from '@minefleet/services/backups/backup-restorer';
 import type {
   BackupListQuery as ServiceListQuery,
-  BackupRef,
   BackupService,
 } from '@minefleet/services/backups/backup-service';
 import type { RetentionJob } from '@minefleet/services/backups/retention-job';
-import { IdParams, Ref, Timestamp, errors } from '../schemas/common.js';
+import { IdParams, Ref, errors } from '../schemas/common.js';
 import {
   Backup,
   BackupList,
   BackupListQuery,
   BackupParams,
   CreateBackupBody,
-  PatchBackupBody,
   RestoreAnyBody,
   RestoreBody,
   RetentionPolicy,
@@ -32,6 +27,7 @@ import { Server } from '../schemas/servers.js';
 import { actorOf } from '../auth.js';
 import { toBackup, toRetentionPolicy } from '../backup-serializers.js';
 import { toServer } from '../serializers.js';
+import { SERVER_SCOPE, TENANT_SCOPE, oneBackupRoutes } from './one-backup.js';
 
 function parseStatuses(raw: string | undefined): BackupStatus[] | undefined {
   if (!raw) return undefined;
@@ -75,35 +71,6 @@ async function listBackups(
   };
 }
 
-/** How long a download link works: enough to start the download, short enough to be worthless later. */
-const LINK_TTL_SECONDS = 300;
-
-const DOWNLOAD_AUTH =
-  'Authorization header, or `?token=` from `POST …/download-link` (for browsers, which cannot send a header on a download).';
-
-const LinkQuery = Type.Object({
-  token: Type.Optional(Type.String({ maxLength: 4096, description: 'A link token from `download-link`.' })),
-});
-
-const DownloadLink = Type.Object({
-  url: Type.String({ description: 'Path of the download with its link token; GET it without a header.' }),
-  expires_at: Timestamp,
-});
-
-const CONTENT_TYPES = {
-  none: 'application/x-tar',
-  gzip: 'application/gzip',
-  zstd: 'application/zstd',
-} as const;
-
-const Download = {
-  200: {
-    description: 'The archive, streamed (tar, gzip- or zstd-compressed as `compression` says).',
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-  },
-  ...errors(400, 401, 403, 404, 409),
-};
-
 function restoreRequest(body: {
   pre_restore_backup?: boolean;
   timeout_seconds?: number;
@@ -119,7 +86,7 @@ function restoreRequest(body: {
 }
 
 /**
- * Backups under their server (`/servers/{id}/backups…`, API.md) and tenant-wide (`/backups…`), where
+ * Backups under their server (`/servers/{id}/backups…`, docs/backups.md) and tenant-wide (`/backups…`), where
  * the backups of deleted servers stay listable, downloadable and restorable into another server.
  * Roles: viewers list and read; operators create, download, restore and change (lock, tags, expiry);
  * admins delete and set the retention policy (both remove backups).
@@ -133,37 +100,12 @@ export function backupRoutes(options: {
 }): FastifyPluginAsyncTypebox {
   const { backups, restorer, retention, gameHost } = options;
 
-  /** A download URL that needs no header, good for LINK_TTL_SECONDS and this one backup. */
-  async function downloadLink(actor: Actor, ref: BackupRef, path: string) {
-    const backup = await backups.downloadable(actor, ref);
-    const link = options.accounts.issueLink(
-      actor,
-      { pur: 'backup-download', res: backup.id },
-      LINK_TTL_SECONDS,
-    );
-    return {
-      url: `/api/v1${path}?token=${encodeURIComponent(link.token)}`,
-      expires_at: link.expiresAt.toISOString(),
-    };
-  }
-
-  async function download(actor: Actor, ref: BackupRef, reply: FastifyReply) {
-    const { backup, body } = await backups.open(actor, ref);
-    void reply
-      .header('content-type', CONTENT_TYPES[backup.compression])
-      .header('content-length', String(backup.sizeBytes))
-      .header('content-disposition', `attachment; filename="${backups.fileName(backup)}"`)
-      .header('x-backup-sha256', backup.sha256 ?? '')
-      .header('cache-control', 'no-store');
-    return reply.send(Readable.from(body));
-  }
-
   return async (app) => {
     // ─── Under a server ─────────────────────────────────────────────────────────────────────
     app.post(
       '/servers/:id/backups',
       {
-        config: { access: 'operator', audit: 'backup.create' },
+        config: { permission: 'backup.create', audit: 'backup.create' },
         schema: {
           tags: ['backups'],
           summary: 'Back up the server',
@@ -191,7 +133,7 @@ export function backupRoutes(options: {
     app.get(
       '/servers/:id/backups',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'backup.read' },
         schema: {
           tags: ['backups'],
           summary: "The server's backups, with the tenant's backup storage quota",
@@ -211,7 +153,7 @@ export function backupRoutes(options: {
     app.get(
       '/servers/:id/backups/retention',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'backup.read' },
         schema: {
           tags: ['backups'],
           summary: "The server's retention policy, and what it would keep and delete now",
@@ -228,7 +170,7 @@ export function backupRoutes(options: {
     app.put(
       '/servers/:id/backups/retention',
       {
-        config: { access: 'admin', audit: 'backup.retention' },
+        config: { permission: 'backup.delete', audit: 'backup.retention' },
         schema: {
           tags: ['backups'],
           summary: 'Set the retention policy (keep the last N, plus daily and weekly tiers)',
@@ -250,115 +192,12 @@ export function backupRoutes(options: {
       },
     );
 
-    app.get(
-      '/servers/:id/backups/:backup_id',
-      {
-        config: { access: 'viewer' },
-        schema: {
-          tags: ['backups'],
-          summary: 'One backup of the server',
-          params: ServerBackupParams,
-          response: { 200: Ref(Backup), ...errors(400, 401, 404) },
-        },
-      },
-      async (request) =>
-        toBackup(
-          await backups.get(actorOf(request), {
-            serverId: request.params.id,
-            backupId: request.params.backup_id,
-          }),
-        ),
-    );
-
-    app.get(
-      '/servers/:id/backups/:backup_id/download',
-      {
-        config: { access: 'operator', link: 'backup-download' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Download the archive (streamed)',
-          description: DOWNLOAD_AUTH,
-          params: ServerBackupParams,
-          querystring: LinkQuery,
-          response: Download,
-        },
-      },
-      async (request, reply) =>
-        download(
-          actorOf(request),
-          { serverId: request.params.id, backupId: request.params.backup_id },
-          reply,
-        ),
-    );
-
-    app.post(
-      '/servers/:id/backups/:backup_id/download-link',
-      {
-        config: { access: 'operator', audit: 'backup.download_link' },
-        schema: {
-          tags: ['backups'],
-          summary: 'A download URL that needs no Authorization header (for browsers), valid 5 minutes',
-          params: ServerBackupParams,
-          response: { 200: DownloadLink, ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) => {
-        const { id, backup_id } = request.params;
-        return downloadLink(
-          actorOf(request),
-          { serverId: id, backupId: backup_id },
-          `/servers/${id}/backups/${backup_id}/download`,
-        );
-      },
-    );
-
-    app.patch(
-      '/servers/:id/backups/:backup_id',
-      {
-        config: { access: 'operator', audit: 'backup.update' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Lock or unlock, retag, describe, or change the expiry of a backup',
-          params: ServerBackupParams,
-          body: PatchBackupBody,
-          response: { 200: Ref(Backup), ...errors(400, 401, 403, 404) },
-        },
-      },
-      async (request) =>
-        toBackup(
-          await backups.update(
-            actorOf(request),
-            { serverId: request.params.id, backupId: request.params.backup_id },
-            patchOf(request.body),
-          ),
-        ),
-    );
-
-    app.delete(
-      '/servers/:id/backups/:backup_id',
-      {
-        config: { access: 'admin', audit: 'backup.delete' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Delete a backup (archive and record)',
-          description: 'A locked backup answers 409 BACKUP_LOCKED; one in progress 409 BACKUP_NOT_READY.',
-          params: ServerBackupParams,
-          response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request, reply) => {
-        await backups.delete(actorOf(request), {
-          serverId: request.params.id,
-          backupId: request.params.backup_id,
-        });
-        return reply.status(204).send(null);
-      },
-    );
+    oneBackupRoutes(app, SERVER_SCOPE, options);
 
     app.post(
       '/servers/:id/backups/:backup_id/restore',
       {
-        config: { access: 'operator', audit: 'backup.restore' },
+        config: { permission: 'backup.restore', audit: 'backup.restore' },
         schema: {
           tags: ['backups'],
           summary: 'Restore the backup into its server',
@@ -385,7 +224,7 @@ export function backupRoutes(options: {
     app.get(
       '/backups',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'backup.read' },
         schema: {
           tags: ['backups'],
           summary: "Every backup of the tenant, deleted servers' included",
@@ -402,99 +241,12 @@ export function backupRoutes(options: {
       },
     );
 
-    app.get(
-      '/backups/:backup_id',
-      {
-        config: { access: 'viewer' },
-        schema: {
-          tags: ['backups'],
-          summary: 'One backup of the tenant',
-          params: BackupParams,
-          response: { 200: Ref(Backup), ...errors(400, 401, 404) },
-        },
-      },
-      async (request) =>
-        toBackup(await backups.get(actorOf(request), { backupId: request.params.backup_id })),
-    );
-
-    app.get(
-      '/backups/:backup_id/download',
-      {
-        config: { access: 'operator', link: 'backup-download' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Download the archive (streamed)',
-          description: DOWNLOAD_AUTH,
-          params: BackupParams,
-          querystring: LinkQuery,
-          response: Download,
-        },
-      },
-      async (request, reply) => download(actorOf(request), { backupId: request.params.backup_id }, reply),
-    );
-
-    app.post(
-      '/backups/:backup_id/download-link',
-      {
-        config: { access: 'operator', audit: 'backup.download_link' },
-        schema: {
-          tags: ['backups'],
-          summary: 'A download URL that needs no Authorization header (for browsers), valid 5 minutes',
-          params: BackupParams,
-          response: { 200: DownloadLink, ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request) =>
-        downloadLink(
-          actorOf(request),
-          { backupId: request.params.backup_id },
-          `/backups/${request.params.backup_id}/download`,
-        ),
-    );
-
-    app.patch(
-      '/backups/:backup_id',
-      {
-        config: { access: 'operator', audit: 'backup.update' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Lock or unlock, retag, describe, or change the expiry of a backup',
-          params: BackupParams,
-          body: PatchBackupBody,
-          response: { 200: Ref(Backup), ...errors(400, 401, 403, 404) },
-        },
-      },
-      async (request) =>
-        toBackup(
-          await backups.update(
-            actorOf(request),
-            { backupId: request.params.backup_id },
-            patchOf(request.body),
-          ),
-        ),
-    );
-
-    app.delete(
-      '/backups/:backup_id',
-      {
-        config: { access: 'admin', audit: 'backup.delete' },
-        schema: {
-          tags: ['backups'],
-          summary: 'Delete a backup (archive and record)',
-          params: BackupParams,
-          response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (request, reply) => {
-        await backups.delete(actorOf(request), { backupId: request.params.backup_id });
-        return reply.status(204).send(null);
-      },
-    );
+    oneBackupRoutes(app, TENANT_SCOPE, options);
 
     app.post(
       '/backups/:backup_id/restore',
       {
-        config: { access: 'operator', audit: 'backup.restore' },
+        config: { permission: 'backup.restore', audit: 'backup.restore' },
         schema: {
           tags: ['backups'],
           summary: 'Restore a backup into a server of the tenant (e.g. a deleted server’s, into a new one)',
@@ -515,19 +267,5 @@ export function backupRoutes(options: {
         return toServer(server, gameHost);
       },
     );
-  };
-}
-
-function patchOf(body: {
-  locked?: boolean;
-  tags?: string[];
-  description?: string | null;
-  retain_days?: number | null;
-}) {
-  return {
-    locked: body.locked,
-    tags: body.tags,
-    description: body.description,
-    retainDays: body.retain_days,
   };
 }

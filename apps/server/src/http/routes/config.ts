@@ -74,7 +74,7 @@ export function configRoutes(options: {
     app.get(
       '/server-properties',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'settings.read' },
         schema: {
           tags: ['config'],
           summary: 'The server.properties keys a user may set: type, range, default, live or on restart',
@@ -92,7 +92,7 @@ export function configRoutes(options: {
       app.route({
         method,
         url: '/servers/:id',
-        config: { access: 'admin', audit: 'server.configure' },
+        config: { permission: 'settings.update', audit: 'server.configure' },
         schema: {
           tags: ['config'],
           summary:
@@ -119,7 +119,7 @@ export function configRoutes(options: {
     app.get(
       '/servers/:id/config/revisions',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'settings.read' },
         schema: {
           tags: ['config'],
           summary: 'Configuration revisions, newest first, with who changed what',
@@ -141,7 +141,7 @@ export function configRoutes(options: {
     app.post(
       '/servers/:id/config/revisions/:n/rollback',
       {
-        config: { access: 'admin', audit: 'server.config_rollback' },
+        config: { permission: 'settings.update', audit: 'server.config_rollback' },
         schema: {
           tags: ['config'],
           summary: 'Restore the settings of an earlier revision (recorded as a new revision)',

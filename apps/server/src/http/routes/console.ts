@@ -6,19 +6,25 @@ import type { Clock } from '@minefleet/domain/clock';
 import type { ConsoleService } from '@minefleet/services/console';
 import { IdParams, errors } from '../schemas/common.js';
 import { LogList, LogsQuery } from '../schemas/power.js';
-import { actorOf } from '../auth.js';
+import { actorOf, bearerToken } from '../auth.js';
+import type { ConsoleStreamGuard } from '../console-stream-guard.js';
 import { parseTimestamp } from '../time.js';
 
 /** Lines a slow stream reader may fall behind by before the oldest are dropped. */
 const STREAM_QUEUE = 1000;
 const HEARTBEAT_MS = 15_000;
 
-export function consoleRoutes(options: { console: ConsoleService; clock: Clock }): FastifyPluginAsyncTypebox {
+export function consoleRoutes(options: {
+  console: ConsoleService;
+  clock: Clock;
+  /** Re-checks open streams' callers and caps streams per user. */
+  streams: ConsoleStreamGuard;
+}): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/servers/:id/logs',
       {
-        config: { access: 'operator' },
+        config: { permission: 'console.read' },
         schema: {
           tags: ['console'],
           summary: 'Captured console output, filtered and paginated (oldest first within a page)',
@@ -54,21 +60,40 @@ export function consoleRoutes(options: { console: ConsoleService; clock: Clock }
     app.get(
       '/servers/:id/console/stream',
       {
-        config: { access: 'operator' },
+        config: { permission: 'console.read' },
         schema: {
           tags: ['console'],
           summary: 'Live console lines and status changes (Server-Sent Events)',
           description:
-            'Each event is `event: console|status` with a JSON `data` line. A reader that falls behind loses the oldest lines (an `event: dropped` says how many). The dashboard uses the WebSocket instead.',
+            "Each event is `event: console|status` with a JSON `data` line. A reader that falls behind loses the oldest lines (an `event: dropped` says how many). The caller is checked again while the stream is open: a revoked token, a removed member or a role below operator ends it with an `event: error` (`{code, message}`), as does the token's expiry. A user holds at most MINEFLEET_CONSOLE_STREAMS_PER_USER streams (429 STREAM_LIMIT). The dashboard uses the WebSocket instead.",
           params: IdParams,
-          response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(400, 401, 403, 404) },
+          response: {
+            200: Type.String({ description: 'text/event-stream' }),
+            ...errors(400, 401, 403, 404, 429),
+          },
         },
       },
       async (request, reply) => {
+        const actor = actorOf(request);
         const queue = new BoundedQueue<PlatformEvent>(STREAM_QUEUE);
-        const subscription = await options.console.stream(actorOf(request), request.params.id, (event) => {
-          queue.push(event);
-        });
+        let refusal: { code: string; message: string } | undefined;
+        const release = options.streams.admit(
+          actor,
+          bearerToken(request.headers.authorization) ?? '',
+          (code, message) => {
+            refusal = { code, message };
+            queue.close();
+          },
+        );
+        let subscription;
+        try {
+          subscription = await options.console.stream(actor, request.params.id, (event) => {
+            queue.push(event);
+          });
+        } catch (error) {
+          release();
+          throw error;
+        }
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {
@@ -81,6 +106,7 @@ export function consoleRoutes(options: { console: ConsoleService; clock: Clock }
         raw.write(': connected\n\n');
         const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
         const finish = () => {
+          release();
           clearInterval(heartbeat);
           queue.close({ discard: true });
           void subscription.unsubscribe();
@@ -96,6 +122,7 @@ export function consoleRoutes(options: { console: ConsoleService; clock: Clock }
           }
           if (raw.destroyed) break;
         }
+        if (refusal && !raw.destroyed) raw.write(`event: error\ndata: ${JSON.stringify(refusal)}\n\n`);
         finish();
         raw.end();
       },

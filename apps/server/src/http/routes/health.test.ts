@@ -21,6 +21,34 @@ describe('GET /health', () => {
     expect(live).toBe(3);
   });
 
+  it('shares one run of an uncached check among requests that arrive while it runs', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const app = await appWith([
+      {
+        name: 'database',
+        critical: true,
+        run: async () => {
+          runs++;
+          await new Promise<void>((resolve) => (release = resolve));
+          return { status: 'ok', n: runs };
+        },
+      },
+    ]);
+    const first = app.inject('/health');
+    const second = app.inject('/health');
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const answers = await Promise.all([first, second]);
+    expect(runs).toBe(1);
+    expect(answers.map((a) => a.json().checks.database.n)).toEqual([1, 1]);
+    // The next request after that run asks again.
+    const third = app.inject('/health');
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    expect((await third).json().checks.database.n).toBe(2);
+  });
+
   it('is 503 when a critical check is down, degraded when another is', async () => {
     const down = await appWith([
       { name: 'database', critical: true, run: async () => Promise.reject(new Error('gone')) },

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { permissionsOf } from '@minefleet/services/actor';
 import type { AccountService } from '@minefleet/services/accounts';
 import type { ServerService } from '@minefleet/services/servers';
 import { errors } from '../schemas/common.js';
@@ -14,7 +15,7 @@ export function meRoutes(options: {
     app.get(
       '/me',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'account' },
         schema: {
           tags: ['accounts'],
           summary: 'The caller: user, tenant, role, every tenant they belong to, quota usage',
@@ -28,8 +29,10 @@ export function meRoutes(options: {
           user: toUser(me.user),
           tenant: toTenant(me.tenant),
           role: me.role,
+          custom_role: me.customRole,
           tenants: me.tenants.map((t) => ({ tenant: toTenant(t.tenant), role: t.role })),
           quota,
+          permissions: [...permissionsOf(actor)],
           auth: actor.apiKeyId
             ? { method: 'api_key' as const, api_key_id: actor.apiKeyId }
             : { method: 'session' as const },

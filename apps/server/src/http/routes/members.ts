@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { MemberService } from '@minefleet/services/members';
+import { DomainError } from '@minefleet/domain/errors';
+import type { Role } from '@minefleet/domain/roles';
+import type { MemberService, RoleAssignment } from '@minefleet/services/members';
 import { PageQuery, Ref, errors } from '../schemas/common.js';
 import { AddMemberBody, Member, MemberList, MemberParams, UpdateMemberBody } from '../schemas/accounts.js';
 import { actorOf } from '../auth.js';
@@ -12,7 +14,7 @@ export function memberRoutes(options: { members: MemberService }): FastifyPlugin
     app.get(
       '/members',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'member.read' },
         schema: {
           tags: ['accounts'],
           summary: 'Members of the tenant and their roles',
@@ -33,16 +35,17 @@ export function memberRoutes(options: { members: MemberService }): FastifyPlugin
     app.post(
       '/members',
       {
-        config: { access: 'owner', audit: 'member.add' },
+        config: { permission: 'member.create', audit: 'member.add' },
         schema: {
           tags: ['accounts'],
-          summary: 'Add a user (by email) to the tenant with a role',
+          summary: 'Add a user (by email) to the tenant with a built-in or custom role',
           body: AddMemberBody,
           response: { 201: Ref(Member), ...errors(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {
-        const member = await members.add(actorOf(request), request.body);
+        const { email, ...body } = request.body;
+        const member = await members.add(actorOf(request), { email, ...assignment(body) });
         void reply.status(201);
         return toMember(member);
       },
@@ -51,23 +54,23 @@ export function memberRoutes(options: { members: MemberService }): FastifyPlugin
     app.patch(
       '/members/:user_id',
       {
-        config: { access: 'owner', audit: 'member.update' },
+        config: { permission: 'member.update', audit: 'member.update' },
         schema: {
           tags: ['accounts'],
-          summary: "Change a member's role",
+          summary: "Change a member's role (built-in or custom)",
           params: MemberParams,
           body: UpdateMemberBody,
           response: { 200: Ref(Member), ...errors(400, 401, 403, 404, 409) },
         },
       },
       async (request) =>
-        toMember(await members.update(actorOf(request), request.params.user_id, request.body.role)),
+        toMember(await members.update(actorOf(request), request.params.user_id, assignment(request.body))),
     );
 
     app.delete(
       '/members/:user_id',
       {
-        config: { access: 'owner', audit: 'member.remove' },
+        config: { permission: 'member.delete', audit: 'member.remove' },
         schema: {
           tags: ['accounts'],
           summary: 'Remove a member from the tenant',
@@ -81,4 +84,14 @@ export function memberRoutes(options: { members: MemberService }): FastifyPlugin
       },
     );
   };
+}
+
+/** The role a request names: exactly one of a built-in `role` and a `custom_role_id`. */
+function assignment(body: { role?: Role | undefined; custom_role_id?: string | undefined }): RoleAssignment {
+  if (body.role !== undefined && body.custom_role_id === undefined) return { role: body.role };
+  if (body.role === undefined && body.custom_role_id !== undefined)
+    return { customRoleId: body.custom_role_id };
+  throw new DomainError('VALIDATION_FAILED', 'Give exactly one of role and custom_role_id.', {
+    field: 'role',
+  });
 }

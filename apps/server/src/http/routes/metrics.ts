@@ -17,7 +17,7 @@ export function metricsRoutes(options: { metrics: MetricsService; clock: Clock }
     app.get(
       '/servers/:id/metrics',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['metrics'],
           summary: 'Metrics history of the server, as time series',
@@ -62,7 +62,7 @@ export function metricsRoutes(options: { metrics: MetricsService; clock: Clock }
     app.get(
       '/servers/:id/players/sessions',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['metrics'],
           summary: 'Player sessions of the server (join and leave times), newest first',

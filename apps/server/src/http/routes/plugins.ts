@@ -24,7 +24,7 @@ export function pluginCatalogueRoutes(options: {
     app.get(
       '/plugins',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'plugin.read' },
         schema: {
           tags: ['plugins'],
           summary: 'Search the plugin catalogue',
@@ -55,7 +55,7 @@ export function pluginCatalogueRoutes(options: {
     app.get(
       '/plugins/:id',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'plugin.read' },
         schema: {
           tags: ['plugins'],
           summary: 'One plugin with every version, its compatibility, dependencies, hashes and approval',
@@ -69,7 +69,7 @@ export function pluginCatalogueRoutes(options: {
     app.post(
       '/plugins/sync',
       {
-        config: { access: 'viewer', audit: 'plugin.sync' },
+        config: { permission: 'account', audit: 'plugin.sync' },
         schema: {
           tags: ['plugins'],
           summary: 'Sync the catalogue from the plugin sources now (platform administrators)',
@@ -95,7 +95,7 @@ export function pluginCatalogueRoutes(options: {
     app.post(
       '/plugins/:id/versions/:version/approval',
       {
-        config: { access: 'viewer', audit: 'plugin.approval' },
+        config: { permission: 'account', audit: 'plugin.approval' },
         schema: {
           tags: ['plugins'],
           summary: 'Approve or reject a plugin version (platform administrators)',

@@ -44,7 +44,7 @@ export function powerRoutes(options: {
     app.post(
       '/servers/:id/start',
       {
-        config: { access: 'operator', audit: 'server.start' },
+        config: { permission: 'control.start', audit: 'server.start' },
         schema: {
           tags: ['power'],
           summary: 'Start the server',
@@ -65,7 +65,7 @@ export function powerRoutes(options: {
     app.post(
       '/servers/:id/stop',
       {
-        config: { access: 'operator', audit: 'server.stop' },
+        config: { permission: 'control.stop', audit: 'server.stop' },
         schema: {
           tags: ['power'],
           summary: 'Stop the server gracefully (warn, save, stop, kill after the timeout)',
@@ -84,7 +84,7 @@ export function powerRoutes(options: {
     app.post(
       '/servers/:id/restart',
       {
-        config: { access: 'operator', audit: 'server.restart' },
+        config: { permission: 'control.restart', audit: 'server.restart' },
         schema: {
           tags: ['power'],
           summary: 'Stop gracefully, then start',
@@ -106,7 +106,7 @@ export function powerRoutes(options: {
     app.post(
       '/servers/:id/kill',
       {
-        config: { access: 'operator', audit: 'server.kill' },
+        config: { permission: 'control.stop', audit: 'server.kill' },
         schema: {
           tags: ['power'],
           summary: 'Kill the server process at once (unsaved world changes are lost)',
@@ -124,7 +124,7 @@ export function powerRoutes(options: {
     app.post(
       '/servers/:id/commands',
       {
-        config: { access: 'operator', audit: 'server.command' },
+        config: { permission: 'control.console', audit: 'server.command' },
         schema: {
           tags: ['console'],
           summary: 'Send a command to the server console',
@@ -144,7 +144,7 @@ export function powerRoutes(options: {
     app.delete(
       '/servers/:id',
       {
-        config: { access: 'admin', audit: 'server.delete' },
+        config: { permission: 'server.delete', audit: 'server.delete' },
         schema: {
           tags: ['servers'],
           summary: 'Delete the server',

@@ -20,7 +20,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.get(
       '/servers/:id/schedules',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'schedule.read' },
         schema: {
           tags: ['schedules'],
           summary: "The server's schedules, with their next planned run",
@@ -42,7 +42,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.post(
       '/servers/:id/schedules',
       {
-        config: { access: 'operator', audit: 'schedule.create' },
+        config: { permission: 'schedule.create', audit: 'schedule.create' },
         schema: {
           tags: ['schedules'],
           summary: 'Create a schedule',
@@ -63,7 +63,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.get(
       '/servers/:id/schedules/:schedule_id',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'schedule.read' },
         schema: {
           tags: ['schedules'],
           summary: 'One schedule',
@@ -78,7 +78,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.patch(
       '/servers/:id/schedules/:schedule_id',
       {
-        config: { access: 'operator', audit: 'schedule.update' },
+        config: { permission: 'schedule.update', audit: 'schedule.update' },
         schema: {
           tags: ['schedules'],
           summary: 'Change a schedule (enable/disable, cron, action, payload, time zone)',
@@ -101,7 +101,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.delete(
       '/servers/:id/schedules/:schedule_id',
       {
-        config: { access: 'operator', audit: 'schedule.delete' },
+        config: { permission: 'schedule.delete', audit: 'schedule.delete' },
         schema: {
           tags: ['schedules'],
           summary: 'Delete a schedule and its recorded runs',
@@ -118,7 +118,7 @@ export function scheduleRoutes(options: { schedules: ScheduleService }): Fastify
     app.get(
       '/servers/:id/schedules/:schedule_id/runs',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'schedule.read' },
         schema: {
           tags: ['schedules'],
           summary: 'Recorded runs of a schedule, newest first',

@@ -23,7 +23,7 @@ export function serverPluginRoutes(options: { installs: PluginInstallService }):
     app.get(
       '/servers/:id/plugins',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'plugin.read' },
         schema: {
           tags: ['plugins'],
           summary: "The server's plugins, with status, dependencies and who requires them",
@@ -46,7 +46,7 @@ export function serverPluginRoutes(options: { installs: PluginInstallService }):
     app.get(
       '/servers/:id/plugins/:installation_id',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'plugin.read' },
         schema: {
           tags: ['plugins'],
           summary: 'One plugin installation (poll it while `installing`)',
@@ -63,7 +63,7 @@ export function serverPluginRoutes(options: { installs: PluginInstallService }):
     app.post(
       '/servers/:id/plugins',
       {
-        config: { access: 'admin', audit: 'server.plugin_install' },
+        config: { permission: 'plugin.install', audit: 'server.plugin_install' },
         schema: {
           tags: ['plugins'],
           summary: 'Install a plugin with its dependencies (or plan it with dry_run)',
@@ -95,7 +95,7 @@ export function serverPluginRoutes(options: { installs: PluginInstallService }):
     app.patch(
       '/servers/:id/plugins/:installation_id',
       {
-        config: { access: 'admin', audit: 'server.plugin_update' },
+        config: { permission: 'plugin.install', audit: 'server.plugin_update' },
         schema: {
           tags: ['plugins'],
           summary: 'Enable/disable, reconfigure or change the version of an installed plugin',
@@ -126,7 +126,7 @@ export function serverPluginRoutes(options: { installs: PluginInstallService }):
     app.delete(
       '/servers/:id/plugins/:installation_id',
       {
-        config: { access: 'admin', audit: 'server.plugin_remove' },
+        config: { permission: 'plugin.install', audit: 'server.plugin_remove' },
         schema: {
           tags: ['plugins'],
           summary: 'Remove a plugin (409 PLUGIN_HAS_DEPENDENTS while an installed plugin requires it)',

@@ -96,7 +96,7 @@ export function serverRoutes(options: {
     app.post(
       '/servers',
       {
-        config: { access: 'admin', audit: 'server.create' },
+        config: { permission: 'server.create', audit: 'server.create' },
         schema: {
           tags: ['servers'],
           summary: 'Create a server from a plan',
@@ -125,7 +125,7 @@ export function serverRoutes(options: {
     app.get(
       '/servers',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['servers'],
           summary: "The tenant's servers",
@@ -151,7 +151,7 @@ export function serverRoutes(options: {
     app.get(
       '/servers/:id',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['servers'],
           summary: 'One server, with what `include` asks for',

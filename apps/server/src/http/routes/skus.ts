@@ -13,7 +13,7 @@ export function catalogueRoutes(options: {
     app.get(
       '/skus',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['plans'],
           summary: 'Plans a server can be created from',
@@ -26,7 +26,7 @@ export function catalogueRoutes(options: {
     app.get(
       '/distributions',
       {
-        config: { access: 'viewer' },
+        config: { permission: 'server.read' },
         schema: {
           tags: ['plans'],
           summary: 'Server software and Minecraft versions this host can run',

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { PERMISSIONS } from '@minefleet/domain/permissions';
 import { ROLES } from '@minefleet/domain/roles';
 import { Nullable, Ref, StringEnum, Timestamp, Uuid, Pagination } from './common.js';
 
@@ -9,6 +10,9 @@ export const User = Type.Object(
     id: Uuid,
     email: Type.String(),
     display_name: Type.String(),
+    email_verified: Type.Boolean({
+      description: 'Whether the user proved this address (needed for API keys, invitations, promotion).',
+    }),
     is_platform_admin: Type.Boolean(),
     created_at: Timestamp,
   },
@@ -30,11 +34,10 @@ export const SignupBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The same for a new address and for one that has an account (docs/security.md). */
 export const SignupResponse = Type.Object({
-  user: Ref(User),
-  tenant: Ref(Tenant),
-  token: Type.String(),
-  expires_at: Timestamp,
+  email: Type.String({ description: 'The address, as it was read (trimmed, lower case).' }),
+  message: Type.String(),
 });
 
 export const LoginBody = Type.Object(
@@ -68,9 +71,15 @@ export const MeResponse = Type.Object({
   user: Ref(User),
   tenant: Ref(Tenant),
   role: Role,
+  custom_role: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()], {
+    description: 'The custom role deciding what you hold in this tenant, or null.',
+  }),
   tenants: Type.Array(Type.Object({ tenant: Ref(Tenant), role: Role })),
   quota: Ref(QuotaUsage),
   auth: Type.Object({ method: StringEnum(['session', 'api_key'] as const), api_key_id: Type.Optional(Uuid) }),
+  permissions: Type.Array(Type.String(), {
+    description: 'What this credential may do in this tenant (docs/security.md lists every permission).',
+  }),
 });
 
 export const ApiKey = Type.Object(
@@ -78,6 +87,9 @@ export const ApiKey = Type.Object(
     id: Uuid,
     name: Type.String(),
     prefix: Type.String({ description: 'The first characters of the key, to tell keys apart.' }),
+    permissions: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: 'The permissions the key is limited to; null: all of its user’s.',
+    }),
     user_id: Uuid,
     created_at: Timestamp,
     expires_at: Nullable(Timestamp),
@@ -87,7 +99,16 @@ export const ApiKey = Type.Object(
 );
 
 export const CreateApiKeyBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }), expires_at: Type.Optional(Timestamp) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    expires_at: Type.Optional(Timestamp),
+    permissions: Type.Optional(
+      Type.Array(StringEnum(PERMISSIONS), {
+        maxItems: 100,
+        description: 'Limit the key to these permissions (each one you hold); omitted: all of yours.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -96,6 +117,7 @@ export const CreatedApiKey = Type.Object({
   name: Type.String(),
   prefix: Type.String(),
   key: Type.String({ description: 'The whole key. Shown once: only its hash is kept.' }),
+  permissions: Nullable(Type.Array(Type.String())),
   expires_at: Nullable(Timestamp),
   created_at: Timestamp,
 });
@@ -108,15 +130,24 @@ export const Member = Type.Object(
     email: Type.String(),
     display_name: Type.String(),
     role: Role,
+    custom_role: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()], {
+      description: 'The custom role deciding what the member holds (their `role` is then viewer), or null.',
+    }),
     created_at: Timestamp,
   },
   { $id: 'Member' },
 );
 
 export const MemberList = Type.Object({ members: Type.Array(Ref(Member)), pagination: Ref(Pagination) });
-export const AddMemberBody = Type.Object(
-  { email: Type.String({ maxLength: 254 }), role: Role },
-  { additionalProperties: false },
+const CustomRoleId = Type.Optional(
+  Type.String({ format: 'uuid', description: 'A custom role of the tenant, instead of `role`.' }),
 );
-export const UpdateMemberBody = Type.Object({ role: Role }, { additionalProperties: false });
+export const AddMemberBody = Type.Object(
+  { email: Type.String({ maxLength: 254 }), role: Type.Optional(Role), custom_role_id: CustomRoleId },
+  { additionalProperties: false, description: 'Give exactly one of `role` and `custom_role_id`.' },
+);
+export const UpdateMemberBody = Type.Object(
+  { role: Type.Optional(Role), custom_role_id: CustomRoleId },
+  { additionalProperties: false, description: 'Give exactly one of `role` and `custom_role_id`.' },
+);
 export const MemberParams = Type.Object({ user_id: Uuid });

@@ -55,7 +55,8 @@ const Tags = Type.Array(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,32}$' }), { m
 const RetainDays = Type.Integer({
   minimum: 1,
   maximum: 3650,
-  description: 'Days from the backup’s creation until retention removes it (unless locked).',
+  description:
+    'Days until retention removes the backup (unless locked): from its creation, or from the change on PATCH.',
 });
 
 export const CreateBackupBody = Type.Object(

@@ -126,5 +126,6 @@ export const RevisionList = Type.Object({
 });
 export const RevisionParams = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  n: Type.Integer({ minimum: 1 }),
+  // Revision numbers are 32-bit in the database: a larger one is refused here, not by a failed query.
+  n: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
 });

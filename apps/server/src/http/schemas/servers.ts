@@ -21,7 +21,10 @@ export const Server = Type.Object(
     status: ServerStatus,
     desired_state: StringEnum(DESIRED_STATES),
     status_reason: Nullable(Type.String()),
-    address: Nullable(Type.Object({ host: Type.String(), port: Type.Integer() })),
+    address: Type.Union([Type.Object({ host: Type.String(), port: Type.Integer() }), Type.Null()], {
+      description:
+        'Where players connect while the server holds a game port (from its start until it stops); null while it is stopped, sleeping, failed or deploying. A start takes its last port again when still free. Gateway hostnames never change.',
+    }),
     max_players: Type.Integer(),
     server_properties: ServerProperties,
     players_online: Nullable(Type.Integer()),

@@ -11,7 +11,7 @@ interface Topic {
   subscription: Promise<EventSubscription>;
 }
 
-/** The wire form of an event, as API.md gives it. */
+/** The wire form of an event (docs/websocket.md). */
 export function eventMessage(event: PlatformEvent): string {
   return JSON.stringify({ type: event.type, server_id: event.serverId, ts: event.ts, data: event.data });
 }

@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol of `/api/v1/ws` (API.md; docs/websocket.md is the full description). Client
+ * The WebSocket protocol of `/api/v1/ws` (docs/websocket.md is the full description). Client
  * messages are JSON objects with a `type`; server messages are `{type, server_id?, ts, data}`.
  */
 

@@ -12,12 +12,19 @@ export interface LiveRouteOptions extends Omit<LiveConnectionDeps, 'hub' | 'stat
   registry: Registry;
   settings: LiveSettings;
   maxConnections: number;
+  /** Connections one address may hold before they authenticate (a reconnect loop must not fill the slots). */
+  maxUnauthenticatedPerAddress?: number;
   now?: () => number;
 }
+
+/** Default of `maxUnauthenticatedPerAddress`. */
+export const MAX_UNAUTHENTICATED_PER_ADDRESS = 20;
 
 /** The live connections of this process, so shutdown can close them with 1001. */
 export class LiveConnections {
   readonly open = new Set<LiveConnection>();
+  /** Open connections by client address. */
+  readonly byAddress = new Map<string, Set<LiveConnection>>();
 
   /** Closes every connection with "going away" (the control plane is shutting down). */
   closeAll(): void {
@@ -26,7 +33,7 @@ export class LiveConnections {
 }
 
 /**
- * `GET /api/v1/ws` (API.md, docs/websocket.md). The route is public at the HTTP level: the client
+ * `GET /api/v1/ws` (docs/websocket.md). The route is public at the HTTP level: the client
  * authenticates with its first message, so browsers (which cannot set headers on a WebSocket) and
  * other clients work alike.
  */
@@ -57,6 +64,14 @@ export function liveRoutes(
     },
   });
   new Gauge({
+    name: 'minefleet_ws_max_connections',
+    help: 'WebSocket connections this replica accepts (MINEFLEET_WS_MAX_CONNECTIONS); more are refused.',
+    registers: [options.registry],
+    collect() {
+      this.set(options.maxConnections);
+    },
+  });
+  new Gauge({
     name: 'minefleet_ws_watched_servers',
     help: 'Servers watched by at least one WebSocket connection of this replica.',
     registers: [options.registry],
@@ -81,7 +96,8 @@ export function liveRoutes(
       '/ws',
       {
         websocket: true,
-        config: { access: 'public' },
+        // Authenticated in the protocol (the first message carries the token).
+        config: { permission: 'public' },
         schema: {
           hide: true,
           summary: 'Live events and console commands over a WebSocket (docs/websocket.md)',
@@ -92,13 +108,28 @@ export function liveRoutes(
           socket.close(CLOSE.tryAgainLater, 'too many connections');
           return;
         }
+        const address = request.ip;
+        const fromAddress = connections.byAddress.get(address) ?? new Set<LiveConnection>();
+        let waiting = 0;
+        for (const other of fromAddress) if (!other.authenticated) waiting++;
+        if (waiting >= (options.maxUnauthenticatedPerAddress ?? MAX_UNAUTHENTICATED_PER_ADDRESS)) {
+          socket.close(CLOSE.tryAgainLater, 'too many connections waiting to authenticate from this address');
+          return;
+        }
         const connection = new LiveConnection(
           socket,
           `${request.id}-${randomBytes(3).toString('hex')}`,
           deps,
         );
         connections.open.add(connection);
-        void connection.run().finally(() => connections.open.delete(connection));
+        fromAddress.add(connection);
+        connections.byAddress.set(address, fromAddress);
+        void connection.run().finally(() => {
+          connections.open.delete(connection);
+          fromAddress.delete(connection);
+          if (fromAddress.size === 0 && connections.byAddress.get(address) === fromAddress)
+            connections.byAddress.delete(address);
+        });
       },
     );
   };

@@ -1,0 +1,142 @@
+import os from 'node:os';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Database } from '@minefleet/db/database';
+import type { Clock } from '@minefleet/domain/clock';
+import type { EventBus } from '@minefleet/domain/ports/event-bus';
+import type { DistributionInfo, RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { AccountService } from '@minefleet/services/accounts';
+import { ConfigManager } from '@minefleet/services/config-manager';
+import { ConsoleService } from '@minefleet/services/console';
+import {
+  DEFAULT_LIFECYCLE_SETTINGS,
+  LifecycleService,
+  type LifecycleHooks,
+  type LifecycleSettings,
+} from '@minefleet/services/lifecycle/lifecycle-service';
+import type { Ownership } from '@minefleet/services/ownership/ownership';
+import { PortAllocator } from '@minefleet/services/port-allocator';
+import { ServerService } from '@minefleet/services/servers';
+import { ServerCounts } from '@minefleet/services/server-counts';
+import { SkuService } from '@minefleet/services/skus';
+import type { Config } from './config.js';
+import { ConsoleStreamGuard } from './http/console-stream-guard.js';
+import { configRoutes } from './http/routes/config.js';
+import { consoleRoutes } from './http/routes/console.js';
+import { powerRoutes } from './http/routes/power.js';
+import { serverRoutes, type ServerIncludes } from './http/routes/servers.js';
+import { catalogueRoutes } from './http/routes/skus.js';
+import { LogLine, Revision } from './http/schemas/power.js';
+
+export interface ServersPlatform {
+  lifecycle: LifecycleService;
+  servers: ServerService;
+  configManager: ConfigManager;
+  console: ConsoleService;
+  /** The runtime's distributions, cached briefly. */
+  catalogue: () => Promise<DistributionInfo[]>;
+  /** Filled in by the platforms built later (the backups' hook before a server is removed). */
+  lifecycleHooks: LifecycleHooks;
+  /** Plans, servers (with what other platforms add to a server: `includes`), power, settings, console. */
+  routes(includes: ServerIncludes): FastifyPluginAsyncTypebox[];
+  extraSchemas: { $id?: string }[];
+}
+
+/** A short-lived cache for the runtime's catalogue: checking for Java is not free. */
+function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<DistributionInfo[]> {
+  let cached: { at: number; value: Promise<DistributionInfo[]> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > ttlMs) {
+      const value = runtime.catalogue();
+      cached = { at: now, value };
+      value.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}
+
+/** Servers and their lifecycle: plans, ports, the lifecycle service, settings and the console. */
+export function createServersPlatform(options: {
+  config: Config;
+  database: Database;
+  runtime: RuntimeDriver;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+  ownership: Ownership;
+  accounts: AccountService;
+  /** Lifecycle timings (tests shorten them). */
+  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>>;
+}): ServersPlatform {
+  const { config, database, runtime, events, clock, logger, ownership } = options;
+  const skus = new SkuService(database);
+  const { hostMemoryPercent, maxRunningPerTenant } = config.admission;
+  const ports = new PortAllocator(database, config.portRange, {
+    hostMemoryMb:
+      hostMemoryPercent > 0 ? Math.floor((os.totalmem() / 1024 ** 2) * (hostMemoryPercent / 100)) : null,
+    maxRunningPerTenant: maxRunningPerTenant > 0 ? maxRunningPerTenant : null,
+  });
+  const catalogue = cachedCatalogue(runtime);
+  const lifecycleHooks: LifecycleHooks = {};
+  // The embedded database has one writer, this process: each tenant's server total can be remembered
+  // between the creates and deletes that change it. PostgreSQL may have other replicas writing.
+  const serverCounts = database.dialect === 'pglite' ? new ServerCounts() : undefined;
+  const lifecycle = new LifecycleService({
+    db: database,
+    serverCounts,
+    runtime,
+    events,
+    clock,
+    ports,
+    logger: logger.child({ component: 'lifecycle' }),
+    settings: {
+      ...DEFAULT_LIFECYCLE_SETTINGS,
+      // Replicas sharing servers must not kill a process another one is starting (docs/events.md).
+      reapUnresponsive: config.live.ownership.mode === 'sole',
+      ...options.lifecycle,
+      bindHost: config.gameBindHost,
+    },
+    owns: (serverId) => ownership.owns(serverId),
+    hooks: lifecycleHooks,
+  });
+  const servers = new ServerService({
+    db: database,
+    clock,
+    skus,
+    ports,
+    catalogue,
+    quotas: config.quotas,
+    hooks: { created: (server) => lifecycle.deployInBackground(server.id) },
+    counts: serverCounts,
+  });
+  const configManager = new ConfigManager({
+    db: database,
+    runtime,
+    logger: logger.child({ component: 'config' }),
+  });
+  const consoleService = new ConsoleService({ lifecycle, runtime, events });
+  const { gameHost } = config;
+  return {
+    lifecycle,
+    servers,
+    configManager,
+    console: consoleService,
+    catalogue,
+    lifecycleHooks,
+    routes: (includes) => [
+      catalogueRoutes({ skus, catalogue }),
+      serverRoutes({ servers, gameHost, includes }),
+      powerRoutes({ lifecycle, gameHost }),
+      configRoutes({ config: configManager, gameHost }),
+      consoleRoutes({
+        console: consoleService,
+        clock,
+        streams: new ConsoleStreamGuard(options.accounts, config.live.consoleStreams, () => clock.now()),
+      }),
+    ],
+    extraSchemas: [LogLine, Revision],
+  };
+}
