@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Entry point of Minefleet's flying-squid image: turns the operator's ConfigMap (server.properties at
+// /config) and environment into the launcher's launch file, then runs the same launcher and console
+// host the local driver uses, in this process (PID 1 gets SIGTERM and the launcher saves the world).
+// Folders can be moved for a run outside a container: MINEFLEET_CONFIG_DIR, MINEFLEET_DATA_DIR.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseProperties } from '@minefleet/runtime-local/properties-file';
+import { flyingSquidSettings } from '@minefleet/runtime-local/flying-squid-settings';
+import { FLYING_SQUID_LAUNCHER, flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
+
+const configDir = process.env.MINEFLEET_CONFIG_DIR || '/config';
+const dataDir = path.resolve(process.env.MINEFLEET_DATA_DIR || '/data');
+const version = process.env.MINECRAFT_VERSION || flyingSquidVersions()[0];
+if (!flyingSquidVersions().includes(version)) {
+  console.error(`flying-squid does not support Minecraft ${version} (supported: ${flyingSquidVersions().join(', ')})`);
+  process.exit(2);
+}
+const properties = Object.fromEntries(parseProperties(readFileSync(path.join(configDir, 'server.properties'), 'utf8')));
+const port = Number(properties['server-port'] ?? 25565);
+const maxPlayers = Number(properties['max-players'] ?? 20);
+const name = process.env.HOSTNAME || os.hostname();
+const spec = {
+  serverId: name,
+  tenantId: '',
+  name,
+  distribution: 'flying-squid',
+  minecraftVersion: version,
+  bindHost: process.env.MINEFLEET_BIND_HOST || '0.0.0.0',
+  port,
+  memoryMb: 0,
+  cpuMillicores: 0,
+  maxPlayers,
+  properties,
+};
+mkdirSync(path.join(dataDir, '.minefleet'), { recursive: true, mode: 0o700 });
+const launchFile = path.join(dataDir, '.minefleet', 'launch.json');
+writeFileSync(
+  launchFile,
+  JSON.stringify({
+    serverId: name,
+    generation: Date.now(),
+    root: dataDir,
+    version,
+    host: spec.bindHost,
+    port,
+    settings: flyingSquidSettings(spec),
+    ops: [],
+    preStartCommands: [],
+    log: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
+  }),
+  { mode: 0o600 },
+);
+process.argv[2] = launchFile;
+createRequire(import.meta.url)(FLYING_SQUID_LAUNCHER);
