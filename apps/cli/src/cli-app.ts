@@ -60,7 +60,8 @@ const LOCAL_COMMANDS = new Set(['up', 'help']);
 export function addGlobalOptionsToLeaves(command: Command): void {
   for (const sub of command.commands) {
     if (sub.commands.length > 0) addGlobalOptionsToLeaves(sub);
-    else if (!LOCAL_COMMANDS.has(sub.name())) withGlobalOptions(sub);
+    // `admin` works on this machine's data folder, not through the API.
+    else if (!LOCAL_COMMANDS.has(sub.name()) && command.name() !== 'admin') withGlobalOptions(sub);
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
-import { assertCliBuilt, runCli, type CliRun } from '@minefleet/testkit/cli';
+import { assertCliBuilt, cliEnv, runCli, type CliRun } from '@minefleet/testkit/cli';
 import type { SignedUp } from '@minefleet/testkit/api';
 
 /**
@@ -34,8 +34,7 @@ describe('the minefleet CLI manages backups and schedules', () => {
     cp = await startControlPlane(primaryBackend());
     user = await cp.api.signup('cli-backups');
     work = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-backups-'));
-    env = { ...process.env, MINEFLEET_CONFIG_DIR: work, MINEFLEET_URL: cp.url, MINEFLEET_TOKEN: user.token };
-    for (const name of ['NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME']) delete env[name];
+    env = cliEnv(work, { MINEFLEET_URL: cp.url, MINEFLEET_TOKEN: user.token });
     const created = await cp.api.post(
       '/servers',
       { name: 'cli-backed', sku_id: 'starter', minecraft_version: '1.20.2' },

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
-import { assertCliBuilt, runCli, startCli } from '@minefleet/testkit/cli';
+import { assertCliBuilt, cliEnv, runCli, startCli } from '@minefleet/testkit/cli';
 import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
 
 /**
- * Issue 3's flow through the built `minefleet` executable, as a user would run it: a real control plane
+ * A server's lifecycle through the built `minefleet` executable, as a user would run it: a real control plane
  * in this process, the CLI as child processes (argv arrays, a temporary config folder), a real
  * flying-squid server and a real mineflayer bot. Run `npx tsc -b` first: the CLI runs from dist/.
  */
@@ -19,14 +19,6 @@ const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.u
   version: string;
 };
 const PASSWORD = 'a long cli passphrase';
-
-function childEnv(configDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, MINEFLEET_CONFIG_DIR: configDir, ...extra };
-  // The CLI's own settings come only from this test, never from the machine running it.
-  for (const name of ['MINEFLEET_URL', 'MINEFLEET_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME'])
-    if (!(name in extra)) delete env[name];
-  return env;
-}
 
 async function until(
   probe: () => Promise<boolean> | boolean,
@@ -98,7 +90,7 @@ describe('the minefleet CLI drives a server’s life', () => {
       lifecycle: { monitorIntervalMs: 300, reconcileIntervalMs: 2_000 },
     });
     configDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-'));
-    env = childEnv(configDir);
+    env = cliEnv(configDir);
   });
   afterAll(async () => {
     await bot?.quit();
@@ -137,6 +129,19 @@ describe('the minefleet CLI drives a server’s life', () => {
     const file = path.join(configDir, 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: cp.url, auth: 'session', email });
+
+    // Signing up again with the address (another password) answers like a new sign-up, logs nobody
+    // in and leaves the stored session alone; the owner is mailed a notice.
+    const stored = readFileSync(file, 'utf8');
+    const again = await cli(
+      ['signup', '--url', cp.url, '--email', email, '--password-stdin'],
+      'another long passphrase\n',
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Check your email/);
+    expect(again.stdout).toContain(`minefleet login --url ${cp.url} --email ${email}`);
+    expect(readFileSync(file, 'utf8')).toBe(stored);
+    expect((await cp.mailbox!.waitFor(email, /tried to sign up/i)).text).toContain('/forgot-password');
 
     const whoami = await cli(['whoami', '--format', 'yaml']);
     expect(whoami.code).toBe(0);
@@ -361,7 +366,7 @@ describe('the minefleet CLI drives a server’s life', () => {
     expect(unreachable.stderr).toMatch(/^error: cannot reach the Minefleet API at .*ECONNREFUSED/);
 
     const stranger = await runCli(['servers', 'ls', '--url', cp.url], {
-      env: childEnv(path.join(configDir, 'nobody')),
+      env: cliEnv(path.join(configDir, 'nobody')),
     });
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/^error: UNAUTHENTICATED: /);

@@ -1,7 +1,7 @@
 import { ApiError, unwrap, type ErrorBody, type Schemas } from '@minefleet/api-client/client';
+import { SseParser, type SseEvent } from '@minefleet/api-client/sse-parser';
 import type { Context } from './context.js';
 import { ConnectionError } from './errors.js';
-import { SseParser, type SseEvent } from './sse-parser.js';
 
 export type LogLine = Schemas['LogLine'];
 

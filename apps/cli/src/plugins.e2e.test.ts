@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import { primaryBackend } from '@minefleet/testkit/databases';
-import { assertCliBuilt, runCli, type CliRun } from '@minefleet/testkit/cli';
+import { assertCliBuilt, cliEnv, runCli, type CliRun } from '@minefleet/testkit/cli';
 
 /**
  * `minefleet plugins …` through the built executable against a real control plane (the shipped
@@ -35,13 +35,7 @@ describe('minefleet plugins', () => {
     cp = await startControlPlane(primaryBackend());
     const user = await cp.api.signup('plugins-cli');
     configDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-cli-plugins-'));
-    env = {
-      ...process.env,
-      MINEFLEET_CONFIG_DIR: configDir,
-      MINEFLEET_URL: cp.url,
-      MINEFLEET_TOKEN: user.token,
-    };
-    for (const name of ['NO_COLOR', 'FORCE_COLOR', 'XDG_CONFIG_HOME']) delete env[name];
+    env = cliEnv(configDir, { MINEFLEET_URL: cp.url, MINEFLEET_TOKEN: user.token });
     const created = await cp.api.post(
       '/servers',
       { name: SERVER, sku_id: 'starter', minecraft_version: '1.20.2' },

@@ -2,15 +2,21 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addGlobalOptionsToLeaves, createCliApp, examples, withGlobalOptions } from './cli-app.js';
 import type { Io } from './context.js';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerDistributionCommands } from './commands/distributions.js';
+import { registerGatewayCommands } from './commands/gateway.js';
+import { registerFileCommands } from './commands/files.js';
 import { registerMemberCommands } from './commands/members.js';
+import { registerPlayerCommands } from './commands/players.js';
 import { registerPluginCommands } from './commands/plugins.js';
+import { registerRoleCommands } from './commands/roles.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerSkuCommands } from './commands/skus.js';
+import { registerTenantCommands } from './commands/tenant.js';
 import { registerUpCommand } from './commands/up.js';
 
 /** The CLI's version is its package's (read at run time, from src/ in tests and dist/ when built). */
@@ -62,9 +68,15 @@ export function buildProgram(io: Io): Command {
   registerServerCommands(program, app);
   registerApiKeyCommands(program, app);
   registerMemberCommands(program, app);
+  registerRoleCommands(program, app);
+  registerTenantCommands(program, app);
   registerPluginCommands(program, app);
+  registerPlayerCommands(program, app);
+  registerFileCommands(program, app);
   registerBackupCommands(program, app);
   registerScheduleCommands(program, app);
+  registerGatewayCommands(program, app);
+  registerAdminCommands(program, app);
   addGlobalOptionsToLeaves(program);
   return program;
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { unwrap, type Schemas } from '@minefleet/api-client/client';
+import { ApiError, unwrap, type Schemas } from '@minefleet/api-client/client';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import { configFile, readConfig, writeConfig, type StoredConfig } from '../config-store.js';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { renderFields } from '../output/table.js';
 import { ask, readStdin } from '../prompt.js';
+import { ssoLogin } from './sso-login.js';
 
 interface Session {
   token: string;
@@ -64,12 +65,27 @@ export function registerAuthCommands(program: Command, app: CliApp): void {
       'store an API key (mf_…) instead of logging in with a password; "-" reads it from stdin',
     )
     .option('--tenant <id>', 'tenant to act in, when the account belongs to several')
+    .option('--code <code>', 'two-factor code or recovery code (asked when the account needs one)')
+    .option('--sso <provider>', 'sign in with a single sign-on provider in a browser (prints the URL)')
     .action(
       async (
-        opts: { email?: string; passwordStdin?: boolean; apiKey?: string; tenant?: string },
+        opts: {
+          email?: string;
+          passwordStdin?: boolean;
+          apiKey?: string;
+          tenant?: string;
+          code?: string;
+          sso?: string;
+        },
         command: Command,
       ) => {
         const ctx = await app.context(command);
+        if (opts.sso !== undefined) {
+          if (opts.email || opts.passwordStdin || opts.apiKey !== undefined)
+            throw new UsageError('--sso cannot be combined with --email, --password-stdin or --api-key');
+          await remember(ctx, await ssoLogin(ctx, opts.sso, { code: opts.code }), 'session');
+          return;
+        }
         if (opts.apiKey !== undefined) {
           if (opts.email || opts.passwordStdin)
             throw new UsageError('--api-key cannot be combined with --email or --password-stdin');
@@ -85,22 +101,52 @@ export function registerAuthCommands(program: Command, app: CliApp): void {
         }
         const address = await email(ctx, opts.email);
         const secret = await password(ctx, opts.passwordStdin);
-        const session = unwrap(
-          await ctx.clientWith(undefined).POST('/api/v1/auth/login', {
-            body: { email: address, password: secret, ...(opts.tenant ? { tenant_id: opts.tenant } : {}) },
-          }),
-        );
+        const client = ctx.clientWith(undefined);
+        let session: Session;
+        try {
+          session = unwrap(
+            await client.POST('/api/v1/auth/login', {
+              body: { email: address, password: secret, ...(opts.tenant ? { tenant_id: opts.tenant } : {}) },
+            }),
+          );
+        } catch (error) {
+          // Two-factor sign-in: the password was right; the code opens the session.
+          if (!(error instanceof ApiError) || error.code !== 'MFA_REQUIRED') throw error;
+          const raw = error.details?.mfa_token;
+          const mfaToken = typeof raw === 'string' ? raw : '';
+          const methods = Array.isArray(error.details?.methods) ? error.details.methods : ['totp'];
+          if (opts.code === undefined && !methods.includes('totp')) {
+            // Passkeys answer only in a browser (the WebAuthn prompt); a terminal cannot show one.
+            throw new CliError(
+              `This account's second factor is a passkey, which works only in a browser: sign in to the dashboard at ${ctx.url}, ` +
+                'or turn on an authenticator app (TOTP) on its Account page to log in here, or pass a recovery code with --code.',
+              { code: 'PASSKEY_BROWSER_ONLY' },
+            );
+          }
+          const code =
+            opts.code ??
+            (await ask(ctx.io, 'Two-factor code (or a recovery code): ', { flag: '--code <code>' }));
+          session = unwrap(
+            await client.POST('/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, code } }),
+          );
+        }
         await remember(ctx, session, 'session');
       },
     );
   examples(login, [
     'minefleet login --url https://mc.example.com --email me@example.com',
     'echo "$PASSWORD" | minefleet login --email me@example.com --password-stdin',
+    'echo "$PASSWORD" | minefleet login --email me@example.com --password-stdin --code 123456',
     'minefleet login --url http://localhost:8080 --api-key mf_abc123…',
     'printenv MINEFLEET_KEY | minefleet login --api-key -',
+    'minefleet login --url https://mc.example.com --sso corp',
   ]);
 
-  const signup = leafCommand(program, 'signup', 'Create an account (and its tenant), then log in as it')
+  const signup = leafCommand(
+    program,
+    'signup',
+    'Create an account (and its tenant), then log in as it; an address that has an account gets a notice mail instead',
+  )
     .option('--email <email>', 'account email (asked when omitted)')
     .option('--password-stdin', 'read the password from stdin (asked, hidden, when omitted)')
     .option('--display-name <name>', 'your name as others see it')
@@ -113,8 +159,10 @@ export function registerAuthCommands(program: Command, app: CliApp): void {
         const ctx = await app.context(command);
         const address = await email(ctx, opts.email);
         const secret = await password(ctx, opts.passwordStdin);
-        const created = unwrap(
-          await ctx.clientWith(undefined).POST('/api/v1/auth/signup', {
+        const client = ctx.clientWith(undefined);
+        // The same answer whether or not the address has an account, and no session: log in after it.
+        const answer = unwrap(
+          await client.POST('/api/v1/auth/signup', {
             body: {
               email: address,
               password: secret,
@@ -123,7 +171,25 @@ export function registerAuthCommands(program: Command, app: CliApp): void {
             },
           }),
         );
-        await remember(ctx, { ...created, role: 'owner' }, 'session');
+        let session: Session;
+        try {
+          session = unwrap(
+            await client.POST('/api/v1/auth/login', { body: { email: address, password: secret } }),
+          );
+        } catch (error) {
+          // The address had an account (its owner was mailed), or it needs a second factor: not logged in.
+          if (!(error instanceof ApiError) || !['INVALID_CREDENTIALS', 'MFA_REQUIRED'].includes(error.code))
+            throw error;
+          ctx.result({ url: ctx.url, email: answer.email, logged_in: false, message: answer.message }, () =>
+            [
+              answer.message,
+              `Then log in: minefleet login --url ${ctx.url} --email ${answer.email}`,
+              '',
+            ].join('\n'),
+          );
+          return;
+        }
+        await remember(ctx, session, 'session');
       },
     );
   examples(signup, [
@@ -131,20 +197,30 @@ export function registerAuthCommands(program: Command, app: CliApp): void {
     'echo "$PASSWORD" | minefleet signup --email me@example.com --password-stdin --tenant-name "My team"',
   ]);
 
-  const logout = leafCommand(program, 'logout', 'Forget the stored credentials (the URL is kept)').action(
-    async (_opts: unknown, command: Command) => {
-      const ctx = await app.context(command);
-      const stored = await readConfig(ctx.env);
-      const had = stored.token !== undefined;
-      if (had) {
-        const { token: _token, auth: _auth, expires_at: _expires, ...rest } = stored;
-        await writeConfig(ctx.env, rest);
+  const logout = leafCommand(
+    program,
+    'logout',
+    'End the session and forget the stored credentials (the URL is kept)',
+  ).action(async (_opts: unknown, command: Command) => {
+    const ctx = await app.context(command);
+    const stored = await readConfig(ctx.env);
+    const had = stored.token !== undefined;
+    if (had) {
+      // A session ends on the server too (an API key stays valid: revoke it with api-keys rm).
+      if (stored.auth === 'session') {
+        try {
+          await ctx.clientWith(stored.token).POST('/api/v1/auth/logout');
+        } catch {
+          // Unreachable server: the credentials are forgotten here anyway.
+        }
       }
-      ctx.result({ logged_out: had, url: stored.url ?? null, config_file: configFile(ctx.env) }, () =>
-        had ? `Logged out of ${stored.url ?? ctx.url}.\n` : 'Not logged in.\n',
-      );
-    },
-  );
+      const { token: _token, auth: _auth, expires_at: _expires, ...rest } = stored;
+      await writeConfig(ctx.env, rest);
+    }
+    ctx.result({ logged_out: had, url: stored.url ?? null, config_file: configFile(ctx.env) }, () =>
+      had ? `Logged out of ${stored.url ?? ctx.url}.\n` : 'Not logged in.\n',
+    );
+  });
   examples(logout, ['minefleet logout']);
 
   const whoami = leafCommand(program, 'whoami', 'Show the current user, tenant, role and quota usage').action(

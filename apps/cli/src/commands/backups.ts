@@ -1,22 +1,15 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { unwrap } from '@minefleet/api-client/client';
+import { downloadBackup } from '../backup-download.js';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
-import type { Context } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { collect, positiveInt } from '../option-parsers.js';
+import { backupFields, backupTable } from '../output/backup-view.js';
 import { formatBytes } from '../output/bytes.js';
-import { renderFields, renderTable } from '../output/table.js';
-import { formatAge, formatElapsed } from '../output/time.js';
 import { ask } from '../prompt.js';
-import { resolveBackup, type Backup } from '../resolve-backup.js';
+import { resolveBackup } from '../resolve-backup.js';
 import { resolveServer } from '../resolve-server.js';
+import { waitForBackup } from '../wait-for-backup.js';
 import { settleServer } from '../wait-for-server.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'] as const;
@@ -26,84 +19,6 @@ const POLL_MS = 250;
 interface WaitFlags {
   wait: boolean;
   timeout?: number;
-}
-
-function backupTable(backups: readonly Backup[], ctx: Context): string {
-  return renderTable(
-    backups,
-    [
-      { header: 'NAME', value: (b) => b.name },
-      { header: 'SERVER', value: (b) => (b.server_deleted ? `${b.server_name} (deleted)` : b.server_name) },
-      {
-        header: 'STATUS',
-        value: (b) => b.status,
-        style: (text, b) =>
-          b.status === 'completed'
-            ? ctx.style.green(text)
-            : b.status === 'failed'
-              ? ctx.style.red(text)
-              : ctx.style.yellow(text),
-      },
-      { header: 'TYPE', value: (b) => b.type },
-      { header: 'SIZE', value: (b) => formatBytes(b.size_bytes), align: 'right' },
-      { header: 'AGE', value: (b) => formatAge(b.created_at) },
-      { header: 'LOCKED', value: (b) => (b.locked ? 'yes' : '') },
-      { header: 'ID', value: (b) => b.id },
-    ],
-    ctx.style,
-  );
-}
-
-function backupFields(b: Backup, ctx: Context): string {
-  return renderFields(
-    [
-      ['ID', b.id],
-      ['Name', b.name],
-      ['Server', `${b.server_name} (${b.server_id})${b.server_deleted ? ', deleted' : ''}`],
-      ['Status', b.status],
-      ['Type', b.type],
-      ['Compression', b.compression],
-      ['Size', `${formatBytes(b.size_bytes)} (${b.size_bytes} bytes)`],
-      ['SHA-256', b.sha256 ?? '-'],
-      ['Tags', b.tags.length > 0 ? b.tags.join(', ') : '-'],
-      ['Description', b.description ?? '-'],
-      ['Locked', b.locked ? 'yes' : 'no'],
-      ['Game', `${b.distribution ?? '?'} ${b.minecraft_version ?? '?'}`],
-      ['Created', b.created_at],
-      ['Completed', b.completed_at ?? '-'],
-      ['Expires', b.expires_at ?? 'never'],
-      ...(b.error ? ([['Error', b.error]] as const) : []),
-    ],
-    ctx.style,
-  );
-}
-
-/** Polls a backup until its job is over; a failed backup ends the command with exit code 1. */
-async function waitForBackup(ctx: Context, backup: Backup, timeoutSeconds: number): Promise<Backup> {
-  const started = Date.now();
-  let current = backup;
-  let last = '';
-  while (['pending', 'running'].includes(current.status)) {
-    if (current.status !== last)
-      ctx.note(`${current.name}: ${current.status} (${formatElapsed(Date.now() - started)})`);
-    last = current.status;
-    if (Date.now() - started > timeoutSeconds * 1000)
-      throw new CliError(`backup ${current.name} still ${current.status} after ${timeoutSeconds}s`, {
-        code: 'TIMEOUT',
-      });
-    await new Promise((r) => setTimeout(r, POLL_MS));
-    current = unwrap(
-      await ctx.client.GET('/api/v1/backups/{backup_id}', { params: { path: { backup_id: backup.id } } }),
-    );
-  }
-  if (current.status === 'failed')
-    throw new CliError(`backup ${current.name} failed: ${current.error ?? 'no reason given'}`, {
-      code: 'BACKUP_FAILED',
-    });
-  ctx.note(
-    `${current.name}: completed, ${formatBytes(current.size_bytes)} (${formatElapsed(Date.now() - started)})`,
-  );
-  return current;
 }
 
 function addWait(command: Command, what: string): Command {
@@ -256,63 +171,7 @@ export function registerBackupCommands(program: Command, app: CliApp): void {
   ).action(async (ref: string, opts: { server?: string; output?: string }, command: Command) => {
     const ctx = await app.context(command);
     const backup = await resolveBackup(ctx, ref, opts.server);
-    const response = await ctx.fetch(
-      new Request(`${ctx.url}/api/v1/backups/${backup.id}/download`, {
-        headers: { authorization: `Bearer ${ctx.requireToken()}` },
-      }),
-      { timeoutMs: null },
-    );
-    if (!response.ok || !response.body) {
-      // Error answers are JSON like any other: let the typed client's error path describe them.
-      const body = (await response.json().catch(() => undefined)) as
-        { error?: { code: string; message: string } } | undefined;
-      throw new CliError(body?.error?.message ?? `HTTP ${response.status}`, {
-        code: body?.error?.code ?? 'INTERNAL',
-      });
-    }
-    const disposition = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '');
-    const target = opts.output ?? disposition?.[1] ?? `${backup.id}.tar`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    if (target === '-') {
-      await pipeline(source, hashing, ctx.io.stdout, { end: false });
-    } else {
-      const partial = `${target}.part`;
-      try {
-        await pipeline(source, hashing, createWriteStream(partial, { mode: 0o600 }));
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
-      }
-      const sha256 = hash.copy().digest('hex');
-      if (backup.sha256 && sha256 !== backup.sha256) {
-        await rm(partial, { force: true });
-        throw new CliError(`the download does not match the backup's SHA-256 (${sha256}); nothing was kept`, {
-          code: 'BACKUP_CORRUPT',
-        });
-      }
-      await rename(partial, target);
-    }
-    const sha256 = hash.digest('hex');
-    if (target === '-') {
-      if (backup.sha256 && sha256 !== backup.sha256)
-        throw new CliError(`the download does not match the backup's SHA-256 (${sha256})`, {
-          code: 'BACKUP_CORRUPT',
-        });
-      return;
-    }
-    ctx.result(
-      { file: path.resolve(target), size_bytes: bytes, sha256 },
-      () => `Saved ${target} (${formatBytes(bytes)}, SHA-256 verified).\n`,
-    );
+    await downloadBackup(ctx, backup, opts.output);
   });
   examples(download, [
     'minefleet backups download nightly --server survival',

@@ -1,14 +1,30 @@
-import { Argument, type Command } from 'commander';
+import type { Command } from 'commander';
 import { unwrap, type Schemas } from '@minefleet/api-client/client';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderTable } from '../output/table.js';
 import { formatAge } from '../output/time.js';
+import { resolveRole } from './roles.js';
 
 type Member = Schemas['Member'];
 type Role = Member['role'];
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin', 'owner'];
+
+/** A built-in role by name, else a custom role of the tenant by name or id. */
+async function roleBody(
+  ctx: Context,
+  ref: string,
+): Promise<{ role: Role; custom_role_id?: undefined } | { role?: undefined; custom_role_id: string }> {
+  const builtIn = ROLES.find((r) => r === ref.toLowerCase());
+  if (builtIn) return { role: builtIn };
+  return { custom_role_id: (await resolveRole(ctx, ref)).id };
+}
+
+/** The role a member holds, as people name it: their custom role's name, else the built-in one. */
+function roleName(m: Member): string {
+  return m.custom_role ? m.custom_role.name : m.role;
+}
 
 async function allMembers(ctx: Context): Promise<Member[]> {
   return unwrap(await ctx.client.GET('/api/v1/members', { params: { query: { per_page: 100 } } })).members;
@@ -31,7 +47,8 @@ function memberTable(ctx: Context, members: readonly Member[]): string {
     [
       { header: 'EMAIL', value: (m) => m.email },
       { header: 'NAME', value: (m) => m.display_name },
-      { header: 'ROLE', value: (m) => m.role },
+      { header: 'ROLE', value: roleName },
+      { header: 'CUSTOM', value: (m) => (m.custom_role ? 'yes' : '') },
       { header: 'SINCE', value: (m) => `${formatAge(m.created_at)} ago` },
       { header: 'USER ID', value: (m) => m.user_id },
     ],
@@ -43,8 +60,14 @@ export function registerMemberCommands(program: Command, app: CliApp): void {
   const members = program
     .command('members')
     .alias('member')
-    .description('People in the tenant and their roles: viewer < operator < admin < owner');
-  examples(members, ['minefleet members ls', 'minefleet members add friend@example.com operator']);
+    .description(
+      'People in the tenant and their roles: viewer < operator < admin < owner, or a custom role (minefleet roles)',
+    );
+  examples(members, [
+    'minefleet members ls',
+    'minefleet members add friend@example.com operator',
+    'minefleet members set-role friend@example.com moderator',
+  ]);
 
   const ls = leafCommand(members, 'ls', 'List members')
     .alias('list')
@@ -56,31 +79,44 @@ export function registerMemberCommands(program: Command, app: CliApp): void {
     });
   examples(ls, ['minefleet members ls']);
 
-  const add = leafCommand(members, 'add <email>', 'Add an existing user to the tenant')
-    .addArgument(new Argument('[role]', 'their role').choices(ROLES).default('viewer'))
-    .action(async (email: string, role: Role, _opts: unknown, command: Command) => {
-      const ctx = await app.context(command);
-      ctx.requireToken();
-      const member = unwrap(await ctx.client.POST('/api/v1/members', { body: { email, role } }));
-      ctx.result(member, () => `Added ${member.email} as ${member.role}.\n`);
-    });
-  examples(add, ['minefleet members add friend@example.com operator']);
+  const add = leafCommand(
+    members,
+    'add <email> [role]',
+    'Add an existing user to the tenant (role: viewer, operator, admin, owner or a custom role; default viewer)',
+  ).action(async (email: string, role: string | undefined, _opts: unknown, command: Command) => {
+    const ctx = await app.context(command);
+    ctx.requireToken();
+    const body = { email, ...(await roleBody(ctx, role ?? 'viewer')) };
+    const member = unwrap(await ctx.client.POST('/api/v1/members', { body }));
+    ctx.result(member, () => `Added ${member.email} as ${roleName(member)}.\n`);
+  });
+  examples(add, [
+    'minefleet members add friend@example.com operator',
+    'minefleet members add friend@example.com moderator',
+  ]);
 
-  const set = leafCommand(members, 'set <member>', "Change a member's role (member: email or user id)")
-    .addArgument(new Argument('<role>', 'the new role').choices(ROLES))
-    .action(async (ref: string, role: Role, _opts: unknown, command: Command) => {
+  const set = leafCommand(
+    members,
+    'set-role <member> <role>',
+    "Change a member's role (member: email or user id; role: a built-in one or a custom role's name or id)",
+  )
+    .alias('set')
+    .action(async (ref: string, role: string, _opts: unknown, command: Command) => {
       const ctx = await app.context(command);
       ctx.requireToken();
       const member = await resolveMember(ctx, ref);
       const updated = unwrap(
         await ctx.client.PATCH('/api/v1/members/{user_id}', {
           params: { path: { user_id: member.user_id } },
-          body: { role },
+          body: await roleBody(ctx, role),
         }),
       );
-      ctx.result(updated, () => `${updated.email} is now ${updated.role}.\n`);
+      ctx.result(updated, () => `${updated.email} is now ${roleName(updated)}.\n`);
     });
-  examples(set, ['minefleet members set friend@example.com admin']);
+  examples(set, [
+    'minefleet members set-role friend@example.com admin',
+    'minefleet members set-role friend@example.com moderator',
+  ]);
 
   const rm = leafCommand(members, 'rm <member>', 'Remove a member from the tenant (member: email or user id)')
     .alias('remove')

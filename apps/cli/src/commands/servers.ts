@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { unwrap, type Server } from '@minefleet/api-client/client';
+import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -101,11 +102,7 @@ export function registerServerCommands(program: Command, app: CliApp): void {
     leafCommand(servers, 'create <name>', 'Create a server from a plan (and start it with --start)')
       .option('--sku <id>', 'plan (see "minefleet skus ls"; default: the cheapest available)')
       .option('-m, --minecraft-version <version>', 'Minecraft version (default: the newest offered)')
-      .option(
-        '-d, --distribution <name>',
-        'server software: flying-squid, paper, vanilla, purpur, fabric',
-        'flying-squid',
-      )
+      .option('-d, --distribution <name>', `server software: ${DISTRIBUTIONS.join(', ')}`, 'flying-squid')
       .option('-p, --property <key=value>', 'a server.properties setting (repeatable)', collect)
       .option('--max-players <n>', 'player limit (default: the plan’s)', positiveInt)
       .option('--start', 'start it once deployed'),

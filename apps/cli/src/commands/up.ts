@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, type CliApp } from '../cli-app.js';
+import { UsageError } from '../errors.js';
 import { positiveInt } from '../option-parsers.js';
 
 interface UpOptions {
@@ -32,7 +33,14 @@ export function registerUpCommand(program: Command, app: CliApp): void {
       if (opts.databaseUrl !== undefined) env.DATABASE_URL = opts.databaseUrl;
       app.io.stderr.write('Starting the Minefleet control plane…\n');
       // Importing the entry point runs it: it listens, prints where, and serves until SIGINT/SIGTERM.
-      await import('@minefleet/server/main');
+      try {
+        await import('@minefleet/server/main');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+        throw new UsageError(
+          '"minefleet up" runs the control plane, which this install of the CLI does not include: run it from the Minefleet checkout ("npm start").',
+        );
+      }
     });
   examples(up, [
     'minefleet up',

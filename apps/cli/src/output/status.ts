@@ -10,6 +10,7 @@ export function styleStatus(status: string, style: Style): (text: string) => str
       return style.red;
     case 'stopped':
     case 'sleeping':
+    case 'frozen':
       return style.dim;
     default:
       return style.yellow;
