@@ -10,16 +10,19 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryBackend } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
-import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
+import { linkIn } from '@minefleet/testkit/mailbox';
+import { BOT_TEST_VERSION, joinBot } from '@minefleet/testkit/minecraft';
 import { startApiServer, type ApiServer } from '../../packages/plugins/src/fixtures/api-server.js';
 import { modrinthChunkyBorder } from '../../packages/plugins/src/fixtures/modrinth-chunky.js';
+import { seriousViolations } from './axe.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a real control
  * plane serving the built dashboard, with real flying-squid servers: sign up, create a server and watch
  * it reach `running`, a console command and its output, a setting changed and rolled back, backups and
  * plugins (or their honest "not available" state), plugin review by a platform administrator, API keys, members; screenshots of every page at
- * desktop and phone width; the initial bundle size and the time to render 200 servers.
+ * desktop and phone width, each page scanned by axe-core in both themes (no serious or critical
+ * violation); the initial bundle size and the time to render 200 servers.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DIST = path.resolve('apps/dashboard/dist');
@@ -44,8 +47,24 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   const tab = (name: string) =>
     page.getByRole('navigation', { name: 'Server sections' }).getByRole('link', { name, exact: true });
 
+  /**
+   * axe-core finds no serious or critical accessibility violation on the page as it is shown now, in the
+   * light theme and in the dark one (the system's colour scheme picks the theme).
+   */
+  async function expectAccessible(name: string) {
+    expect(await seriousViolations(page), `accessibility of the ${name} page`).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      expect(await seriousViolations(page), `accessibility of the ${name} page, dark theme`).toEqual([]);
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  }
+
+  /** Every page the test visits: checked for accessibility, then photographed at both widths. */
   async function shot(name: string) {
     await page.setViewportSize(DESKTOP);
+    await expectAccessible(name);
     await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`) });
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
@@ -119,7 +138,9 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     const api404 = await fetch(`${cp.url}/api/v1/no-such-route`);
     expect(api404.status).toBe(404);
     expect(((await api404.json()) as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
-    const metrics = await fetch(`${cp.url}/metrics`);
+    const metrics = await fetch(`${cp.url}/metrics`, {
+      headers: { authorization: `Bearer ${cp.metricsToken}` },
+    });
     expect(metrics.headers.get('content-type')).toContain('text/plain');
 
     // Budget: the JS and CSS the first page load needs, gzipped.
@@ -149,6 +170,15 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/servers$/);
     await page.getByRole('heading', { name: 'No servers yet' }).waitFor();
+    // Until the email is proven the app says so; the link in the mail proves it.
+    await page.getByTestId('verify-banner').waitFor();
+    const mail = await cp.mailbox!.waitFor(email, /verify/i);
+    await page.goto(linkIn(mail).href);
+    await page.getByText(`Your email address ${email} is verified.`).waitFor();
+    expect(page.url()).not.toContain('token=');
+    await page.getByRole('link', { name: 'Go to your servers' }).click();
+    await page.getByRole('heading', { name: 'No servers yet' }).waitFor();
+    expect(await page.getByTestId('verify-banner').count()).toBe(0);
     token = await page.evaluate(
       () => (JSON.parse(localStorage.getItem('minefleet.session') ?? '{}') as { token: string }).token,
     );
@@ -208,6 +238,31 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByTestId('logs-table').getByText('hello-from-the-dashboard').first().waitFor();
     await shot('server-logs');
+  });
+
+  it('lists a bot that joined on the Players tab and kicks it with a reason', async () => {
+    const server = (await cp.api.get(`/servers/${serverId}`, token)).body as {
+      address: { host: string; port: number };
+    };
+    const bot = await joinBot(server.address, { username: 'DashBot', version: BOT_TEST_VERSION });
+    try {
+      await tab('Players').click();
+      const row = page.getByTestId('online-DashBot');
+      await row.waitFor({ timeout: 20_000 });
+      await row.getByTestId('avatar-DashBot').waitFor();
+      await shot('server-players');
+      await row.getByRole('button', { name: 'Kick' }).click();
+      await page
+        .getByRole('dialog')
+        .getByLabel('Reason (the player sees it)')
+        .fill('Kicked from the dashboard');
+      await page.getByRole('dialog').getByRole('button', { name: 'Kick' }).click();
+      expect(await bot.ended).toContain('Kicked from the dashboard');
+      await page.getByTestId('players-notice').getByText('Kicked DashBot').waitFor();
+      await page.getByText('Nobody is online.').waitFor({ timeout: 20_000 });
+    } finally {
+      await bot.quit();
+    }
   });
 
   it('changes a setting, then rolls it back from the history', async () => {
@@ -374,6 +429,24 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await shot('api-keys');
     await page.getByRole('link', { name: 'Members' }).click();
     await page.getByRole('cell', { name: email, exact: true }).waitFor();
+    // A custom role, made in the browser: the control plane keeps exactly the keys ticked.
+    await page.getByRole('button', { name: 'New role' }).click();
+    await page.getByLabel('Role name').fill('Moderators');
+    await page.getByTestId('perm-player.list').check();
+    await page.getByTestId('perm-player.kick').check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('rowheader', { name: 'Moderators' }).waitFor();
+    const roles = (await cp.api.get('/roles', token)).body as {
+      roles: { name: string; permissions: string[] }[];
+    };
+    expect(roles.roles).toEqual([
+      expect.objectContaining({ name: 'Moderators', permissions: ['player.list', 'player.kick'] }),
+    ]);
+    // The member role selector offers it.
+    await page
+      .getByLabel(`Role of ${email}`)
+      .locator('option', { hasText: 'Moderators (custom)' })
+      .waitFor({ state: 'attached' });
     await shot('members');
   });
 
@@ -489,6 +562,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     expect(perRun[1]).toBeLessThan(200);
     await page.setViewportSize(DESKTOP);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await expectAccessible('servers (200)');
     await page.screenshot({ path: path.join(SHOTS, 'servers-200-desktop.png') });
     // The README's picture is committed: refresh it only when asked, so test runs leave the tree clean.
     if (process.env.MINEFLEET_UPDATE_README_SCREENSHOT === '1')

@@ -26,7 +26,7 @@ export function fakeApi(routes: Record<string, Handler | { status?: number; body
     const recorded: Recorded = {
       method: request.method,
       path: url.pathname + url.search,
-      body: text ? JSON.parse(text) : undefined,
+      body: text ? parseBody(text) : undefined,
       headers: request.headers,
     };
     requests.push(recorded);
@@ -39,6 +39,15 @@ export function fakeApi(routes: Record<string, Handler | { status?: number; body
     return json(answer.status ?? 200, answer.body ?? {});
   };
   return { fetch: fetchImpl, requests };
+}
+
+/** JSON bodies as values; anything else (an upload's raw bytes) as its text. */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export function json(status: number, body: unknown): Response {

@@ -54,7 +54,8 @@ function ansi256(n: number): string | undefined {
 type Style = Omit<Segment, 'text'>;
 
 // One token: an ANSI CSI sequence, another escape, a § code, or a & code (lowercase only: "R&D" and
-// "Tom & Jerry" stay text, while the `&e` that servers print is still recognised).
+// "Tom & Jerry" stay text, while the `&e` that servers print is still recognised). ESC is the point.
+// eslint-disable-next-line no-control-regex
 const TOKEN = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[^[]|§([0-9a-fk-orA-FK-OR])|&([0-9a-fk-or])/g;
 
 function applyMinecraft(style: Style, code: string): Style {

@@ -56,5 +56,8 @@ export function formatAddress(address: { host: string; port: number } | null | u
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '(default)';
   if (typeof value === 'string') return value === '' ? '""' : value;
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  // A list or object setting reads as JSON, not "[object Object]".
+  return JSON.stringify(value) ?? typeof value;
 }

@@ -1,5 +1,7 @@
 import type { Schemas } from '@minefleet/api-client/client';
+import { ROLE_PERMISSIONS } from '@minefleet/domain/permissions';
 import { ApiError, call, createApi, type Api } from './api.js';
+import { answerChallenge } from './passkeys.js';
 
 export type Role = Schemas['Member']['role'];
 
@@ -7,12 +9,15 @@ export interface Me {
   user: Schemas['User'];
   tenant: Schemas['Tenant'];
   role: Role;
+  /** The custom role deciding what the user holds here, if any (their `role` is then viewer). */
+  custom_role?: { id: string; name: string } | null;
   tenants: { tenant: Schemas['Tenant']; role: Role }[];
   quota: Schemas['QuotaUsage'];
+  /** The permission keys the user holds in this tenant (docs/security.md). */
+  permissions?: string[];
 }
 
 const STORAGE_KEY = 'minefleet.session';
-const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2, owner: 3 };
 
 interface StoredSession {
   token: string;
@@ -60,20 +65,82 @@ export class Session {
     return this.token !== undefined;
   }
 
-  /** Whether the signed-in user's role in the current tenant is at least `role`. */
-  can(role: Role): boolean {
-    return this.me !== undefined && ROLE_RANK[this.me.role] >= ROLE_RANK[role];
+  /**
+   * Whether the signed-in user holds a permission key in the current tenant: what `GET /me` listed (their
+   * built-in or custom role's), else what their built-in role holds.
+   */
+  allows(permission: string): boolean {
+    if (!this.me) return false;
+    if (this.me.permissions) return this.me.permissions.includes(permission);
+    return (ROLE_PERMISSIONS[this.me.role] as ReadonlySet<string>).has(permission);
   }
 
-  async signup(input: { email: string; password: string; display_name?: string; tenant_name?: string }) {
-    const result = await call(this.api.client.POST('/api/v1/auth/signup', { body: input }));
-    this.begin(result.token, null);
-    await this.refresh();
+  /**
+   * Signs up, then signs in with the same email and password: sign-up answers the same whether or not
+   * the address has an account and opens no session. Answers the server's "check your email" message
+   * when that sign-in is refused (the address had an account with another password: its owner was
+   * mailed), undefined once signed in. MFA_REQUIRED is thrown as from `login`.
+   */
+  async signup(input: {
+    email: string;
+    password: string;
+    display_name?: string;
+    tenant_name?: string;
+  }): Promise<string | undefined> {
+    const answer = await call(this.api.client.POST('/api/v1/auth/signup', { body: input }));
+    try {
+      await this.login({ email: input.email, password: input.password });
+      return undefined;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') return answer.message;
+      throw error;
+    }
   }
 
   async login(input: { email: string; password: string }) {
     const result = await call(this.api.client.POST('/api/v1/auth/login', { body: input }));
     this.begin(result.token, result.expires_at);
+    await this.refresh();
+  }
+
+  /** The code step of a two-factor sign-in (after the password answered MFA_REQUIRED). */
+  async loginSecondFactor(mfaToken: string, code: string) {
+    const result = await call(
+      this.api.client.POST('/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, code } }),
+    );
+    this.begin(result.token, result.expires_at);
+    await this.refresh();
+  }
+
+  /** The second step with a passkey of the account (after the password answered MFA_REQUIRED). */
+  async loginSecondFactorPasskey(mfaToken: string) {
+    const begun = await call(
+      this.api.client.POST('/api/v1/auth/login/mfa/passkey/options', { body: { mfa_token: mfaToken } }),
+    );
+    const response = await answerChallenge(begun.options);
+    const result = await call(
+      this.api.client.POST('/api/v1/auth/login/mfa/passkey', {
+        body: { mfa_token: mfaToken, challenge_id: begun.challenge_id, response },
+      }),
+    );
+    this.begin(result.token, result.expires_at);
+    await this.refresh();
+  }
+
+  /** Passwordless sign-in: the browser offers the passkeys it holds for this site. */
+  async loginWithPasskey() {
+    const begun = await call(this.api.client.POST('/api/v1/auth/passkey/options'));
+    const response = await answerChallenge(begun.options);
+    const result = await call(
+      this.api.client.POST('/api/v1/auth/passkey', { body: { challenge_id: begun.challenge_id, response } }),
+    );
+    this.begin(result.token, result.expires_at);
+    await this.refresh();
+  }
+
+  /** Takes a session a single sign-on callback handed over (in the landing page's URL fragment). */
+  async adopt(token: string, expiresAt: string | null) {
+    this.begin(token, expiresAt);
     await this.refresh();
   }
 
@@ -88,8 +155,9 @@ export class Session {
   async refresh(): Promise<Me | undefined> {
     if (!this.token) return undefined;
     try {
+      await this.renewIfEnding();
       const me = await call(this.api.client.GET('/api/v1/me'));
-      this.me = me as Me;
+      this.me = me;
       return this.me;
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.code === 'TENANT_NOT_FOUND')) {
@@ -100,8 +168,29 @@ export class Session {
     }
   }
 
-  logout() {
+  /** Ends the session on the server too (every token of it), then here. */
+  async logout() {
+    try {
+      await this.api.client.POST('/api/v1/auth/logout');
+    } catch {
+      // Offline: the token is forgotten here anyway.
+    }
     this.end(undefined);
+  }
+
+  /** Ends the session here after the server ended it (sign out everywhere). */
+  forget(reason: string | undefined) {
+    this.end(reason);
+  }
+
+  /**
+   * A token with less than an hour left is exchanged for a fresh one of the same session (no password),
+   * so a dashboard in use stays signed in until the session's idle or absolute end.
+   */
+  private async renewIfEnding() {
+    if (!this.expiresAt || Date.parse(this.expiresAt) - Date.now() > 3600_000) return;
+    const result = await call(this.api.client.POST('/api/v1/auth/refresh'));
+    this.begin(result.token, result.expires_at);
   }
 
   private begin(token: string, expiresAt: string | null) {

@@ -22,12 +22,14 @@ const ME = {
   auth: { method: 'session' },
 };
 
+const CHECK_EMAIL = 'Check your email to finish signing up, then sign in.';
+
 describe('sign up', () => {
-  it('checks email and password before sending, then signs up and opens the servers page', async () => {
+  it('checks email and password before sending, then signs up, signs in and opens the servers page', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/signup': {
-        status: 201,
-        body: { user: USER, tenant: TENANT, token: 'session-token' },
+      'POST /api/v1/auth/signup': { status: 202, body: { email: 'ann@example.com', message: CHECK_EMAIL } },
+      'POST /api/v1/auth/login': {
+        body: { token: 'session-token', expires_at: null, user: USER, tenant: TENANT, role: 'owner' },
       },
       'GET /api/v1/me': { body: ME },
     });
@@ -54,25 +56,37 @@ describe('sign up', () => {
       path: '/api/v1/auth/signup',
       body: { email: 'ann@example.com', password: 'a long passphrase' },
     });
+    // Sign-up opens no session (it answers the same for every address): the same password signs in.
+    expect(api.requests[1]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      body: { email: 'ann@example.com', password: 'a long passphrase' },
+    });
     expect(app.session.token).toBe('session-token');
     expect(app.session.me?.tenant.name).toBe('Ann’s team');
   });
 
-  it('shows a taken email in words, with the error code available', async () => {
+  it('says "check your email" and stays signed out when the address already had an account', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/signup': {
-        status: 409,
-        body: { error: { code: 'EMAIL_TAKEN', message: 'That email is taken.' } },
+      'POST /api/v1/auth/signup': { status: 202, body: { email: 'ann@example.com', message: CHECK_EMAIL } },
+      'POST /api/v1/auth/login': {
+        status: 401,
+        body: { error: { code: 'INVALID_CREDENTIALS', message: 'The email or password is wrong.' } },
       },
     });
-    render(AuthPage, { props: { mode: 'signup' }, context: appContextMap(testApp(api.fetch)) });
+    const app = testApp(api.fetch);
+    render(AuthPage, { props: { mode: 'signup' }, context: appContextMap(app) });
     const user = userEvent.setup();
     await user.type(screen.getByLabelText('Email'), 'ann@example.com');
     await user.type(screen.getByLabelText('Password'), 'a long passphrase');
     await user.click(screen.getByRole('button', { name: 'Create account' }));
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('An account with this email already exists.');
-    expect(screen.getByTestId('error-code').textContent).toBe('EMAIL_TAKEN');
+    const notice = await screen.findByTestId('signup-pending');
+    expect(notice.textContent).toContain(CHECK_EMAIL);
+    expect(notice.querySelector('a[href="/forgot-password"]')).toBeTruthy();
+    // Nothing says whether the address was taken: no error, no code.
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(app.session.signedIn).toBe(false);
+    expect(app.router.path).not.toBe('/servers');
   });
 });
 
@@ -93,5 +107,31 @@ describe('sign in', () => {
       'That email and password do not match an account.',
     );
     expect(app.session.signedIn).toBe(false);
+  });
+});
+
+describe('single sign-on buttons', () => {
+  it('shows one "Sign in with" link per configured provider, to its start URL', async () => {
+    const api = fakeApi({
+      'GET /api/v1/auth/oidc/providers': {
+        body: {
+          providers: [
+            { id: 'corp', name: 'Corp', start_url: 'http://cp.example/api/v1/auth/oidc/corp/start' },
+            { id: 'google', name: 'Google', start_url: 'http://cp.example/api/v1/auth/oidc/google/start' },
+          ],
+        },
+      },
+    });
+    render(AuthPage, { props: { mode: 'login' }, context: appContextMap(testApp(api.fetch)) });
+    const corp = await screen.findByRole('link', { name: 'Sign in with Corp' });
+    expect(corp.getAttribute('href')).toBe('http://cp.example/api/v1/auth/oidc/corp/start');
+    expect(screen.getByRole('link', { name: 'Sign in with Google' })).toBeTruthy();
+  });
+
+  it('shows none when the server has no providers (or no single sign-on at all)', async () => {
+    const api = fakeApi({});
+    render(AuthPage, { props: { mode: 'login' }, context: appContextMap(testApp(api.fetch)) });
+    await vi.waitFor(() => expect(api.requests.map((r) => r.path)).toContain('/api/v1/auth/oidc/providers'));
+    expect(screen.queryByRole('link', { name: /Sign in with/ })).toBeNull();
   });
 });

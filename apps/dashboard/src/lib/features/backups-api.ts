@@ -1,7 +1,7 @@
 import type { Schemas } from '@minefleet/api-client/client';
 import { call, type Api } from '../api.js';
 
-/** Backups and schedules (issue 4), through the typed client. */
+/** Backups and schedules (docs/backups.md), through the typed client. */
 export type Backup = Schemas['Backup'];
 /** A backup in the team-wide list; `server_deleted` ones restore into another server. */
 export type TenantBackup = Schemas['Backup'];

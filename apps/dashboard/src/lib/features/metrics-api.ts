@@ -1,7 +1,7 @@
 import type { Schemas } from '@minefleet/api-client/client';
 import { call, isMissingRoute, type Api } from '../api.js';
 
-/** Metrics history and player sessions (issue 6), through the typed client. */
+/** Metrics history and player sessions (docs/metrics.md), through the typed client. */
 export type MetricName = Schemas['MetricSeries']['name'];
 export type MetricSeries = Schemas['MetricSeries'];
 export type PlayerSession = Schemas['PlayerSession'];

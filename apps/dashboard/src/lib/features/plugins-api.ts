@@ -2,7 +2,7 @@ import type { Schemas } from '@minefleet/api-client/client';
 import { supportsMinecraftVersion } from '@minefleet/domain/minecraft-versions';
 import { call, type Api } from '../api.js';
 
-/** The plugin marketplace (issue 5), through the typed client. */
+/** The plugin marketplace (docs/plugins.md), through the typed client. */
 export type PluginSummary = Schemas['PluginSummary'];
 export type Plugin = Schemas['Plugin'];
 export type PluginVersion = Schemas['PluginVersion'];
@@ -17,7 +17,7 @@ export const pluginsApi = {
       q?: string;
       category?: string;
       minecraft_version?: string;
-      distribution?: Installation['status'] | string;
+      distribution?: string;
     },
   ) =>
     call(

@@ -1,8 +1,8 @@
 /**
  * The live data layer's one interface. Pages and stores subscribe to a server's streams through a
- * LiveSource and never know the transport: today the control plane offers a Server-Sent Events stream
- * per server (console + status); when the WebSocket of API.md (`/api/v1/ws`) answers, the same
- * subscriptions run over it, and metrics arrive live too.
+ * LiveSource and never know the transport: a Server-Sent Events stream per server (console + status),
+ * or the WebSocket (`/api/v1/ws`, docs/websocket.md) when the control plane answers it, where the same
+ * subscriptions run and metrics arrive live too.
  */
 export type LiveStream = 'status' | 'metrics' | 'console';
 

@@ -1,3 +1,4 @@
+import { SseParser } from '@minefleet/api-client/sse-parser';
 import { ApiError } from '../api.js';
 import {
   backoffDelay,
@@ -7,7 +8,6 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './live-source.js';
-import { SseParser } from './sse-parser.js';
 
 export interface SseSourceOptions {
   /** `/api/v1/servers/{id}/console/stream` as an absolute URL. */

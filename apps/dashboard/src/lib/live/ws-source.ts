@@ -25,7 +25,7 @@ interface Listener {
 const OPEN = 1;
 
 /**
- * Live events over the control plane's WebSocket (`/api/v1/ws`, API.md): one socket for every
+ * Live events over the control plane's WebSocket (`/api/v1/ws`, docs/websocket.md): one socket for every
  * subscription, the auth message first, `subscribe`/`unsubscribe` per server with the union of the
  * streams its listeners want, and on reconnection the same subscriptions again.
  */

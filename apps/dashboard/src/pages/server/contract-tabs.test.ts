@@ -9,7 +9,7 @@ import BackupsTab from './BackupsTab.svelte';
 import PluginsTab from './PluginsTab.svelte';
 
 /**
- * The Backups and Plugins tabs against the contract of API.md (issues 4 and 5), answered by a fake API,
+ * The Backups and Plugins tabs against the API contract (docs/api.md, docs/backups.md, docs/plugins.md), answered by a fake API,
  * plus their honest state while the control plane has no such routes (what it answers today).
  */
 const ID = '44444444-4444-4444-8444-444444444444';
