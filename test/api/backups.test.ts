@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '@minefleet/db/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +11,10 @@ import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/
 import type { SignedUp, TestApi } from '@minefleet/testkit/api';
 
 const VERSION = '1.20.2';
+const execFileAsync = promisify(execFile);
 
 /**
- * Contract of the backup routes (API.md "Backups", docs/backups.md) on every database backend, over
+ * Contract of the backup routes (docs/backups.md, docs/api.md) on every database backend, over
  * stopped flying-squid servers (archived directly; hot backups are in test/e2e/backups.test.ts):
  * status codes, error codes, roles, pagination, sort, filters, quota, tenant isolation, retention,
  * restore, and what a server delete does to its backups.
@@ -273,8 +276,16 @@ describe.each(testBackends())('backups API on %s', (backend) => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('BACKUP_LOCKED');
     expect((await api.patch(`/backups/${b.id}`, { locked: false }, viewer)).status).toBe(403);
+    // Unlocking hands the backup to retention: a deletion in effect, so an admin's call.
+    const operatorUnlock = await api.patch(`/backups/${b.id}`, { locked: false }, operator);
+    expect(operatorUnlock.status).toBe(403);
+    expect(operatorUnlock.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { required: 'backup.delete' },
+    });
+    expect((await api.get(`/backups/${b.id}`, operator)).body.locked).toBe(true);
     expect(
-      (await api.patch(`/backups/${b.id}`, { locked: false, retain_days: null }, operator)).body.locked,
+      (await api.patch(`/backups/${b.id}`, { locked: false, retain_days: null }, admin)).body.locked,
     ).toBe(false);
     expect((await api.delete(`/servers/${serverId}/backups/${b.id}`, operator)).status).toBe(403);
     const key = await storageKey(b.id);
@@ -438,6 +449,79 @@ describe.each(testBackends())('backups API on %s', (backend) => {
     await expect(access(storePath(plainKey))).rejects.toThrow();
   });
 
+  it('a store that cannot delete leaves backups deleting (not restorable) until retention finishes them', async () => {
+    const id = await createServer(owner.token, 'fragile');
+    const viaApi = await backup(owner.token, id, { name: 'via-api' });
+    const viaRetention = await backup(owner.token, id, { name: 'via-retention' });
+    const viaServer = await backup(owner.token, id, { name: 'via-server-delete' });
+    const keys = await Promise.all([viaApi, viaRetention, viaServer].map((b) => storageKey(b.id)));
+    const folders = [...new Set(keys.map((key) => path.dirname(storePath(key))))];
+    const statusOf = async (backupId: string) =>
+      rowsOf<{ status: string }>(
+        await cp.db.database.system((tx) =>
+          tx.execute(sql`select status from backups where id = ${backupId}`),
+        ),
+      )[0]?.status;
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await Promise.all(folders.map((folder) => readOnly(folder, true)));
+    try {
+      // From the API: marked deleting, then the store refuses; the answer says so.
+      const del = await api.delete(`/backups/${viaApi.id}`, admin);
+      expect(del.status).toBe(503);
+      expect(del.body.error).toMatchObject({
+        code: 'BACKUP_DELETE_PENDING',
+        details: { id: viaApi.id, status: 'deleting' },
+      });
+      const shown = await api.get(`/backups/${viaApi.id}`, owner.token);
+      expect(shown.body.status).toBe('deleting');
+      const restore = await api.post(`/backups/${viaApi.id}/restore`, {}, operator);
+      expect(restore.status).toBe(409);
+      expect(restore.body.error.code).toBe('BACKUP_NOT_READY');
+      const download = await api.get(`/backups/${viaApi.id}/download`, owner.token);
+      expect(download.status).toBe(409);
+      expect(download.body.error.code).toBe('BACKUP_NOT_READY');
+      expect((await api.patch(`/backups/${viaApi.id}`, { locked: true }, admin)).status).toBe(409);
+      // By retention: an expired backup is marked deleting and stays so while the store refuses.
+      await cp.db.database.system((tx) =>
+        tx.execute(
+          sql`update backups set expires_at = now() - interval '1 day' where id = ${viaRetention.id}`,
+        ),
+      );
+      await until(
+        'retention to mark the expired backup',
+        async () => (await statusOf(viaRetention.id)) === 'deleting',
+      );
+      // By a server delete: the server goes, its backup stays deleting.
+      expect((await api.request('DELETE', `/api/v1/servers/${id}`, { token: admin })).status).toBe(202);
+      await until(
+        'the server delete',
+        async () => (await api.get(`/servers/${id}`, owner.token)).status === 404,
+      );
+      expect(await statusOf(viaServer.id)).toBe('deleting');
+      // Several retention runs (every 0.3 s) later, nothing is lost: rows and archives are all there.
+      await new Promise((r) => setTimeout(r, 700));
+      for (const [i, b] of [viaApi, viaRetention, viaServer].entries()) {
+        expect(await statusOf(b.id)).toBe('deleting');
+        await access(storePath(keys[i]!));
+      }
+    } finally {
+      await Promise.all(folders.map((folder) => readOnly(folder, false)));
+    }
+    // The store works again: the next retention run finishes all three, archives and rows.
+    await until('retention to finish the deletions', async () => {
+      const left = await Promise.all([viaApi, viaRetention, viaServer].map((b) => statusOf(b.id)));
+      return left.every((status) => status === undefined);
+    });
+    for (const key of keys) await expect(access(storePath(key))).rejects.toThrow();
+    expect((await api.get(`/backups/${viaApi.id}`, owner.token)).status).toBe(404);
+  });
+
   async function storageKey(id: string): Promise<string> {
     const result = await cp.db.database.system((tx) =>
       tx.execute(sql`select storage_key from backups where id = ${id}`),
@@ -445,3 +529,12 @@ describe.each(testBackends())('backups API on %s', (backend) => {
     return rowsOf<{ storage_key: string }>(result)[0]!.storage_key;
   }
 });
+
+/**
+ * Makes a folder refuse deletions in it, or undoes that: the immutable attribute as root (permissions
+ * do not stop root), read-only permissions otherwise.
+ */
+async function readOnly(folder: string, on: boolean): Promise<void> {
+  if (process.getuid?.() === 0) await execFileAsync('chattr', [on ? '+i' : '-i', folder]);
+  else await chmod(folder, on ? 0o555 : 0o755);
+}

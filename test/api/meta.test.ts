@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@minefleet/domain/errors';
 import { ERROR_STATUS } from '@minefleet/server/http/error-status';
@@ -105,7 +106,16 @@ describe.each(testBackends())('meta endpoints on %s', (backend) => {
 
   it('exports Prometheus metrics with the HTTP duration histogram by route and status', async () => {
     await cp.api.get('/health');
-    const res = await cp.api.request('GET', '/metrics');
+    const refused = await cp.api.request('GET', '/metrics');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('UNAUTHENTICATED');
+    // No token configured: one was generated into the data folder, private to the control plane's user.
+    const file = path.join(cp.dataDir, 'metrics-token');
+    expect((await readFile(file, 'utf8')).trim()).toBe(cp.metricsToken);
+    expect((await stat(file)).mode & 0o077).toBe(0);
+    const res = await cp.api.request('GET', '/metrics', {
+      headers: { authorization: `Bearer ${cp.metricsToken}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = String(res.body);
@@ -113,6 +123,10 @@ describe.each(testBackends())('meta endpoints on %s', (backend) => {
     expect(text).toMatch(
       /minefleet_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/health"[^}]*status_code="200"/,
     );
+    // What the alert rules read about the platform's own dependencies (deploy/monitoring/alerts.yml).
+    expect(text).toMatch(/^minefleet_db_up 1$/m);
+    expect(text).toMatch(/^minefleet_backup_store_up\{kind="local"\} 1$/m);
+    expect(text).toMatch(/^minefleet_ws_max_connections \d+$/m);
   });
 
   it('sets security headers, request ids and the configured CORS origin', async () => {

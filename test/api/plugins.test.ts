@@ -140,8 +140,9 @@ describe.each(testBackends())('plugins API on %s', (backend) => {
       },
     });
     api = cp.api;
-    const signup = await api.post('/auth/signup', { email: adminEmail, password: PASSWORD });
-    admin = { token: signup.body.token };
+    expect((await api.post('/auth/signup', { email: adminEmail, password: PASSWORD })).status).toBe(202);
+    admin = { token: (await api.post('/auth/login', { email: adminEmail, password: PASSWORD })).body.token };
+    await api.verifyEmail(adminEmail);
     owner = await api.signup('plugins-owner');
     other = await api.signup('plugins-other');
     const viewer = await api.signup('plugins-viewer');

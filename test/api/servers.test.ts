@@ -50,7 +50,7 @@ describe.each(testBackends())('servers API on %s', (backend) => {
     expect(squid.versions).toContain('1.21.4');
   });
 
-  it('creates a server: 202 deploying with a connectable address, then stopped as the runtime reports', async () => {
+  it('creates a server: 202 deploying, no game port until it starts, then stopped as the runtime reports', async () => {
     const res = await create(a.token, {
       name: 'survival-1',
       server_properties: { motd: 'Hello', difficulty: 'hard' },
@@ -73,11 +73,11 @@ describe.each(testBackends())('servers API on %s', (backend) => {
       difficulty: 'hard',
       'view-distance': 8,
     });
-    expect(res.body.address.host).toBe('127.0.0.1');
-    expect(res.body.address.port).toBeGreaterThanOrEqual(cp.portRange.from);
-    expect(res.body.address.port).toBeLessThanOrEqual(cp.portRange.to);
+    // A port is taken at start (docs/runtime.md, "Game ports and admission"): a stopped server has none.
+    expect(res.body.address).toBeNull();
     const stopped = await api.waitForStatus(res.body.id, a.token, 'stopped');
     expect(stopped.players_online).toBeNull();
+    expect(stopped.address).toBeNull();
   });
 
   it.each([
@@ -254,9 +254,13 @@ describe.each(testBackends())('servers API on %s', (backend) => {
     expect(over.body.error.details.quota).toBe('memory_mb');
   });
 
-  it('deletes a stopped server: 202, then gone, its port free again', async () => {
+  it('deletes a stopped server: 202, then gone, its port free again, and the list total follows', async () => {
+    const totalOf = async () =>
+      (await api.get('/servers?per_page=1', a.token)).body.pagination.total as number;
+    const before = await totalOf(); // the embedded database remembers this total (server-counts.ts)
     const created = await create(a.token, { name: 'doomed' });
     const id = created.body.id;
+    expect(await totalOf()).toBe(before + 1);
     await api.waitForStatus(id, a.token, 'stopped');
     const del = await api.delete(`/servers/${id}`, a.token);
     expect(del.status).toBe(202);
@@ -268,5 +272,6 @@ describe.each(testBackends())('servers API on %s', (backend) => {
     }
     const ports = await cp.db.database.system((tx) => tx.query.portAllocations.findMany());
     expect(ports.some((p) => p.serverId === id)).toBe(false);
+    expect(await totalOf()).toBe(before);
   });
 });

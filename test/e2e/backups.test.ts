@@ -52,7 +52,7 @@ class DiskFullStore implements BackupStore {
 }
 
 /**
- * Issue 4's end-to-end flows with real flying-squid servers and real mineflayer bots: worlds A and B
+ * The backup end-to-end flows with real flying-squid servers and real mineflayer bots: worlds A and B
  * restored in turn (and the pre-restore backup), a hot backup taken while a bot builds restored into a
  * new server that loads it cleanly, an upload failing midway (save-on still sent), a corrupted archive
  * refused with the world untouched, and a command schedule reaching the game.
@@ -249,14 +249,15 @@ describe('backups of real servers', () => {
       user.token,
     );
     expect(into.status).toBe(202);
-    await api.waitForServer(
+    const copyRunning = await api.waitForServer(
       copy.body.id,
       user.token,
       (s) => s.status === 'running' && s.status_reason === null,
       60_000,
     );
-    // The builder's player file came with the world: they are back where they stood, by the block.
-    const visitor = await joinBot(copy.body.address, { username: 'Builder', version: BOT_TEST_VERSION });
+    // The builder's player file came with the world: they are back where they stood, by the block. (The
+    // copy was created stopped, so its address comes with its start.)
+    const visitor = await joinBot(copyRunning.address, { username: 'Builder', version: BOT_TEST_VERSION });
     expect(await visitor.blockNameAt(spot)).toBe('stone'); // the world of the backup, not a new one
     await visitor.quit();
     const errors = await logs(copy.body.id, 'level=error');

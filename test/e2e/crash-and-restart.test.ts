@@ -119,21 +119,25 @@ describe('control-plane restart', () => {
     expect(after).toHaveLength(2);
     expect(after.map((p) => p.pid).sort()).toEqual(before.map((p) => p.pid).sort());
 
-    // The console works again through the new control plane, and a third server gets a new port.
+    // The console works again through the new control plane, and a third server started gets a new port
+    // (the adopted servers' ports are still held).
     expect(
       (await second.api.post(`/servers/${ids[0]}/commands`, { command: 'say adopted' }, user.token)).status,
     ).toBe(202);
     const third = await second.api.post(
       '/servers',
-      { name: 'keep-three', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+      { name: 'keep-three', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION, start: true },
       user.token,
     );
+    expect(third.status).toBe(202);
     expect(ports).not.toContain(third.body.address.port);
+    ids.push(third.body.id);
+    await second.api.waitForStatus(third.body.id, user.token, 'running', 30_000);
 
     for (const id of ids) await second.api.post(`/servers/${id}/stop`, {}, user.token);
     for (const id of ids) await second.api.waitForStatus(id, user.token, 'stopped', 30_000);
     expect(await gameProcesses(dataDir)).toHaveLength(0);
     second.proc.kill('SIGTERM');
     await new Promise((resolve) => second.proc.once('exit', resolve));
-  });
+  }, 180_000); // two control planes and three servers (the third proves a new port) on a shared machine
 });

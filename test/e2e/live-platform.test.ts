@@ -6,7 +6,7 @@ import { LiveClient } from '@minefleet/testkit/live-client';
 import { BOT_TEST_VERSION, joinBot, type TestBot } from '@minefleet/testkit/minecraft';
 
 /**
- * Issue 6 end to end, with one real flying-squid server and a real mineflayer bot, through the public
+ * The live platform end to end, with one real flying-squid server and a real mineflayer bot, through the public
  * API and the WebSocket: live status and console, players_online history, sessions, role and tenant
  * isolation on the socket, a slow client next to a fast one, token expiry, the audit log and /metrics.
  */
@@ -48,7 +48,6 @@ describe('live platform', () => {
     );
     expect(created.status).toBe(202);
     serverId = created.body.id;
-    address = created.body.address;
     await api.waitForStatus(serverId, owner.token, 'stopped');
   });
 
@@ -66,6 +65,7 @@ describe('live platform', () => {
 
     const started = await api.post(`/servers/${serverId}/start`, {}, owner.token);
     expect(started.status).toBe(202);
+    address = started.body.address; // a game port is taken at start
     const starting = await client.waitFor((m) => m.type === 'status' && m.data.status === 'starting');
     const running = await client.waitFor((m) => m.type === 'status' && m.data.status === 'running', 30_000);
     expect(client.messages.indexOf(starting)).toBeLessThan(client.messages.indexOf(running));

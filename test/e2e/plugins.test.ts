@@ -5,7 +5,7 @@ import type { SignedUp, TestApi } from '@minefleet/testkit/api';
 import { BOT_TEST_VERSION, joinBot, type TestBot } from '@minefleet/testkit/minecraft';
 
 /**
- * Issue 5's end-to-end flow through the public API only: a built-in plugin with a dependency installed
+ * The plugin marketplace's end-to-end flow through the public API only: a built-in plugin with a dependency installed
  * on a running flying-squid server, proven in game by a real mineflayer client after a restart; then
  * disabled (the command is gone after the next restart), and removed in the only order that keeps the
  * server loadable (the dependency last).

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '@minefleet/services/ownership/shard-of';
 import type { SignedUp } from '@minefleet/testkit/api';
 import {
+  LOOPBACK_METRICS_TOKEN,
   loopbackEnv,
   spawnControlPlane,
   type ControlPlaneProcess,
@@ -155,7 +156,13 @@ describe.skipIf(!available)('two control-plane replicas', () => {
     // Only the owner samples the server: metrics arrive, and only the owner exports its gauges.
     await client.waitFor((m) => m.type === 'metrics' && m.data.players_online === 0, 10_000);
     const exported = async (r: ControlPlaneProcess) =>
-      ((await r.api.request('GET', '/metrics')).body as string).includes(`server_id="${serverId}"`);
+      (
+        (
+          await r.api.request('GET', '/metrics', {
+            headers: { authorization: `Bearer ${LOOPBACK_METRICS_TOKEN}` },
+          })
+        ).body as string
+      ).includes(`server_id="${serverId}"`);
     // The gauges follow the collector's rounds (one a second here).
     await until(() => exported(owner), 'the owner to export the server’s gauges');
     expect(await exported(other)).toBe(false);

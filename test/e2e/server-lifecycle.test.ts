@@ -5,7 +5,7 @@ import type { SignedUp, TestApi } from '@minefleet/testkit/api';
 import { BOT_TEST_VERSION, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
 
 /**
- * Issue 3's end-to-end flow, through the public API only, with a real flying-squid server and a real
+ * A server's lifecycle end to end, through the public API only, with a real flying-squid server and a real
  * mineflayer client: create, start, join, chat, players_online, console command seen by the player,
  * a block that survives stop + start, a setting applied on restart and seen in the server list, a
  * stop that disconnects the player gracefully, logs and the live console stream.
@@ -43,12 +43,13 @@ describe('a server’s life through the API', () => {
     );
     expect(created.status).toBe(202);
     serverId = created.body.id;
-    address = created.body.address;
+    expect(created.body.address).toBeNull(); // a game port is taken at start
     await api.waitForStatus(serverId, user.token, 'stopped');
 
     const started = await api.post(`/servers/${serverId}/start`, {}, user.token);
     expect(started.status).toBe(202);
     expect(started.body.status).toBe('starting');
+    address = started.body.address;
     const running = await api.waitForStatus(serverId, user.token, 'running', 30_000);
     expect(running.started_at).not.toBeNull();
     expect(running.desired_state).toBe('running');
@@ -136,9 +137,11 @@ describe('a server’s life through the API', () => {
     const down = await api.waitForStatus(serverId, user.token, 'stopped', 30_000);
     expect(down.status_reason).toBeNull();
     expect(down.players_online).toBeNull();
+    expect(down.address).toBeNull(); // the port is freed at stop...
 
     await api.post(`/servers/${serverId}/start`, {}, user.token);
-    await api.waitForStatus(serverId, user.token, 'running', 30_000);
+    const back = await api.waitForStatus(serverId, user.token, 'running', 30_000);
+    expect(back.address).toEqual(address); // ...and the start takes the same one again (it was free)
     bot = await joinBot(address, { username: 'Walker', version: BOT_TEST_VERSION });
     expect(await bot.blockNameAt(placed)).toBe('stone');
     await bot.quit();
