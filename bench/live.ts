@@ -180,6 +180,7 @@ async function main(): Promise<void> {
   const ports = await freePortRange(10);
   const games = await freePortRange(SERVERS + 5);
   const run = randomBytes(3).toString('hex');
+  const METRICS_TOKEN = `bench-live-metrics-${run}`;
   const env = (port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
     MINEFLEET_QUOTA_MAX_SERVERS: String(SERVERS + 5),
     MINEFLEET_QUOTA_MAX_MEMORY_MB: '100000000',
     MINEFLEET_LOGIN_RATE_LIMIT: '1000',
+    MINEFLEET_METRICS_TOKEN: METRICS_TOKEN,
     ...extra,
   });
   const results: Record<string, unknown>[] = [];
@@ -238,7 +240,9 @@ async function main(): Promise<void> {
       cp = await spawnControlPlane(env(nextPort++, { MINEFLEET_METRICS_INTERVAL_SECONDS: interval }));
       await new Promise((r) => setTimeout(r, 20_000));
       const cpu = await measureCpu(cp, CPU_SECONDS);
-      const metrics = (await cp.api.request('GET', '/metrics')).body as string;
+      const metrics = (
+        await cp.api.request('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+      ).body as string;
       const round = Number(/^minefleet_metrics_round_seconds (\S+)/m.exec(metrics)?.[1] ?? NaN);
       return { ...cpu, round, rss: await rssMb(cp.proc.pid!) };
     };

@@ -70,7 +70,11 @@ async function settledMemory(pid: number): Promise<{ rss: number; heap: number }
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     rss.push(await rssOf(pid));
-    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const text = await (
+      await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      })
+    ).text();
     heap.push(Number(/^minefleet_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? 0));
   }
   return { rss: median(rss), heap: median(heap) };
@@ -81,6 +85,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-runtime-'));
 const httpPort = await freePort();
+const METRICS_TOKEN = 'bench-runtime-metrics-token';
 const base = 20_000 + Math.floor(Math.random() * 30_000);
 const child: ChildProcess = spawn(process.execPath, ['apps/server/dist/main.js'], {
   env: {
@@ -90,6 +95,7 @@ const child: ChildProcess = spawn(process.execPath, ['apps/server/dist/main.js']
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     MINEFLEET_DATA_DIR: dataDir,
+    MINEFLEET_METRICS_TOKEN: METRICS_TOKEN,
     MINEFLEET_PORT_RANGE: `${base}-${base + MANY + 10}`,
     MINEFLEET_QUOTA_MAX_SERVERS: String(MANY + 5),
     MINEFLEET_QUOTA_MAX_MEMORY_MB: String((MANY + 5) * 1024),
@@ -127,12 +133,10 @@ try {
     if (i > 300) throw new Error('control plane did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
-  token = (
-    await call('POST', '/auth/signup', {
-      email: 'runtime@example.com',
-      password: 'a long benchmark passphrase',
-    })
-  ).token;
+  const account = { email: 'runtime@example.com', password: 'a long benchmark passphrase' };
+  // Sign-up answers the same for every address and opens no session: sign in after it.
+  await call('POST', '/auth/signup', account);
+  token = (await call('POST', '/auth/login', account)).token;
   const idle = await settledMemory(child.pid!);
 
   // 1. Start latency through the API vs direct.
