@@ -1,5 +1,5 @@
 /**
- * Dependency rules of the workspace (DESIGN.md): apps → services → domain; adapters implement domain
+ * Dependency rules of the workspace (docs/architecture.md): apps → services → domain; adapters implement domain
  * ports; the domain does no I/O. `npm run lint` fails on a violation.
  */
 module.exports = {

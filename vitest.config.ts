@@ -27,11 +27,19 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'apps/server/src/**/*.test.ts',
       'apps/cli/src/**/*.test.ts',
+      'apps/operator/src/**/*.test.ts',
       'test/**/*.test.ts',
     ],
     pool: 'forks',
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses;
+    // inlined, Vite transforms that import.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['./test/global-setup.ts'],
+    // Unattended runs (.ci/run sets MINEFLEET_WATCHDOG=1) also get the watchdog: it names a test file
+    // that does not end, with its open tests, and fails the run instead of leaving it hanging.
+    reporters:
+      process.env.MINEFLEET_WATCHDOG === '1' ? ['default', './test/ci/watchdog.ts'] : ['default'],
   },
 });
