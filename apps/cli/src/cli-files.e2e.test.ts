@@ -41,7 +41,7 @@ describe('the minefleet CLI manages files', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('puts, lists, cats, edits, gets, moves and removes files', async () => {
+  it('puts, lists, cats, edits, gets, moves and removes files; lists, shows and reverts versions; restores from the trash', async () => {
     const local = path.join(work, 'blob.bin');
     const data = randomBytes(20 * 1024 * 1024 + 7);
     await writeFile(local, data);
@@ -78,11 +78,38 @@ describe('the minefleet CLI manages files', () => {
     expect(get.code, get.stderr).toBe(0);
     expect(sha(await readFile(path.join(work, 'back.bin')))).toBe(sha(data));
 
+    // The edit saved a version: list it, print the one before, revert to it.
+    const versions = await cli(['files', 'versions', 'cli-files', 'notes.txt', '-o', 'json']);
+    expect(versions.code, versions.stderr).toBe(0);
+    const saved = JSON.parse(versions.stdout) as { version: number; saved_by: string | null }[];
+    const original = saved.find((v) => v.saved_by === null);
+    expect(original, versions.stdout).toBeDefined();
+    const table = await cli(['files', 'versions', 'cli-files', 'notes.txt']);
+    expect(table.stdout).toMatch(/VERSION\s+SIZE\s+SAVED/);
+    const shown = await cli(['files', 'show-version', 'cli-files', 'notes.txt', String(original!.version)]);
+    expect(shown.stdout).toBe('before\n');
+    const reverted = await cli(['files', 'revert', 'cli-files', 'notes.txt', String(original!.version)]);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    expect(await readFile(path.join(folder, 'notes.txt'), 'utf8')).toBe('before\n');
+    const badVersion = await cli(['files', 'revert', 'cli-files', 'notes.txt', 'latest']);
+    expect(badVersion.code).toBe(1);
+    expect(badVersion.stderr).toContain('VALIDATION_FAILED');
+
     const mv = await cli(['files', 'mv', 'cli-files', 'notes.txt', 'docs/notes.txt']);
     expect(mv.code, mv.stderr).toBe(0);
     const rmRun = await cli(['files', 'rm', 'cli-files', 'docs']);
     expect(rmRun.code, rmRun.stderr).toBe(0);
     await expect(stat(path.join(folder, 'docs'))).rejects.toThrow();
+    // Deleted means in the trash: listed there, and put back by the path it was deleted from.
+    const trash = await cli(['files', 'trash', 'cli-files']);
+    expect(trash.code, trash.stderr).toBe(0);
+    expect(trash.stdout).toContain('docs/');
+    const restored = await cli(['files', 'restore', 'cli-files', 'docs']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(await readFile(path.join(folder, 'docs/notes.txt'), 'utf8')).toBe('before\n');
+    const missing = await cli(['files', 'restore', 'cli-files', 'nothing-here']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('TRASH_ITEM_NOT_FOUND');
 
     const escape = await cli(['files', 'cat', 'cli-files', '../../etc/passwd']);
     expect(escape.code).toBe(1);

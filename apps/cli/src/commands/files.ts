@@ -15,6 +15,7 @@ import { formatBytes } from '../output/bytes.js';
 import { renderTable } from '../output/table.js';
 import { formatAge } from '../output/time.js';
 import { resolveServer } from '../resolve-server.js';
+import { registerFileHistoryCommands } from './file-history.js';
 
 type FileEntry = Schemas['FileEntry'];
 
@@ -64,7 +65,9 @@ export function registerFileCommands(program: Command, app: CliApp): void {
   const files = program
     .command('files')
     .alias('file')
-    .description("A server's files: list, read, edit, upload, download, delete (to the trash), move");
+    .description(
+      "A server's files: list, read, edit, upload, download, delete (to the trash), move, versions, restore",
+    );
   examples(files, [
     'minefleet files ls survival plugins',
     'minefleet files cat survival server.properties',
@@ -319,4 +322,6 @@ export function registerFileCommands(program: Command, app: CliApp): void {
       },
     );
   examples(mv, ['minefleet files mv survival world world-old']);
+
+  registerFileHistoryCommands(files, app);
 }
