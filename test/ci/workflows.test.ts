@@ -123,4 +123,19 @@ describe('GitHub Actions workflows', () => {
     expect(all).toContain('gh workflow run images.yml');
     expect(load('images.yml').on).toHaveProperty('workflow_dispatch');
   });
+
+  it('chaos.yml: the chaos suite nightly and on demand, with PostgreSQL, nats-server and its report kept', () => {
+    const chaos = load('chaos.yml');
+    expect(chaos.on).toHaveProperty('schedule');
+    expect(chaos.on).toHaveProperty('workflow_dispatch');
+    const job = Object.values(chaos.jobs)[0]!;
+    expect(job.services?.postgres?.image).toMatch(/^postgres:/);
+    const all = runs(chaos).join('\n');
+    expect(all).toContain('npm run test:chaos');
+    expect(all).toContain('nats-server');
+    expect(uses(chaos).some((u) => u.startsWith('actions/upload-artifact@'))).toBe(true);
+    // What the runs read: the chaos config and the suite's settings exist under these names.
+    expect(existsSync(path.join(ROOT, 'test/chaos/vitest.config.ts'))).toBe(true);
+    expect(readFileSync(path.join(ROOT, 'test/chaos/kit/rng.ts'), 'utf8')).toContain('CHAOS_SEED');
+  });
 });
