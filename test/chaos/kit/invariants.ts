@@ -232,7 +232,12 @@ export class InvariantChecks {
     return { violations, checked };
   }
 
-  /** A running server's last word on automatic saving is "enabled" (no backup is running now). */
+  /**
+   * A running server's last word on automatic saving, since its current process started, is "enabled"
+   * (no backup is running now). Lines of an earlier process do not count: a game killed between
+   * `save-off` and `save-on` leaves "disabled" as its last line, and the next process starts with saving
+   * on and says nothing about it.
+   */
   async autosave(servers: readonly any[]): Promise<Violation[]> {
     this.count('autosave-on');
     const violations: Violation[] = [];
@@ -242,9 +247,10 @@ export class InvariantChecks {
         'GET',
         `/servers/${server.id}/logs?q=${encodeURIComponent('Automatic saving is now')}&tail=20`,
       );
-      const lines = [...(res.body.logs as { ts: string; message: string }[])].sort((a, b) =>
-        a.ts.localeCompare(b.ts),
-      );
+      const since = server.started_at ? Date.parse(server.started_at as string) : 0;
+      const lines = (res.body.logs as { ts: string; message: string }[])
+        .filter((l) => Date.parse(l.ts) >= since)
+        .sort((a, b) => a.ts.localeCompare(b.ts));
       const last = lines.at(-1);
       if (last && !/enabled/.test(last.message))
         violations.push({
