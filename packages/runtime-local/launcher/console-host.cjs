@@ -57,6 +57,8 @@ function escapeRegExp(text) {
  * @param {number} options.generation
  * @param {string} options.kind 'flying-squid' | 'java'
  * @param {{maxBytes:number,maxFiles:number}} options.log
+ * @param {RegExp} [options.readyLine] a line of the game's stdout that says it admits players (Java's
+ *   `Done (3.2s)!`); without it the launcher says so itself (markReady)
  */
 function createConsoleHost(options) {
   const stateDir = path.join(options.root, STATE_DIR);
@@ -82,6 +84,9 @@ function createConsoleHost(options) {
   let playersProvider = null;
   /** @type {net.Server | null} */
   let server = null;
+  // Whether the game admits players: it has loaded (plugins and pre-start commands included) and said so.
+  // It answers server-list pings before that, so the platform calls it running only once this is true.
+  let ready = false;
 
   // The host's absolute path of the server folder says where the platform keeps its data (and names
   // other tenants' neighbourhood): tenants see paths relative to their folder instead.
@@ -136,6 +141,7 @@ function createConsoleHost(options) {
     const { level, message } = parseLine(line, stream === 'stderr' ? 'warn' : 'info', previousLevel[stream]);
     if (message.trim() === '' || /^>\s*$/.test(message)) return; // blank lines and bare readline prompts
     previousLevel[stream] = level;
+    if (!ready && stream === 'stdout' && options.readyLine?.test(message)) ready = true;
     publish({ ts: new Date().toISOString(), level, source: stream, message });
   }
 
@@ -154,6 +160,7 @@ function createConsoleHost(options) {
       pid: process.pid,
       kind: options.kind,
       startedAt: startedAt.toISOString(),
+      ready,
     };
   }
 
@@ -355,6 +362,10 @@ function createConsoleHost(options) {
     /** @param {PlayersProvider} fn */
     onPlayers(fn) {
       playersProvider = fn;
+    },
+    /** The game admits players from now on (`hello` says `ready: true`). */
+    markReady() {
+      ready = true;
     },
     startedAt,
   };
