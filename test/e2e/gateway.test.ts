@@ -1,3 +1,5 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryBackend } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
@@ -9,8 +11,9 @@ import { freePort } from '@minefleet/testkit/ports';
  * The gateway end to end, with real flying-squid servers and real clients (mineflayer bots and
  * minecraft-protocol pings) through one gateway port: routing by hostname, the unknown-host answer,
  * sleep after idle_after, a ping that shows the sleeping state without starting the server, a login that
- * wakes it, a connected player never put to sleep, and the freeze tier.
+ * wakes it, a connected player never put to sleep, the freeze tier, and a wake whose start crashes.
  */
+const CRASH_ON_LOAD = new URL('./fixtures/crash-on-load-plugin.js', import.meta.url);
 describe('gateway: every server on one port, sleep and wake', () => {
   let cp: RunningControlPlane;
   let api: TestApi;
@@ -211,5 +214,35 @@ describe('gateway: every server on one port, sleep and wake', () => {
     expect(wakes.body.wakes[0]).toMatchObject({ player: 'Thawer', from_status: 'frozen', outcome: 'ready' });
     expect(wakes.body.wakes[0].duration_ms).toBeLessThan(1_000);
     expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
+  });
+
+  it('tells a held player at once that the server failed to start when its start crashes', async () => {
+    const { id, host } = servers.survival!;
+    await api.patch(`/servers/${id}/gateway`, { sleep_enabled: true, idle_after_seconds: 1 }, user.token);
+    await api.waitForStatus(id, user.token, 'sleeping', 30_000);
+    // From now on every start of the server ends while its plugins load, before it admits anyone.
+    const plugins = path.join(cp.dataDir, 'servers', id, 'plugins');
+    await mkdir(plugins, { recursive: true });
+    await copyFile(CRASH_ON_LOAD, path.join(plugins, 'crash-on-load.js'));
+
+    const started = performance.now();
+    const refused = await joinBot(gateway, {
+      username: 'Unlucky',
+      version: BOT_TEST_VERSION,
+      serverHost: host,
+      timeoutMs: 30_000,
+    }).then(
+      () => 'joined',
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/crashed while starting: The server exited with code 3/);
+    // The crash answers the login, not the hold window's end (25 s) nor the client's timeout.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const wakes = await api.get(`/servers/${id}/wakes`, user.token);
+    expect(wakes.body.wakes[0]).toMatchObject({
+      player: 'Unlucky',
+      from_status: 'sleeping',
+      outcome: 'failed',
+    });
   });
 });

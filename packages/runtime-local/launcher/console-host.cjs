@@ -17,9 +17,9 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { parseLine } = require('./log-format.cjs');
+const { RotatingLog, writeJsonAtomic } = require('./rotating-log.cjs');
 
 const STATE_DIR = '.minefleet';
-const LOG_FILE = 'console.jsonl';
 /** Lines queued for one slow subscriber before the oldest are dropped (the producer never waits). */
 const SUBSCRIBER_QUEUE_LIMIT = 2000;
 /** A request line longer than this closes the connection: nothing legitimate is that long. */
@@ -51,69 +51,14 @@ function escapeRegExp(text) {
 }
 
 /**
- * @param {string} file
- * @param {unknown} value
- * @param {number} [mode]
- */
-function writeJsonAtomic(file, value, mode = 0o644) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
-  fs.renameSync(tmp, file);
-}
-
-/** Append-only log split into files of at most maxBytes, keeping maxFiles of them (newest: console.jsonl). */
-class RotatingLog {
-  /**
-   * @param {string} dir
-   * @param {number} maxBytes
-   * @param {number} maxFiles
-   */
-  constructor(dir, maxBytes, maxFiles) {
-    this.dir = dir;
-    /** @type {number} */
-    this.fd = -1;
-    /** @type {number} */
-    this.size = 0;
-    this.maxBytes = maxBytes;
-    this.maxFiles = Math.max(1, maxFiles);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.open();
-    if (this.size >= this.maxBytes) this.rotate();
-  }
-
-  open() {
-    this.fd = fs.openSync(path.join(this.dir, LOG_FILE), 'a', 0o600);
-    this.size = fs.fstatSync(this.fd).size;
-  }
-
-  rotate() {
-    fs.closeSync(this.fd);
-    const name = (/** @type {number} */ i) => path.join(this.dir, i === 0 ? LOG_FILE : `console.${i}.jsonl`);
-    fs.rmSync(name(this.maxFiles - 1), { force: true });
-    for (let i = this.maxFiles - 2; i >= 0; i--) {
-      if (fs.existsSync(name(i))) fs.renameSync(name(i), name(i + 1));
-    }
-    this.open();
-  }
-
-  /** @param {LogRecord} record */
-  append(record) {
-    const data = JSON.stringify(record) + '\n';
-    const bytes = Buffer.byteLength(data);
-    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
-    // Synchronous on purpose: lines stay in order and are on disk even if the process dies next.
-    fs.writeSync(this.fd, data);
-    this.size += bytes;
-  }
-}
-
-/**
  * @param {object} options
  * @param {string} options.root server folder (the process's working directory)
  * @param {string} options.serverId
  * @param {number} options.generation
  * @param {string} options.kind 'flying-squid' | 'java'
  * @param {{maxBytes:number,maxFiles:number}} options.log
+ * @param {RegExp} [options.readyLine] a line of the game's stdout that says it admits players (Java's
+ *   `Done (3.2s)!`); without it the launcher says so itself (markReady)
  */
 function createConsoleHost(options) {
   const stateDir = path.join(options.root, STATE_DIR);
@@ -139,6 +84,9 @@ function createConsoleHost(options) {
   let playersProvider = null;
   /** @type {net.Server | null} */
   let server = null;
+  // Whether the game admits players: it has loaded (plugins and pre-start commands included) and said so.
+  // It answers server-list pings before that, so the platform calls it running only once this is true.
+  let ready = false;
 
   // The host's absolute path of the server folder says where the platform keeps its data (and names
   // other tenants' neighbourhood): tenants see paths relative to their folder instead.
@@ -193,6 +141,7 @@ function createConsoleHost(options) {
     const { level, message } = parseLine(line, stream === 'stderr' ? 'warn' : 'info', previousLevel[stream]);
     if (message.trim() === '' || /^>\s*$/.test(message)) return; // blank lines and bare readline prompts
     previousLevel[stream] = level;
+    if (!ready && stream === 'stdout' && options.readyLine?.test(message)) ready = true;
     publish({ ts: new Date().toISOString(), level, source: stream, message });
   }
 
@@ -211,6 +160,7 @@ function createConsoleHost(options) {
       pid: process.pid,
       kind: options.kind,
       startedAt: startedAt.toISOString(),
+      ready,
     };
   }
 
@@ -412,6 +362,10 @@ function createConsoleHost(options) {
     /** @param {PlayersProvider} fn */
     onPlayers(fn) {
       playersProvider = fn;
+    },
+    /** The game admits players from now on (`hello` says `ready: true`). */
+    markReady() {
+      ready = true;
     },
     startedAt,
   };

@@ -218,8 +218,8 @@ async function main() {
   // Admission: flying-squid lets anyone in past max-players and has no whitelist.
   const joinListeners = serv._server.listeners('playerJoin');
   serv._server.removeAllListeners('playerJoin');
-  // The server answers pings (so the platform calls it running) a few milliseconds before the plugins and
-  // pre-start commands are done: a player arriving then waits for them instead of being turned away.
+  // The server answers pings before the plugins and pre-start commands are done (the platform calls it
+  // running only at markReady below): a player arriving then waits for them instead of being turned away.
   /** @type {() => void} */
   let openAdmission = () => {};
   const admissionOpen = /** @type {Promise<void>} */ (new Promise((resolve) => (openAdmission = resolve)));
@@ -297,6 +297,7 @@ async function main() {
   for (const line of early.splice(0)) await serv.handleCommand(line);
   access.state.accepting = true;
   openAdmission();
+  host.markReady();
   info(`Done: accepting players on ${config.host}:${config.port} (Minecraft ${config.version})`);
 }
 

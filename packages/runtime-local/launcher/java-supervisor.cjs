@@ -13,6 +13,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { createConsoleHost } = require('./console-host.cjs');
 
+// Vanilla, Paper, Purpur and Fabric all end their start with `Done (12.345s)! For help, type "help"`: the
+// server admits players from then on. An answered server-list ping is no proof: it may come while plugins
+// still load.
+const DONE_LINE = /^Done \([^)]*\)!/;
+
 async function main() {
   const config = JSON.parse(fs.readFileSync(path.resolve(process.argv[2] || ''), 'utf8'));
   process.chdir(config.root);
@@ -22,6 +27,7 @@ async function main() {
     generation: config.generation,
     kind: 'java',
     log: config.log,
+    readyLine: DONE_LINE,
   });
   await host.listen();
 

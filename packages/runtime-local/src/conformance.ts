@@ -126,6 +126,7 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
     const placed: { x: number; y: number; z: number }[] = [];
     const startTimeout = harness.startTimeoutMs ?? 20_000;
 
+    /** Started, answering the ping and, where the driver tells, ready: what the lifecycle calls running. */
     async function startAndPing(): Promise<ProcessInfo> {
       generation++;
       const info = await driver.start(spec, { generation });
@@ -134,7 +135,9 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       for (;;) {
         try {
           await driver.ping(spec.serverId, 1_000);
-          return info;
+          if (!driver.ready || (await driver.ready(spec.serverId))) return info;
+          if (Date.now() > deadline) throw new Error('answers the ping but never said it is ready');
+          await new Promise((resolve) => setTimeout(resolve, 25));
         } catch (error) {
           if (Date.now() > deadline) throw error;
           await new Promise((resolve) => setTimeout(resolve, 25));
@@ -172,6 +175,7 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(await driver.storageUsed(spec.serverId, { fresh: true })).toBeGreaterThan(0);
       await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
       expect(await driver.stop(spec.serverId, { timeoutMs: 1_000 })).toBeNull();
+      if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(false);
     });
 
     it('starts a process that answers the server-list ping with the configured settings', async () => {
@@ -243,6 +247,7 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(exit?.code).not.toBe(0);
       await killed;
       expect(await driver.kill(spec.serverId)).toBeNull();
+      if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(false);
     });
 
     it('reports an unexpected exit with the generation of the process that died', async () => {
@@ -274,6 +279,8 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
         generation: info.generation,
       });
       expect(adopted.get('never-deployed')).toEqual({ state: 'absent' });
+      // Readiness is the process's own word, so a driver that did not see it start knows it too.
+      if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(true);
       expect(await driver.adopt([spec.serverId])).toEqual(
         new Map([[spec.serverId, expect.objectContaining({ state: 'alive' })]]),
       );

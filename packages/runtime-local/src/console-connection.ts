@@ -8,6 +8,8 @@ export interface ConsoleHello {
   pid: number;
   kind: string;
   startedAt: string;
+  /** The game admits players (loaded, plugins included); absent from a launcher older than this field. */
+  ready?: boolean;
 }
 
 export interface TickStats {
@@ -97,6 +99,14 @@ export class ConsoleConnection {
     const reply = await this.request({ op: 'hello' });
     if (reply.type !== 'hello') throw new Error(`console: unexpected answer to hello: ${reply.type}`);
     return reply as unknown as ConsoleHello;
+  }
+
+  /**
+   * Whether the game admits players, as the process itself says. A process started by a launcher that
+   * does not tell counts as ready (the server-list ping alone decided then).
+   */
+  async ready(): Promise<boolean> {
+    return (await this.hello()).ready !== false;
   }
 
   /**

@@ -52,6 +52,8 @@ async function start(
   await waitForPing(address(), spec.minecraftVersion);
   // Admission opens once the launcher has run the pre-start commands.
   await waitForLine((l) => l.message.startsWith('Done: accepting players'), from, 15_000);
+  // What the platform waits for before it calls the server running.
+  expect(await driver.ready(spec.serverId)).toBe(true);
   return info.pid;
 }
 

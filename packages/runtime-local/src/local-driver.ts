@@ -286,6 +286,16 @@ export class LocalDriver implements RuntimeDriver {
     return pingServer(spec, timeoutMs);
   }
 
+  /** The launcher or supervisor says so on its console (flying-squid after its plugins, Java at `Done`). */
+  async ready(serverId: string): Promise<boolean> {
+    const proc = await this.processes.attached(serverId);
+    if (!proc?.alive) return false;
+    await proc.attachment.catch(() => false); // a process this driver spawned attaches in the background
+    const console = proc.console;
+    if (!console) return false;
+    return console.ready().catch(() => false);
+  }
+
   async players(serverId: string): Promise<LivePlayer[] | null> {
     const proc = this.processes.get(serverId);
     if (!proc?.alive || !proc.console) return null;

@@ -54,6 +54,7 @@ export function instrumentRuntime(runtime: RuntimeDriver, registry: Registry, lo
       : {}),
     adopt: (serverIds, options) => runtime.adopt(serverIds, options),
     ping: (serverId, timeoutMs) => runtime.ping(serverId, timeoutMs),
+    ...(runtime.ready ? { ready: (serverId: string) => runtime.ready!(serverId) } : {}),
     stats: (serverId) => runtime.stats(serverId),
     storageUsed: (serverId, options) => runtime.storageUsed(serverId, options),
     storageChanged: (serverId) => runtime.storageChanged(serverId),

@@ -70,6 +70,14 @@ export interface RuntimeDriver {
   /** Minecraft server-list ping of the running server. Throws if it does not answer within `timeoutMs`. */
   ping(serverId: string, timeoutMs?: number): Promise<PingResult>;
 
+  /**
+   * Whether the server's live process admits players: it finished loading, plugins included, and said so
+   * (its `Done` line). A server answers the server-list ping before that, so a start is over only when
+   * both hold. False when no process is alive or it cannot tell yet. Optional: without it a server is
+   * ready at its first answered ping.
+   */
+  ready?(serverId: string): Promise<boolean>;
+
   /** CPU, memory and disk use of the server's process and folder. Null if no process is alive. */
   stats(serverId: string): Promise<ProcessStats | null>;
 

@@ -29,12 +29,12 @@ public class StandIn {
   }
   public static void main(String[] args) throws Exception {
     log("INFO", "Stand-in for the JVM launch path, NOT a Minecraft server; heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MB");
-    log("INFO", "Done (0.001s)! For help, type \\"help\\"");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
     String line;
     while ((line = in.readLine()) != null) {
       if (line.equals("stop")) { log("INFO", "Stopping the server"); System.exit(0); }
       if (line.equals("warn")) { log("WARN", "a warning"); continue; }
+      if (line.equals("load")) { log("INFO", "Done (0.001s)! For help, type \\"help\\""); continue; }
       log("INFO", "echo: " + line);
     }
   }
@@ -103,6 +103,11 @@ describe.runIf(jdk)('Java launch path (stand-in program, not Minecraft)', () => 
     const heap = await waitFor((l) => l.message.startsWith('Stand-in for the JVM launch path'));
     expect(heap.level).toBe('info');
     expect(heap.message).toMatch(/heap 3\d\d MB/); // -Xmx344M from 600 MB minus 256 MB headroom
+    // Ready at vanilla's Done line (printed here when told to), not before.
+    expect(await driver.ready(spec.serverId)).toBe(false);
+    await driver.sendCommand(spec.serverId, 'load');
+    await waitFor((l) => l.message.startsWith('Done ('));
+    expect(await driver.ready(spec.serverId)).toBe(true);
 
     await driver.sendCommand(spec.serverId, 'warn');
     expect((await waitFor((l) => l.message === 'a warning')).level).toBe('warn');
@@ -117,6 +122,7 @@ describe.runIf(jdk)('Java launch path (stand-in program, not Minecraft)', () => 
   it('survives the driver, is adopted with its console, and is killed with its whole process group', async () => {
     const from = lines().length;
     const info = await driver.start(spec, { generation: 2 });
+    await driver.sendCommand(spec.serverId, 'load');
     await waitFor((l) => l.message.startsWith('Done'), from);
     await driver.close();
     driver = createLocalDriver({
@@ -129,6 +135,7 @@ describe.runIf(jdk)('Java launch path (stand-in program, not Minecraft)', () => 
       pid: info.pid,
       generation: 2,
     });
+    expect(await driver.ready(spec.serverId)).toBe(true);
     await driver.sendCommand(spec.serverId, 'after adoption');
     await waitFor((l) => l.message === 'echo: after adoption', from);
     const exit = await driver.kill(spec.serverId);

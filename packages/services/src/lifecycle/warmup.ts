@@ -1,8 +1,11 @@
 import type { LifecycleCore } from './core.js';
 
 /**
- * Warm-up watches: a starting server is pinged until it answers (→ running) or its warm-up time runs
- * out (→ failed, process killed). One watch per server; a newer one, a stop or an exit aborts it.
+ * Warm-up watches: a starting server is watched until it admits players (→ running) or its warm-up time
+ * runs out (→ failed, process killed). Admitting players is an answered server-list ping and, where the
+ * runtime can tell, the process saying it finished loading: a server answers pings while its plugins still
+ * load, and the start time the gateway predicts wakes by must include them. One watch per server; a newer
+ * one, a stop or an exit aborts it.
  */
 export class Warmups {
   private readonly watching = new Map<string, AbortController>();
@@ -30,26 +33,35 @@ export class Warmups {
     const deadline = clock.now() + timeoutMs;
     this.core.background('warmup', serverId, async () => {
       try {
+        let answered = false;
         while (!controller.signal.aborted) {
-          try {
-            const ping = await runtime.ping(serverId, 1000);
-            if (controller.signal.aborted) return;
-            await status.transition(serverId, 'running', {
-              generation,
-              onlyFrom: ['starting'],
-              patch: { startedAt: new Date(clock.now()), playersOnline: ping.onlinePlayers },
-            });
-            return;
-          } catch {
-            // Not answering yet.
+          const ping = await runtime.ping(serverId, 1000).catch(() => null); // null: not answering yet
+          if (ping) answered = true;
+          const ready =
+            ping !== null && (runtime.ready ? await runtime.ready(serverId).catch(() => false) : true);
+          if (controller.signal.aborted) return;
+          if (ready) {
+            try {
+              await status.transition(serverId, 'running', {
+                generation,
+                onlyFrom: ['starting'],
+                patch: { startedAt: new Date(clock.now()), playersOnline: ping.onlinePlayers },
+              });
+              return;
+            } catch {
+              // Not recorded (the database failed): the next round tries again.
+            }
           }
           if (clock.now() >= deadline) {
+            const seconds = Math.round(timeoutMs / 1000);
             const failed = await status.transition(serverId, 'failed', {
               generation,
               onlyFrom: ['starting'],
               patch: {
                 desiredState: 'stopped',
-                statusReason: `The server did not answer the server-list ping within ${Math.round(timeoutMs / 1000)} s.`,
+                statusReason: answered
+                  ? `The server answered the server-list ping but did not finish loading within ${seconds} s.`
+                  : `The server did not answer the server-list ping within ${seconds} s.`,
               },
             });
             if (failed) await runtime.kill(serverId).catch(() => null);
