@@ -1,43 +1,24 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createBackupStore } from './create-store.js';
 import { LocalBackupStore } from './local-store.js';
 import { S3BackupStore } from './s3-store.js';
-import { backupStoreFromEnv } from './store-from-env.js';
 
-const defaults = { dataDir: '/var/lib/minefleet' };
-
-describe('backupStoreFromEnv', () => {
-  it('defaults to a local folder under the data folder', () => {
-    const store = backupStoreFromEnv({}, defaults);
+describe('createBackupStore', () => {
+  it('builds a local folder store', () => {
+    const store = createBackupStore({ kind: 'local', dir: '/srv/backups' });
     expect(store).toBeInstanceOf(LocalBackupStore);
     expect(store.kind).toBe('local');
   });
 
-  it('uses MINEFLEET_BACKUP_DIR when set, ignoring blank values', () => {
-    expect(backupStoreFromEnv({ MINEFLEET_BACKUP_DIR: '/srv/backups' }, defaults)).toBeInstanceOf(
-      LocalBackupStore,
-    );
-    expect(backupStoreFromEnv({ MINEFLEET_S3_BUCKET: '  ' }, defaults)).toBeInstanceOf(LocalBackupStore);
-    expect(path.isAbsolute(defaults.dataDir)).toBe(true);
-  });
-
-  it('selects S3 when a bucket is set, with the SDK credential chain when no keys are given', () => {
-    const store = backupStoreFromEnv(
-      { MINEFLEET_S3_BUCKET: 'b', MINEFLEET_S3_REGION: 'eu-west-1' },
-      defaults,
-    );
+  it('builds an S3 store, with the SDK credential chain when no keys are given', () => {
+    const store = createBackupStore({ kind: 's3', bucket: 'b', region: 'eu-west-1' });
     expect(store).toBeInstanceOf(S3BackupStore);
+    expect(store.kind).toBe('s3');
     (store as S3BackupStore).destroy();
   });
 
-  it.each([
-    ['only the access key id', { MINEFLEET_S3_ACCESS_KEY_ID: 'id' }],
-    ['only the secret', { MINEFLEET_S3_SECRET_ACCESS_KEY: 'secret' }],
-    ['an endpoint that is not a URL', { MINEFLEET_S3_ENDPOINT: 'minio:9000' }],
-    ['a path-style flag that is not a boolean', { MINEFLEET_S3_FORCE_PATH_STYLE: 'yes please' }],
-    ['a prefix with a dot segment', { MINEFLEET_S3_PREFIX: '../other' }],
-  ])('refuses %s with VALIDATION_FAILED', (_label, extra) => {
-    expect(() => backupStoreFromEnv({ MINEFLEET_S3_BUCKET: 'b', ...extra }, defaults)).toThrow(
+  it('refuses a prefix with a dot segment with VALIDATION_FAILED', () => {
+    expect(() => createBackupStore({ kind: 's3', bucket: 'b', prefix: '../other/' })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }) as unknown,
     );
   });
