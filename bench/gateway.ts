@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mcString, packet, varInt } from '@minefleet/gateway/varint';
 import { joinBot } from '@minefleet/testkit/minecraft';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import { endGameProcesses } from '@minefleet/testkit/processes';
 import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 
@@ -304,9 +304,9 @@ async function wakeFigures(): Promise<void> {
       `median: wake ${median(wake).toFixed(0)} ms vs bare ${median(bare).toFixed(0)} ms (+${(median(wake) - median(bare)).toFixed(0)} ms); frozen ${median(freeze).toFixed(0)} ms vs running ${median(running).toFixed(0)} ms (+${(median(freeze) - median(running)).toFixed(0)} ms)`,
     );
   } finally {
-    for (const p of await gameProcesses(dataDir))
-      if (p.cmdline.includes(LAUNCHER)) process.kill(p.pid, 'SIGKILL');
     await cp.stop();
+    // Game servers outlive their control plane by design: end the bench's.
+    await endGameProcesses(dataDir);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

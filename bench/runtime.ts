@@ -15,7 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import minecraftProtocol from 'minecraft-protocol';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MANY = Number(process.env.BENCH_SERVERS ?? 20);
@@ -220,8 +220,9 @@ try {
   );
   for (const s of [...created, server] as { id: string }[]) await call('POST', `/servers/${s.id}/kill`);
 } finally {
-  for (const pid of await gamePids(dataDir)) process.kill(pid, 'SIGKILL');
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  // Game servers outlive their control plane by design: end the bench's.
+  await endGameProcesses(dataDir);
   await rm(dataDir, { recursive: true, force: true });
 }

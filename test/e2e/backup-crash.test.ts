@@ -1,12 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
-import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import {
+  loopbackEnv,
+  spawnControlPlane,
+  type ControlPlaneProcess,
+} from '@minefleet/testkit/control-plane-process';
+import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
 
@@ -17,13 +20,14 @@ import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
  * new backup and a stop go through. Run `npx tsc -b` first: the control plane runs from dist/.
  */
 describe('a control plane killed or stopped during a backup', () => {
-  let child: ChildProcess | undefined;
+  let plane: ControlPlaneProcess | undefined;
   let db: TestDatabase | undefined;
   let dataDir: string | undefined;
 
   afterAll(async () => {
-    child?.kill('SIGKILL');
-    if (dataDir) for (const { pid } of await gameProcesses(dataDir)) process.kill(pid, 'SIGKILL');
+    await plane?.stop('SIGKILL');
+    // Game servers outlive control planes by design: end this test's.
+    if (dataDir) await endGameProcesses(dataDir);
     await db?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -49,7 +53,7 @@ describe('a control plane killed or stopped during a backup', () => {
     const launch = () => spawnControlPlane(env);
 
     const first = await launch();
-    child = first.proc;
+    plane = first;
     const user = await first.api.signup('backup-crash');
     const created = await first.api.post(
       '/servers',
@@ -81,7 +85,7 @@ describe('a control plane killed or stopped during a backup', () => {
     expect(await gameProcesses(dataDir)).toHaveLength(1); // the game outlived it
 
     const second = await launch();
-    child = second.proc;
+    plane = second;
     const api = second.api;
     const failDeadline = Date.now() + 30_000;
     let backup = (await api.get(`/backups/${backupId}`, user.token)).body;
@@ -145,7 +149,7 @@ describe('a control plane killed or stopped during a backup', () => {
     second.proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     const last = await launch();
-    child = last.proc;
+    plane = last;
     const aborted = (await last.api.get(`/backups/${third.body.id}`, user.token)).body;
     expect(aborted.status).toBe('failed');
     expect(aborted.error).toMatch(/shutting down/);

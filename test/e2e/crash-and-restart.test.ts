@@ -1,12 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
 import { startControlPlane } from '@minefleet/testkit/control-plane';
-import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import {
+  loopbackEnv,
+  spawnControlPlane,
+  type ControlPlaneProcess,
+} from '@minefleet/testkit/control-plane-process';
+import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
 
@@ -64,13 +67,14 @@ describe('crashes', () => {
 });
 
 describe('control-plane restart', () => {
-  let child: ChildProcess | undefined;
+  let plane: ControlPlaneProcess | undefined;
   let db: TestDatabase | undefined;
   let dataDir: string | undefined;
 
   afterAll(async () => {
-    child?.kill('SIGKILL');
-    if (dataDir) for (const p of await gameProcesses(dataDir)) process.kill(p.pid, 'SIGKILL');
+    await plane?.stop('SIGKILL');
+    // Game servers outlive control planes by design: end this test's.
+    if (dataDir) await endGameProcesses(dataDir);
     await db?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -85,7 +89,7 @@ describe('control-plane restart', () => {
     const launch = () => spawnControlPlane(env);
 
     const first = await launch();
-    child = first.proc;
+    plane = first;
     const user = await first.api.signup('restart');
     const ids: string[] = [];
     const ports: number[] = [];
@@ -110,7 +114,7 @@ describe('control-plane restart', () => {
     for (const p of ports) await pingOnce({ host: '127.0.0.1', port: p }, BOT_TEST_VERSION);
 
     const second = await launch();
-    child = second.proc;
+    plane = second;
     for (const id of ids) {
       const server = await second.api.waitForStatus(id, user.token, 'running', 30_000);
       expect(ports).toContain(server.address.port);

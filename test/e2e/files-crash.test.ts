@@ -9,6 +9,7 @@ import {
   type ControlPlaneProcess,
 } from '@minefleet/testkit/control-plane-process';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
+import { endGameProcesses } from '@minefleet/testkit/processes';
 
 const RUNS = 20;
 /** Big enough that writing it takes a while, so a kill lands in the middle of the write. */
@@ -28,7 +29,8 @@ describe('files: SIGKILL of the control plane during a save', () => {
   let dataDir: string | undefined;
 
   afterAll(async () => {
-    current?.proc.kill('SIGKILL');
+    await current?.stop('SIGKILL');
+    if (dataDir) await endGameProcesses(dataDir);
     await db?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

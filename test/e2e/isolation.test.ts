@@ -8,6 +8,7 @@ import {
   type ControlPlaneProcess,
 } from '@minefleet/testkit/control-plane-process';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
+import { endGameProcesses } from '@minefleet/testkit/processes';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
 import type { SignedUp } from '@minefleet/testkit/api';
 
@@ -48,6 +49,8 @@ describe('game process isolation', () => {
         await cp.api.waitForStatus(s.id, user.token, 'stopped').catch(() => {});
       await cp.stop();
     }
+    // Whatever did not stop through the API (game processes outlive their control plane by design).
+    if (dataDir) await endGameProcesses(dataDir);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 

@@ -18,7 +18,7 @@ import {
 import { testBackends, withDatabase } from '@minefleet/testkit/databases';
 import { BOT_TEST_VERSION, pingOnce } from '@minefleet/testkit/minecraft';
 import { freePort, freePortRange } from '@minefleet/testkit/ports';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 
 /**
  * The disaster-recovery drill, through the built control plane and the built `minefleet` executable:
@@ -56,7 +56,8 @@ for (const backend of testBackends()) {
 
     afterAll(async () => {
       for (const plane of planes) await plane.stop('SIGKILL');
-      if (dataDir) for (const p of await gameProcesses(dataDir)) process.kill(p.pid, 'SIGKILL');
+      // Game servers outlive control planes by design: end this test's.
+      if (dataDir) await endGameProcesses(dataDir);
       for (const name of databases) await adminDb(`drop database if exists ${name} with (force)`);
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });

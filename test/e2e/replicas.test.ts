@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from '@minefleet/testkit/databa
 import { LiveClient } from '@minefleet/testkit/live-client';
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
 import { freePortRange } from '@minefleet/testkit/ports';
+import { endGameProcesses } from '@minefleet/testkit/processes';
 
 /**
  * Two control-plane replicas (the built program, as separate processes) on one PostgreSQL database,
@@ -112,17 +113,8 @@ describe.skipIf(!available)('two control-plane replicas', () => {
   afterAll(async () => {
     for (const client of clients) client.socket.terminate();
     for (const replica of replicas) await replica.stop('SIGKILL').catch(() => {});
-    // Game servers outlive control planes by design: end this test's.
-    for (const id of await readdir(path.join(dataDir, 'servers')).catch(() => [] as string[])) {
-      try {
-        const { pid } = JSON.parse(
-          await readFile(path.join(dataDir, 'servers', id, '.minefleet', 'process.json'), 'utf8'),
-        ) as { pid: number };
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // not running
-      }
-    }
+    // Game servers outlive control planes by design: end this test's (sandbox wrappers included).
+    if (dataDir) await endGameProcesses(dataDir);
     await db?.close().catch(() => {});
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     const nc = await connect({ servers: process.env.NATS_URL });

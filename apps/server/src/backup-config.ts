@@ -1,13 +1,16 @@
+import path from 'node:path';
+import type { BackupStoreSettings } from '@minefleet/backups/create-store';
+import { assertValidPrefix } from '@minefleet/backups/store-keys';
 import { BACKUP_COMPRESSIONS, type BackupCompression } from '@minefleet/domain/enums';
 
 /**
- * Configuration of backups, schedules and retention, read by `loadConfig`. The backup store
- * itself (`MINEFLEET_BACKUP_DIR`, `MINEFLEET_S3_*`) is read by `backupStoreFromEnv` in the backups
- * package. Every variable is in README.md's table and docs/backups.md.
+ * Configuration of backups, schedules and retention, read by `loadConfig`, with the backup store
+ * (`MINEFLEET_BACKUP_DIR`, `MINEFLEET_S3_*`). Every variable is in README.md's table and
+ * docs/backups.md.
  */
 export interface BackupConfig {
-  /** The raw environment for `backupStoreFromEnv`. */
-  storeEnv: Record<string, string | undefined>;
+  /** Where archives are kept (MINEFLEET_BACKUP_DIR, or a bucket with MINEFLEET_S3_*). */
+  store: BackupStoreSettings;
   defaultCompression: BackupCompression;
   saveTimeoutMs: number;
   lockWaitMs: number;
@@ -37,19 +40,69 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return value;
 }
 
-export function loadBackupConfig(env: NodeJS.ProcessEnv): BackupConfig {
+/**
+ * The backup store:
+ * - `MINEFLEET_S3_BUCKET` set → S3-compatible store, with `MINEFLEET_S3_ENDPOINT`, `MINEFLEET_S3_REGION`,
+ *   `MINEFLEET_S3_PREFIX`, `MINEFLEET_S3_ACCESS_KEY_ID` + `MINEFLEET_S3_SECRET_ACCESS_KEY` (both or neither;
+ *   neither = the AWS SDK's default credential chain), `MINEFLEET_S3_FORCE_PATH_STYLE` (true/false).
+ * - otherwise → local folder `MINEFLEET_BACKUP_DIR`, defaulting to `<dataDir>/backups`.
+ */
+export function backupStoreSettings(env: NodeJS.ProcessEnv, dataDir: string): BackupStoreSettings {
+  const bucket = nonEmpty(env.MINEFLEET_S3_BUCKET);
+  if (bucket === undefined) {
+    return { kind: 'local', dir: nonEmpty(env.MINEFLEET_BACKUP_DIR) ?? path.join(dataDir, 'backups') };
+  }
+  const accessKeyId = nonEmpty(env.MINEFLEET_S3_ACCESS_KEY_ID);
+  const secretAccessKey = nonEmpty(env.MINEFLEET_S3_SECRET_ACCESS_KEY);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new BackupConfigError(
+      'MINEFLEET_S3_ACCESS_KEY_ID and MINEFLEET_S3_SECRET_ACCESS_KEY must be set together',
+    );
+  }
+  const endpoint = nonEmpty(env.MINEFLEET_S3_ENDPOINT);
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) {
+    throw new BackupConfigError('MINEFLEET_S3_ENDPOINT must be an http:// or https:// URL');
+  }
+  const pathStyle = nonEmpty(env.MINEFLEET_S3_FORCE_PATH_STYLE);
+  if (pathStyle !== undefined && !['true', 'false', '1', '0'].includes(pathStyle.toLowerCase())) {
+    throw new BackupConfigError('MINEFLEET_S3_FORCE_PATH_STYLE must be true or false');
+  }
+  let prefix = nonEmpty(env.MINEFLEET_S3_PREFIX) ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  try {
+    assertValidPrefix(prefix);
+  } catch (error) {
+    throw new BackupConfigError((error as Error).message);
+  }
+  return {
+    kind: 's3',
+    bucket,
+    prefix,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    region: nonEmpty(env.MINEFLEET_S3_REGION) ?? 'us-east-1',
+    ...(accessKeyId !== undefined && secretAccessKey !== undefined
+      ? { credentials: { accessKeyId, secretAccessKey } }
+      : {}),
+    // Custom endpoints (MinIO, Ceph, s3rver) mostly need path style; AWS and R2 work either way.
+    forcePathStyle:
+      pathStyle !== undefined ? ['true', '1'].includes(pathStyle.toLowerCase()) : endpoint !== undefined,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+export function loadBackupConfig(env: NodeJS.ProcessEnv, dataDir: string): BackupConfig {
   const compression = (env.MINEFLEET_BACKUP_COMPRESSION || 'zstd').trim();
   if (!(BACKUP_COMPRESSIONS as readonly string[]).includes(compression)) {
     throw new BackupConfigError(
       `MINEFLEET_BACKUP_COMPRESSION must be one of ${BACKUP_COMPRESSIONS.join(', ')} (got "${compression}").`,
     );
   }
-  const storeEnv: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === 'MINEFLEET_BACKUP_DIR' || key.startsWith('MINEFLEET_S3_')) storeEnv[key] = value;
-  }
   return {
-    storeEnv,
+    store: backupStoreSettings(env, dataDir),
     defaultCompression: compression as BackupCompression,
     saveTimeoutMs: Math.round(number(env, 'MINEFLEET_BACKUP_SAVE_TIMEOUT_SECONDS', 60, 1, 3600) * 1000),
     lockWaitMs: Math.round(number(env, 'MINEFLEET_BACKUP_QUEUE_WAIT_SECONDS', 600, 1, 86_400) * 1000),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tarArchiveEngine } from '@minefleet/backups/archive-engine';
-import { backupStoreFromEnv } from '@minefleet/backups/store-from-env';
+import { createBackupStore } from '@minefleet/backups/create-store';
 import type { Database } from '@minefleet/db/database';
 import type { Clock } from '@minefleet/domain/clock';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
@@ -47,7 +47,6 @@ export interface BackupPlatform {
  */
 export function createBackupPlatform(options: {
   config: BackupConfig;
-  dataDir: string;
   database: Database;
   runtime: RuntimeDriver;
   events: EventBus;
@@ -58,7 +57,7 @@ export function createBackupPlatform(options: {
   /** `leases` when several control planes may share the database. */
   ownershipMode: 'sole' | 'leases';
   leaseTtlMs: number;
-  /** Tests put a failing store here; otherwise the environment decides. */
+  /** Tests put a failing store here; otherwise the configuration decides. */
   store?: BackupStore | undefined;
   warmupTimeoutMs: number;
   /** The platform default of a tenant's backup storage (MINEFLEET_QUOTA_BACKUP_BYTES). */
@@ -70,7 +69,7 @@ export function createBackupPlatform(options: {
 }): BackupPlatform {
   const { config, database, runtime, events, clock, lifecycle, ownership } = options;
   const logger = options.logger.child({ component: 'backups' });
-  const store = options.store ?? backupStoreFromEnv(config.storeEnv, { dataDir: options.dataDir });
+  const store = options.store ?? createBackupStore(config.store);
   const workerId = ownership.replicaId;
   const presence = new WorkerPresence(
     workerId,

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  pluginSourcesConfigFromEnv,
-  type PluginSourcesConfig,
-} from '@minefleet/plugins/plugin-sources-config';
+import type { PluginSourcesConfig } from '@minefleet/plugins/plugin-sources-config';
 import type { LimitsMode } from '@minefleet/runtime-local/cgroups';
 import { DEFAULT_GAME_UID_BASE } from '@minefleet/runtime-local/create-local-driver';
 import { inheritedEnvironment } from '@minefleet/runtime-local/distribution-runtime';
@@ -15,6 +12,7 @@ import { PlayersConfigError, loadPlayersConfig, type PlayersConfig } from './pla
 import { GatewayConfigError, loadGatewayConfig, type GatewayConfig } from './gateway-config.js';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from './identity-config.js';
 import { OidcConfigError, loadOidcConfig, type OidcProviderConfig } from './oidc-config.js';
+import { PluginConfigError, loadPluginSourcesConfig } from './plugin-config.js';
 
 /**
  * Configuration of the control plane, read once from the environment by the composition root.
@@ -23,7 +21,7 @@ import { OidcConfigError, loadOidcConfig, type OidcProviderConfig } from './oidc
 export interface Config {
   /** Metrics, Prometheus, WebSocket, event bus and replicas (live-config.ts). */
   live: LiveConfig;
-  /** Backups, schedules and retention (backup-config.ts); the store is read from `backups.storeEnv`. */
+  /** Backups, schedules and retention, and where archives are kept (backup-config.ts). */
   backups: BackupConfig;
   /** The Minecraft gateway: one port for every server, sleep and wake (gateway-config.ts). */
   gateway?: GatewayConfig;
@@ -253,7 +251,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       section(LiveConfigError, () => loadLiveConfig(env)),
       dataDir,
     ),
-    backups: section(BackupConfigError, () => loadBackupConfig(env)),
+    backups: section(BackupConfigError, () => loadBackupConfig(env, dataDir)),
     players: section(PlayersConfigError, () => loadPlayersConfig(env)),
     gateway: section(GatewayConfigError, () => loadGatewayConfig(env, gameBindHost, portRange)),
     identity: section(IdentityConfigError, () => loadIdentityConfig(env)),
@@ -280,14 +278,8 @@ function packageVersion(): string {
 }
 
 function pluginConfig(env: NodeJS.ProcessEnv): Config['plugins'] {
-  let sources: PluginSourcesConfig;
-  try {
-    sources = pluginSourcesConfigFromEnv(env, packageVersion());
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
   return {
-    ...sources,
+    ...section(PluginConfigError, () => loadPluginSourcesConfig(env, packageVersion())),
     syncIntervalMinutes: int(env, 'MINEFLEET_PLUGIN_SYNC_INTERVAL_MINUTES', 360, 0, 7 * 24 * 60),
     syncLimit: int(env, 'MINEFLEET_PLUGIN_SYNC_LIMIT', 100, 1, 1000),
     platformAdmins: (env.MINEFLEET_PLATFORM_ADMINS ?? '')

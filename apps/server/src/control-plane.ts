@@ -148,7 +148,6 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   });
   const backupPlatform = createBackupPlatform({
     config: config.backups,
-    dataDir: config.dataDir,
     database,
     runtime,
     events,
@@ -238,7 +237,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const uncontained = isolationWarning(localRuntime);
   if (uncontained) logger.warn(uncontained);
   sweepAtStart(
-    { dataDir: config.dataDir, storeKind: backupPlatform.store.kind, storeEnv: config.backups.storeEnv },
+    { dataDir: config.dataDir, storeKind: backupPlatform.store.kind, store: config.backups.store },
     logger,
   );
 

@@ -1,5 +1,6 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { BackupStoreSettings } from '@minefleet/backups/create-store';
 
 /**
  * Work files that only exist while something is being written — a backup archive arriving in the local
@@ -47,12 +48,14 @@ export async function sweepCrashLeftovers(options: {
 
 /** The start-up sweep of the control plane: in the background, logged, never failing the start. */
 export function sweepAtStart(
-  options: { dataDir: string; storeKind: string; storeEnv: Record<string, string | undefined> },
+  options: { dataDir: string; storeKind: string; store: BackupStoreSettings },
   logger: { info(fields: object, message: string): void; warn(fields: object, message: string): void },
 ): void {
   const backupDir =
     options.storeKind === 'local'
-      ? (options.storeEnv.MINEFLEET_BACKUP_DIR ?? path.join(options.dataDir, 'backups'))
+      ? options.store.kind === 'local'
+        ? options.store.dir
+        : path.join(options.dataDir, 'backups')
       : undefined;
   sweepCrashLeftovers({ dataDir: options.dataDir, backupDir, minAgeMs: 10 * 60_000 }).then(
     (removed) => {

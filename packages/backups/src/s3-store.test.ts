@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackupStoreConformance } from './conformance.js';
 import { S3BackupStore } from './s3-store.js';
-import { backupStoreFromEnv } from './store-from-env.js';
+import { createBackupStore } from './create-store.js';
 
 /**
  * A real S3 HTTP server (s3rver) on loopback, in its own process with its own folder. A child process
@@ -110,17 +110,15 @@ describe('S3BackupStore specifics', () => {
     }
   });
 
-  it('is what backupStoreFromEnv builds from MINEFLEET_S3_* variables', async () => {
-    const store = backupStoreFromEnv(
-      {
-        MINEFLEET_S3_BUCKET: 'minefleet-test',
-        MINEFLEET_S3_ENDPOINT: s3.endpoint,
-        MINEFLEET_S3_PREFIX: 'from-env',
-        MINEFLEET_S3_ACCESS_KEY_ID: 'S3RVER',
-        MINEFLEET_S3_SECRET_ACCESS_KEY: 'S3RVER',
-      },
-      { dataDir: '/nonexistent' },
-    );
+  it('is what createBackupStore builds from S3 settings', async () => {
+    const store = createBackupStore({
+      kind: 's3',
+      bucket: 'minefleet-test',
+      endpoint: s3.endpoint,
+      prefix: 'from-env/',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
     expect(store.kind).toBe('s3');
     await store.check();
     await store.put('x/y', Readable.from([Buffer.from('env')]));

@@ -5,9 +5,9 @@ import type { ConnectionOutcome, GatewayHooks, GatewayObserver } from './gateway
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './gateway-settings.js';
 import { stateStatus } from './offline-status.js';
 import { Opening, type OpeningContext } from './opening.js';
-import { unmapped, type ProxyAddresses } from './proxy-protocol.js';
+import { unmapped } from './proxy-protocol.js';
 import { RouteTable, StatusCache, type Route } from './route-table.js';
-import { Splicer } from './splicer.js';
+import { Splicer, type SpliceRequest } from './splicer.js';
 import { fetchStatus } from './status-client.js';
 
 export { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './gateway-settings.js';
@@ -131,15 +131,7 @@ export class Gateway implements OpeningContext {
   }
 
   /** @internal splices `client` to `backend` after writing the bytes read so far. */
-  splice(
-    client: net.Socket,
-    backend: { host: string; port: number },
-    route: Route,
-    opening: Buffer,
-    addresses: ProxyAddresses,
-    player: boolean,
-    onUnreachable: () => void,
-  ): void {
-    this.splicer.splice(client, backend, route, opening, addresses, player, onUnreachable);
+  splice(request: SpliceRequest): void {
+    this.splicer.splice(request);
   }
 }

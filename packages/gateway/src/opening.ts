@@ -13,6 +13,7 @@ import { MAX_HANDSHAKE_BYTES, readFirstBytes, readLoginStart, type Handshake } f
 import { legacyStatus } from './offline-status.js';
 import { readProxyHeader, unmapped, type ProxyAddresses } from './proxy-protocol.js';
 import type { Route, RouteTable, StatusCache } from './route-table.js';
+import type { SpliceRequest } from './splicer.js';
 import { ProtocolError, readPacket } from './varint.js';
 
 /** Bytes a client may send before the gateway has decided (PROXY header + handshake + login start). */
@@ -27,15 +28,7 @@ export interface OpeningContext {
   stateStatus(route: Route, protocolVersion: number): StatusJson;
   observe(outcome: ConnectionOutcome, serverId?: string): void;
   wakeHook(): GatewayHooks['wake'];
-  splice(
-    client: net.Socket,
-    backend: { host: string; port: number },
-    route: Route,
-    opening: Buffer,
-    addresses: ProxyAddresses,
-    player: boolean,
-    onUnreachable: () => void,
-  ): void;
+  splice(request: SpliceRequest): void;
 }
 
 type Stage = 'proxy' | 'handshake' | 'status' | 'login-start' | 'decided';
@@ -274,10 +267,18 @@ export class Opening {
     this.socket.pause();
     this.socket.off('data', this.onData);
     const opening = this.buffer.subarray(this.handshakeStart);
-    this.gateway.splice(this.socket, backend, this.route!, opening, this.addresses, player, () => {
-      if (player)
-        this.socket.end(loginDisconnect('The server is not reachable right now. Try again shortly.'));
-      else this.socket.destroy();
+    this.gateway.splice({
+      client: this.socket,
+      backend,
+      route: this.route!,
+      opening,
+      addresses: this.addresses,
+      player,
+      onUnreachable: () => {
+        if (player)
+          this.socket.end(loginDisconnect('The server is not reachable right now. Try again shortly.'));
+        else this.socket.destroy();
+      },
     });
   }
 }

@@ -3,6 +3,21 @@ import type { GatewayObserver } from './gateway-hooks.js';
 import { proxyHeader, type ProxyAddresses } from './proxy-protocol.js';
 import type { Route } from './route-table.js';
 
+/** A decided connection to join to its server's backend. */
+export interface SpliceRequest {
+  client: net.Socket;
+  backend: { host: string; port: number };
+  route: Route;
+  /** The bytes read from the client so far, written to the backend first. */
+  opening: Buffer;
+  /** The client's addresses, for a PROXY header when the route asks for one. */
+  addresses: ProxyAddresses;
+  /** A login (counted as a player on the server), not a status ping. */
+  player: boolean;
+  /** Called when the backend cannot be reached; the client is still open. */
+  onUnreachable: () => void;
+}
+
 /**
  * Joins a decided connection to its server's backend: both directions piped with backpressure, never
  * parsed again. It counts the players it spliced per server (the gateway's own view of who is on).
@@ -22,15 +37,8 @@ export class Splicer {
   }
 
   /** Splices `client` to `backend` after writing the bytes read so far. */
-  splice(
-    client: net.Socket,
-    backend: { host: string; port: number },
-    route: Route,
-    opening: Buffer,
-    addresses: ProxyAddresses,
-    player: boolean,
-    onUnreachable: () => void,
-  ): void {
+  splice(request: SpliceRequest): void {
+    const { client, backend, route, opening, addresses, player, onUnreachable } = request;
     const upstream = net.connect({ host: backend.host, port: backend.port, noDelay: true });
     let connected = false;
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.connectTimeoutMs);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createPluginSources, pluginSourcesConfigFromEnv } from './plugin-sources-config.js';
+import { HANGAR_API_URL } from './hangar-source.js';
+import { MODRINTH_API_URL } from './modrinth-source.js';
+import { createPluginSources } from './plugin-sources-config.js';
 
-describe('plugin sources from the environment', () => {
-  it('defaults to the public APIs and the shipped catalogue', async () => {
-    const config = pluginSourcesConfigFromEnv({}, '0.1.0');
-    expect(config).toEqual({
+describe('plugin sources from their configuration', () => {
+  it('builds the configured sources in order: the shipped catalogue trusted, the public APIs not', async () => {
+    const sources = await createPluginSources({
       sources: ['local', 'modrinth', 'hangar'],
-      modrinthUrl: 'https://api.modrinth.com/v2',
-      hangarUrl: 'https://hangar.papermc.io/api/v1',
+      modrinthUrl: MODRINTH_API_URL,
+      hangarUrl: HANGAR_API_URL,
       userAgent: 'minefleet/0.1.0 (self-hosted Minecraft server panel)',
       timeoutMs: 10_000,
     });
-    const sources = await createPluginSources(config);
     expect(sources.map((s) => [s.id, s.trusted])).toEqual([
       ['local', true],
       ['modrinth', false],
@@ -19,35 +19,14 @@ describe('plugin sources from the environment', () => {
     ]);
   });
 
-  it('reads every variable', () => {
-    expect(
-      pluginSourcesConfigFromEnv(
-        {
-          MINEFLEET_PLUGIN_SOURCES: 'local, hangar',
-          MINEFLEET_MODRINTH_URL: 'http://127.0.0.1:9000/v2/',
-          MINEFLEET_HANGAR_URL: 'https://hangar.example.org/api/v1',
-          MINEFLEET_LOCAL_CATALOGUE: '/srv/catalogue',
-          MINEFLEET_PLUGIN_USER_AGENT: 'acme-hosting/minefleet (ops@acme.example)',
-          MINEFLEET_PLUGIN_HTTP_TIMEOUT_MS: '2500',
-        },
-        '0.1.0',
-      ),
-    ).toEqual({
-      sources: ['local', 'hangar'],
-      modrinthUrl: 'http://127.0.0.1:9000/v2',
+  it('builds only the sources named', async () => {
+    const sources = await createPluginSources({
+      sources: ['hangar', 'local'],
+      modrinthUrl: MODRINTH_API_URL,
       hangarUrl: 'https://hangar.example.org/api/v1',
-      localCatalogueDir: '/srv/catalogue',
       userAgent: 'acme-hosting/minefleet (ops@acme.example)',
       timeoutMs: 2500,
     });
-  });
-
-  it.each([
-    [{ MINEFLEET_PLUGIN_SOURCES: 'local,spigot' }, /unknown source\(s\) spigot/],
-    [{ MINEFLEET_MODRINTH_URL: 'ftp://mirror' }, /http\(s\)/],
-    [{ MINEFLEET_HANGAR_URL: 'not a url' }, /not a URL/],
-    [{ MINEFLEET_PLUGIN_HTTP_TIMEOUT_MS: 'soon' }, /TIMEOUT_MS/],
-  ])('refuses %j', (env, message) => {
-    expect(() => pluginSourcesConfigFromEnv(env, '0.1.0')).toThrow(message);
+    expect(sources.map((s) => s.id)).toEqual(['hangar', 'local']);
   });
 });

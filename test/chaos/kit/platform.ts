@@ -10,7 +10,7 @@ import {
 } from '@minefleet/testkit/control-plane-process';
 import { createTestDatabase, withDatabase, type TestDatabase } from '@minefleet/testkit/databases';
 import { freePortRange } from '@minefleet/testkit/ports';
-import { gameProcesses } from '@minefleet/testkit/processes';
+import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 import { BackupDisk } from './backup-disk.js';
 import { NatsProcess } from './nats-process.js';
 import { FaultyTcpProxy } from './tcp-proxy.js';
@@ -161,13 +161,7 @@ export class ChaosPlatform {
 
   async close(): Promise<void> {
     for (let i = 0; i < this.replicas.length; i++) await this.killReplica(i).catch(() => {});
-    for (const { pid } of await gameProcesses(this.dataDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    await endGameProcesses(this.dataDir).catch(() => {});
     await this.proxy.close().catch(() => {});
     await this.db.close().catch(() => {});
     await this.nats?.destroy().catch(() => {});

@@ -1,11 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
-import { servers } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import { assertAccessible, fileProtection, joinPath, normalizeFilePath } from '@minefleet/domain/file-paths';
-import { isUuid } from '@minefleet/domain/names';
 import type { DirEntry, FileStat, ServerFiles } from '@minefleet/domain/ports/server-files';
-import { requirePermission, scopeOf, type Actor } from '../actor.js';
+import type { Actor } from '../actor.js';
+import { loadServerFor } from '../server-access.js';
 import type { ServerRecord } from '../server-record.js';
 import { FILE_PERMISSIONS, type FileAction, type FileEntry } from './file-model.js';
 
@@ -20,15 +18,8 @@ export class FileAccess {
   ) {}
 
   /** The server (in the actor's tenant) after checking the actor holds the permission `action` needs. */
-  async server(actor: Actor, serverId: string, action: FileAction): Promise<ServerRecord> {
-    if (!isUuid(serverId))
-      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
-    const [server] = await this.db.tenant(scopeOf(actor), (tx) =>
-      tx.select().from(servers).where(eq(servers.id, serverId)),
-    );
-    if (!server) throw new DomainError('SERVER_NOT_FOUND', 'No such server.', { id: serverId });
-    requirePermission(actor, FILE_PERMISSIONS[action]);
-    return server;
+  server(actor: Actor, serverId: string, action: FileAction): Promise<ServerRecord> {
+    return loadServerFor(this.db, actor, serverId, FILE_PERMISSIONS[action]);
   }
 
   /** Normalises a user path and applies the deny list. */

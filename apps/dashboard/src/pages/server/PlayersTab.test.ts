@@ -53,6 +53,9 @@ function playersApi(role = 'owner') {
       return change((r.body as { name: string }).name);
     },
     [`POST /api/v1/servers/${ID}/players/bans`]: (r: Recorded) => change((r.body as { name: string }).name),
+    [`POST /api/v1/servers/${ID}/players/ip-bans`]: (r: Recorded) => ({
+      body: { applied: 'file', ip: (r.body as { ip: string }).ip },
+    }),
     [`POST /api/v1/servers/${ID}/players/ops`]: (r: Recorded) => change((r.body as { name: string }).name),
     [`POST /api/v1/servers/${ID}/players/whitelist`]: (r: Recorded) => {
       const name = (r.body as { name: string }).name;
@@ -161,6 +164,39 @@ describe('players tab', () => {
     expect(api.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/players/bans/Griefer'))).toBe(
       true,
     );
+  });
+
+  it('bans a player and an address with the forms, and clears what was typed once it worked', async () => {
+    const api = await mount();
+    await screen.findByTestId('ban-Griefer');
+    const player = screen.getByRole('form', { name: 'Ban a player' });
+    const banPlayer = within(player).getByRole('button', { name: 'Ban player' }) as HTMLButtonElement;
+    await userEvent.type(within(player).getByLabelText('Player'), 'no spaces');
+    expect(banPlayer.disabled).toBe(true);
+    await userEvent.clear(within(player).getByLabelText('Player'));
+    await userEvent.type(within(player).getByLabelText('Player'), 'Herobrine');
+    await userEvent.type(within(player).getByLabelText('Reason'), 'Haunting');
+    await userEvent.selectOptions(within(player).getByLabelText('For'), '7d');
+    await userEvent.click(banPlayer);
+    await screen.findByText('Banned Herobrine: applied by the running server.');
+    expect(api.requests.find((r) => r.method === 'POST' && r.path.endsWith('/players/bans'))?.body).toEqual({
+      name: 'Herobrine',
+      reason: 'Haunting',
+      expires_in: '7d',
+    });
+    expect((within(player).getByLabelText('Player') as HTMLInputElement).value).toBe('');
+    expect((within(player).getByLabelText('Reason') as HTMLInputElement).value).toBe('');
+
+    const address = screen.getByRole('form', { name: 'Ban an address' });
+    const banAddress = within(address).getByRole('button', { name: 'Ban address' }) as HTMLButtonElement;
+    expect(banAddress.disabled).toBe(true);
+    await userEvent.type(within(address).getByLabelText('IP address'), ' 203.0.113.7 ');
+    await userEvent.click(banAddress);
+    await screen.findByText('Banned 203.0.113.7: saved; in force when the server starts.');
+    expect(api.requests.find((r) => r.path.endsWith('/players/ip-bans'))?.body).toEqual({
+      ip: '203.0.113.7',
+    });
+    expect((within(address).getByLabelText('IP address') as HTMLInputElement).value).toBe('');
   });
 
   it('shows viewers the lists without any management control', async () => {

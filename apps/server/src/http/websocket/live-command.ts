@@ -1,6 +1,7 @@
 import { DomainError } from '@minefleet/domain/errors';
 import { isUuid } from '@minefleet/domain/names';
 import type { Actor } from '@minefleet/services/actor';
+import { assertServerId } from '@minefleet/services/server-access';
 import { ERROR_STATUS } from '../error-status.js';
 import type { LiveOutbox } from './live-outbox.js';
 import type { LiveConnectionDeps } from './live-settings.js';
@@ -20,8 +21,7 @@ export async function runLiveCommand(
   let outcome: 'success' | 'failure' = 'success';
   let status = 202;
   try {
-    if (!isUuid(serverId))
-      throw new DomainError('INVALID_ID', 'The server id is not a UUID.', { id: serverId });
+    assertServerId(serverId);
     await deps.contexts.run({ requestId }, () => deps.lifecycle.sendCommand(actor, serverId, command));
     outbox.reply('command_accepted', serverId, { accepted: true, request_id: requestId }, id);
   } catch (error) {
