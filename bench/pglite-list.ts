@@ -17,23 +17,21 @@ const [tenant] = await db.system((tx) =>
 );
 await db.system(async (tx) => {
   for (let i = 0; i < 1000; i += 250)
-    await tx
-      .insert(servers)
-      .values(
-        Array.from({ length: 250 }, (_, j) => ({
-          tenantId: tenant!.id,
-          name: `b-${i + j}`,
-          skuId: 'starter',
-          distribution: 'flying-squid' as const,
-          minecraftVersion: '1.20.2',
-          status: 'stopped' as const,
-          cpuMillicores: 1000,
-          memoryMb: 1024,
-          storageMb: 5120,
-          maxPlayers: 10,
-          serverProperties: { motd: 'x', difficulty: 'easy' },
-        })),
-      );
+    await tx.insert(servers).values(
+      Array.from({ length: 250 }, (_, j) => ({
+        tenantId: tenant!.id,
+        name: `b-${i + j}`,
+        skuId: 'starter',
+        distribution: 'flying-squid' as const,
+        minecraftVersion: '1.20.2',
+        status: 'stopped' as const,
+        cpuMillicores: 1000,
+        memoryMb: 1024,
+        storageMb: 5120,
+        maxPlayers: 10,
+        serverProperties: { motd: 'x', difficulty: 'easy' },
+      })),
+    );
 });
 const scope = { tenantId: tenant!.id, userId: undefined };
 const page = db.drizzle
