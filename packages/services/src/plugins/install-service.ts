@@ -38,7 +38,7 @@ import { loadServerFor } from '../server-access.js';
 
 // The shapes its answers take, for callers such as the API's serializers: the modules that define them
 // are parts of this service.
-export type { PlanResult } from './install-plan.js';
+export type { Applied, PlanResult } from './install-plan.js';
 export type { InstallationView } from './server-plugin-state.js';
 
 export interface InstallInput {
