@@ -1,24 +1,13 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { sourceAliases } from './scripts/workspace-sources.mjs';
 
-// Workspace packages export their built JavaScript (dist/). Tests run the TypeScript sources instead:
-// `@minefleet/<pkg>/<module>` is aliased to `<pkg dir>/src/<module>.ts`. Spawned processes (control
+// Workspace packages export their built JavaScript (dist/). Tests run the TypeScript sources instead: each
+// subpath a package exports (`@minefleet/<pkg>/<module>`, listed in its package.json) is aliased to
+// `<pkg dir>/src/<module>.ts`; a module it does not export does not resolve. Spawned processes (control
 // plane, CLI, game-server launcher) run the build.
 const root = path.dirname(new URL(import.meta.url).pathname);
-const alias = ['packages', 'apps'].flatMap((group) =>
-  readdirSync(path.join(root, group))
-    .filter((dir) => existsSync(path.join(root, group, dir, 'package.json')))
-    .map((dir) => {
-      const pkg = JSON.parse(readFileSync(path.join(root, group, dir, 'package.json'), 'utf8')) as {
-        name: string;
-      };
-      return {
-        find: new RegExp(`^${pkg.name.replace('/', '\\/')}\\/(.*)$`),
-        replacement: path.join(root, group, dir, 'src', '$1.ts'),
-      };
-    }),
-);
+const alias = sourceAliases(root);
 
 export default defineConfig({
   resolve: { alias },
@@ -39,7 +28,6 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     // Unattended runs (.ci/run sets MINEFLEET_WATCHDOG=1) also get the watchdog: it names a test file
     // that does not end, with its open tests, and fails the run instead of leaving it hanging.
-    reporters:
-      process.env.MINEFLEET_WATCHDOG === '1' ? ['default', './test/ci/watchdog.ts'] : ['default'],
+    reporters: process.env.MINEFLEET_WATCHDOG === '1' ? ['default', './test/ci/watchdog.ts'] : ['default'],
   },
 });

@@ -2,27 +2,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { sourceAliases } from '../../scripts/workspace-sources.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // The dashboard imports the typed API client's TypeScript sources directly, so its build does not depend
-// on the order in which the workspace's `tsc -b` and Vite run.
-export const apiClientAlias = {
-  find: /^@minefleet\/api-client\/(.*)$/,
-  replacement: path.resolve(here, '../../packages/api-client/src/$1.ts'),
-};
-
-/** Pure domain rules the dashboard shares with the API (e.g. which Minecraft versions a plugin fits). */
-export const domainAlias = {
-  find: /^@minefleet\/domain\/(.*)$/,
-  replacement: path.resolve(here, '../../packages/domain/src/$1.ts'),
-};
+// on the order in which the workspace's `tsc -b` and Vite run; and the domain's pure rules it shares with
+// the API (e.g. which Minecraft versions a plugin fits). Only the modules those packages export resolve.
+export const workspaceAliases = sourceAliases(path.resolve(here, '../..'), {
+  groups: ['packages'],
+  names: ['@minefleet/api-client', '@minefleet/domain'],
+});
 
 export default defineConfig({
   root: here,
   base: '/',
   plugins: [svelte()],
-  resolve: { alias: [apiClientAlias, domainAlias] },
+  resolve: { alias: workspaceAliases },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardOf } from '@minefleet/services/ownership/shard-of';
+import { shardOf } from '@minefleet/services/ownership/sharded-ownership';
 import type { SignedUp } from '@minefleet/testkit/api';
 import {
   LOOPBACK_METRICS_TOKEN,

@@ -55,6 +55,9 @@ export {
   type SkippedOptional,
 } from './plugin-resolver-model.js';
 
+// The order plugins load in (dependencies first), for the services that write a server's load order.
+export { loadOrder } from './plugin-resolver-graph.js';
+
 /**
  * Resolves the install (or upgrade, or change of version) of `request.pluginId` on a server.
  *

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventBus, PlatformEvent, PlatformEventType } from '@minefleet/domain/ports/event-bus';
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue } from '@minefleet/domain/bounded-queue';
+import { pumpQueue } from '@minefleet/domain/queue-pump';
 import {
   backupEvent,
   collect,
@@ -12,7 +13,6 @@ import {
   types,
   waitUntil,
 } from './conformance-support.js';
-import { pumpQueue } from './queue-pump.js';
 import type { EventBusErrorReporter } from './subscriber-registry.js';
 
 export { consoleEvent, statusEvent } from './conformance-support.js';

@@ -1,10 +1,11 @@
 import type { Distribution } from '@minefleet/domain/distributions';
 import type { ErrorCode } from '@minefleet/domain/errors';
-import type { PluginVersionRecord } from '@minefleet/services/plugins/catalogue-records';
-import type { CatalogueEntry, PluginDetails } from '@minefleet/services/plugins/catalogue-service';
-import type { PlanResult } from '@minefleet/services/plugins/install-plan';
-import type { RemoveResult } from '@minefleet/services/plugins/install-service';
-import type { InstallationView } from '@minefleet/services/plugins/server-plugin-state';
+import type {
+  CatalogueEntry,
+  PluginDetails,
+  PluginVersionRecord,
+} from '@minefleet/services/plugins/catalogue-service';
+import type { InstallationView, PlanResult, RemoveResult } from '@minefleet/services/plugins/install-service';
 
 /** Plugin records (camelCase, Dates) to the API's JSON shapes (snake_case, ISO strings). */
 

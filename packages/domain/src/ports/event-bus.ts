@@ -89,7 +89,7 @@ export interface EventSubscription {
 
 /**
  * Publish/subscribe of platform events. Adapters: in-process (default) and NATS JetStream (several
- * replicas); both pass the conformance suite in @minefleet/event-bus/conformance.
+ * replicas); both pass the conformance suite in packages/event-bus/src/conformance.ts.
  *
  * Guarantees every adapter keeps:
  * - Live, at-most-once delivery: a subscriber receives the matching events published after its

@@ -5,7 +5,7 @@ import type { Distribution } from '../distributions.js';
  *
  * Implementations: the local driver (@minefleet/runtime-local, one child process per server in its own
  * folder) and, later, a Kubernetes driver. Both must pass the shared conformance suite in
- * @minefleet/runtime-local/conformance (run it against any new driver). Services never downcast.
+ * packages/runtime-local/src/conformance.ts (run it against any new driver). Services never downcast.
  *
  * A driver is mechanism, not policy: it launches, signals, observes and reports. The lifecycle service
  * owns the state machine, the per-server lock, crash backoff and the desired-state reconcile loop.

@@ -4,6 +4,9 @@ import type { Logger } from '../logger.js';
 import type { Ownership, OwnershipChange, OwnershipState } from './ownership.js';
 import { shardOf } from './shard-of.js';
 
+// Which shard a server is in belongs to this module's contract: callers (tests) check ownership with it.
+export { shardOf } from './shard-of.js';
+
 export interface ShardedOwnershipOptions {
   leases: Leases;
   replicaId: string;

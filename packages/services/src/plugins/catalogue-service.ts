@@ -14,6 +14,9 @@ import type { PlatformAdmins } from '../platform-admins.js';
 import type { PluginRecord, PluginVersionRecord } from './catalogue-records.js';
 import type { PluginCatalogueSync, SourceSyncReport, SyncRequest } from './catalogue-sync.js';
 
+// The row shape its answers carry, for callers such as the API's serializers.
+export type { PluginVersionRecord } from './catalogue-records.js';
+
 export interface CatalogueQuery extends PageRequest {
   /** Part of the id, name or description (case-insensitive). */
   q?: string | undefined;

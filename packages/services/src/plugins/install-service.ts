@@ -36,6 +36,11 @@ import {
 } from './server-plugin-state.js';
 import { loadServerFor } from '../server-access.js';
 
+// The shapes its answers take, for callers such as the API's serializers: the modules that define them
+// are parts of this service.
+export type { Applied, PlanResult } from './install-plan.js';
+export type { InstallationView } from './server-plugin-state.js';
+
 export interface InstallInput {
   pluginId: string;
   version?: string | undefined;

@@ -1,8 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '@minefleet/db/database';
 import { pluginVersions, plugins, serverPlugins } from '@minefleet/db/schema';
-import type { InstalledPlugin, PluginDependency } from '@minefleet/domain/plugin-resolver';
-import { loadOrder } from '@minefleet/domain/plugin-resolver-graph';
+import { loadOrder, type InstalledPlugin, type PluginDependency } from '@minefleet/domain/plugin-resolver';
 import { dependenciesOf, type InstallationRecord } from './catalogue-records.js';
 
 /** An installation with what the catalogue says about its installed version. */

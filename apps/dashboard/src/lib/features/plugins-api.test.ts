@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // The API's own rule, read from its source: the dashboard's copy must answer the same.
-import { supportsMinecraftVersion as apiRule } from '../../../../../packages/domain/src/plugin-resolver-versions.js';
+import { supportsMinecraftVersion as apiRule } from '@minefleet/domain/plugin-resolver-versions';
 import { compatibility, supportsMinecraftVersion } from './plugins-api.js';
 
 describe('plugin compatibility', () => {

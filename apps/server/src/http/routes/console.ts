@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { BoundedQueue } from '@minefleet/event-bus/bounded-queue';
+import { BoundedQueue } from '@minefleet/domain/bounded-queue';
 import type { PlatformEvent } from '@minefleet/domain/ports/event-bus';
 import type { Clock } from '@minefleet/domain/clock';
 import type { ConsoleService } from '@minefleet/services/console';

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { DomainError } from '@minefleet/domain/errors';
-import { BoundedQueue } from '@minefleet/event-bus/bounded-queue';
-import { pumpQueue } from '@minefleet/event-bus/queue-pump';
+import { BoundedQueue } from '@minefleet/domain/bounded-queue';
+import { pumpQueue } from '@minefleet/domain/queue-pump';
 import type { LiveConnectionDeps } from './live-settings.js';
 
 interface Outgoing {

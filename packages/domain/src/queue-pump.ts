@@ -1,3 +1,8 @@
+/**
+ * Drains a `BoundedQueue` into a consumer. Like the queue it is generic (no I/O, only a timer while the
+ * transport is congested), so both live in the domain package, which every user already depends on: the
+ * control plane's WebSocket and console stream, and the event-bus conformance suite.
+ */
 import type { BoundedQueue } from './bounded-queue.js';
 
 export interface PumpOptions<T> {
