@@ -44,6 +44,10 @@ export function resourceName(serverId: string): string {
 }
 
 export const podName = (serverId: string) => `${resourceName(serverId)}-0`;
+/** The world volume's claim (the StatefulSet's claim template `data` for the pod). */
+export const claimName = (serverId: string) => `data-${podName(serverId)}`;
+export const claimPath = (namespace: string, serverId: string) =>
+  `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName(serverId)}`;
 
 export type Phase = 'Pending' | 'Provisioning' | 'Starting' | 'Running' | 'Stopping' | 'Stopped' | 'Failed';
 

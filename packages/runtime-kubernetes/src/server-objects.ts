@@ -7,6 +7,7 @@ import { PATCH, isStatus, type KubeApi } from './kube/client.js';
 import { exitAnnotation } from './observe.js';
 import {
   EXIT_ANNOTATION,
+  claimPath,
   podName,
   podPath,
   resourceName,
@@ -83,9 +84,10 @@ export class ServerObjects {
   }
 
   /**
-   * Deletes the resource and waits until it is gone. The world volume goes too (remove takes everything):
-   * retainOnDelete is turned off and the operator's reconcile of that awaited first, then the deletion
-   * runs in the foreground, so the garbage collector has deleted the owned objects when it ends.
+   * Deletes the resource and waits until it is gone, then its world volume's claim (remove takes
+   * everything). retainOnDelete is turned off and the operator's reconcile of that awaited first (so it
+   * does not label the claim as retained), and the deletion runs in the foreground: when the resource is
+   * gone, the garbage collector has deleted what it owned.
    */
   async remove(serverId: string): Promise<void> {
     const current = await this.read(serverId);
@@ -110,8 +112,29 @@ export class ServerObjects {
         if (!isStatus(error, 404)) throw error;
       }
     }
+    await this.until(deadline, serverId, async () => !(await this.read(serverId)));
+    // The StatefulSet controller deletes the claim only if the retention policy was Delete when it made
+    // the claim; a policy turned to Delete later leaves it. The driver deletes it itself.
+    const claim = claimPath(this.namespace, serverId);
+    try {
+      await this.api.request('DELETE', claim);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+    await this.until(deadline, serverId, async () => {
+      try {
+        await this.api.request('GET', claim);
+        return false;
+      } catch (error) {
+        if (isStatus(error, 404)) return true;
+        throw error;
+      }
+    });
+  }
+
+  private async until(deadline: number, serverId: string, done: () => Promise<boolean>): Promise<void> {
     for (;;) {
-      if (!(await this.read(serverId))) return;
+      if (await done()) return;
       if (Date.now() > deadline)
         throw new DomainError('RUNTIME_UNAVAILABLE', `The server's resources were not deleted in time`, {
           serverId,

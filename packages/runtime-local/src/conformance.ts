@@ -178,7 +178,7 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
     });
 
     afterAll(async () => {
-      await driver?.remove(spec.serverId).catch(() => {});
+      if (spec) await driver?.remove(spec.serverId).catch(() => {});
       await driver?.close();
     });
 
