@@ -13,7 +13,8 @@ import type {
  * The conformance suite every RuntimeDriver passes (in the manner of Hono's router common.case.test):
  * one describe block, run against a harness that builds the driver and connects real clients. It runs one
  * server through its whole life, in order, as the lifecycle service would drive it; each step leaves the
- * server in the state the next expects. The Kubernetes driver will run the same suite where a cluster is.
+ * server in the state the next expects. The Kubernetes driver runs it too (test/k8s/runtime-driver.test.ts),
+ * with the features it lacks named: their steps are reported as skipped with the reason.
  */
 export interface ConformanceHarness {
   /** A driver over the harness's state; called again to play a restarted control plane. */
