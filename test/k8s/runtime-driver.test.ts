@@ -207,10 +207,10 @@ describe.skipIf(unavailable)('Kubernetes runtime driver on a real API server', (
     const phases = events.flatMap((e) =>
       e.type === 'console' && e.serverId === spec.serverId ? [e.line.message] : [],
     );
-    expect(
-      phases.filter((m) => /→ (Running|Stopped)$/.test(m)),
-      phases.join(' | '),
-    ).toEqual([expect.stringMatching(/→ Running$/), expect.stringMatching(/→ Stopped$/)]);
+    // (Whether the operator reported Stopped before the start depends on timing: not asserted.)
+    const running = phases.findIndex((m) => m.endsWith('→ Running'));
+    expect(running, phases.join(' | ')).toBeGreaterThanOrEqual(0);
+    expect(phases.slice(running + 1).at(-1), phases.join(' | ')).toBe('Kubernetes: Stopping → Stopped');
     await driver.close();
 
     // A new driver (a restarted control plane) reads the same state from the cluster.

@@ -146,6 +146,11 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
     const startTimeout = harness.startTimeoutMs ?? 20_000;
     const missing = harness.unsupported ?? {};
     const has = (feature: ConformanceFeature) => missing[feature] === undefined;
+    /** The title of a step whose checks of the named features are left out when the driver lacks them. */
+    const partly = (title: string, checks: ConformanceFeature[]) => {
+      const lacking = checks.filter((f) => !has(f));
+      return lacking.length === 0 ? title : `${title} [without the ${lacking.join(', ')} checks on ${name}]`;
+    };
     /** A step, or a named skip when the driver lacks a feature it needs. */
     const step = (needs: ConformanceFeature[], title: string, body: () => Promise<void>) => {
       const lacking = needs.filter((f) => !has(f));
@@ -190,22 +195,29 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(entry?.versions).toContain(spec.minecraftVersion);
     });
 
-    it('deploys a workspace and reports no process before the first start', async () => {
-      await driver.deploy(spec);
-      await driver.deploy(spec); // idempotent
-      if (has('files')) {
-        const workspace = driver.workspace(spec.serverId);
-        expect(workspace.root).toContain(spec.serverId);
-        expect(workspace.backupExcludes.length).toBeGreaterThan(0);
-        // The deployed files take storage: the plan's limit is checked against this.
-        expect(await driver.storageUsed(spec.serverId, { fresh: true })).toBeGreaterThan(0);
-      }
-      expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
-      if (has('stats')) expect(await driver.stats(spec.serverId)).toBeNull();
-      if (has('console')) await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
-      expect(await driver.stop(spec.serverId, { timeoutMs: 1_000 })).toBeNull();
-      if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(false);
-    });
+    it(
+      partly('deploys a workspace and reports no process before the first start', [
+        'files',
+        'stats',
+        'console',
+      ]),
+      async () => {
+        await driver.deploy(spec);
+        await driver.deploy(spec); // idempotent
+        if (has('files')) {
+          const workspace = driver.workspace(spec.serverId);
+          expect(workspace.root).toContain(spec.serverId);
+          expect(workspace.backupExcludes.length).toBeGreaterThan(0);
+          // The deployed files take storage: the plan's limit is checked against this.
+          expect(await driver.storageUsed(spec.serverId, { fresh: true })).toBeGreaterThan(0);
+        }
+        expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+        if (has('stats')) expect(await driver.stats(spec.serverId)).toBeNull();
+        if (has('console')) await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
+        expect(await driver.stop(spec.serverId, { timeoutMs: 1_000 })).toBeNull();
+        if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(false);
+      },
+    );
 
     if (Object.keys(missing).length > 0)
       it(`refuses what it does not support with RUNTIME_UNSUPPORTED (${Object.keys(missing).join(', ')})`, async () => {
@@ -262,27 +274,30 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       }
     });
 
-    it('stops gracefully, flushing the world: the placed block survives a restart', async () => {
-      const stopped = log.exitOf(spec.serverId, generation);
-      const exit = await driver.stop(spec.serverId, { timeoutMs: 20_000, beforeStop: ['save-all'] });
-      expect(exit).toMatchObject({ code: 0, generation });
-      expect((await stopped).exit.code).toBe(0);
-      expect(await driver.inspect(spec.serverId)).toMatchObject({ state: 'exited', exit: { generation } });
-      if (has('console')) await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
+    it(
+      partly('stops gracefully, flushing the world: the placed block survives a restart', ['console']),
+      async () => {
+        const stopped = log.exitOf(spec.serverId, generation);
+        const exit = await driver.stop(spec.serverId, { timeoutMs: 20_000, beforeStop: ['save-all'] });
+        expect(exit).toMatchObject({ code: 0, generation });
+        expect((await stopped).exit.code).toBe(0);
+        expect(await driver.inspect(spec.serverId)).toMatchObject({ state: 'exited', exit: { generation } });
+        if (has('console')) await expectCode(driver.sendCommand(spec.serverId, 'list'), 'SERVER_NOT_RUNNING');
 
-      await startAndPing();
-      // The block was placed in the console step.
-      if (!has('console')) return;
-      const player = await harness.players.join(harness.address(spec), {
-        username: 'Conformer',
-        version: spec.minecraftVersion,
-      });
-      try {
-        expect(await player.blockNameAt(placed[0]!)).toBe('stone');
-      } finally {
-        await player.quit();
-      }
-    });
+        await startAndPing();
+        // The block was placed in the console step.
+        if (!has('console')) return;
+        const player = await harness.players.join(harness.address(spec), {
+          username: 'Conformer',
+          version: spec.minecraftVersion,
+        });
+        try {
+          expect(await player.blockNameAt(placed[0]!)).toBe('stone');
+        } finally {
+          await player.quit();
+        }
+      },
+    );
 
     it('kills at once and reports the exit with its generation', async () => {
       const killed = log.exitOf(spec.serverId, generation);
@@ -303,51 +318,57 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(await driver.inspect(spec.serverId)).toMatchObject({ state: 'exited' });
     });
 
-    it('leaves processes running on close; a new driver adopts them with a working console', async () => {
-      const info = await startAndPing();
-      await driver.close();
-      log.unsubscribe();
-      driver = await harness.createDriver();
-      log = new EventLog(driver);
-      // The game outlives the driver that started it...
-      const orphanVisitor = await harness.players.join(harness.address(spec), {
-        username: 'Orphan',
-        version: spec.minecraftVersion,
-      });
-      await orphanVisitor.quit();
+    it(
+      partly('leaves processes running on close; a new driver adopts them with a working console', [
+        'console',
+        'crash',
+      ]),
+      async () => {
+        const info = await startAndPing();
+        await driver.close();
+        log.unsubscribe();
+        driver = await harness.createDriver();
+        log = new EventLog(driver);
+        // The game outlives the driver that started it...
+        const orphanVisitor = await harness.players.join(harness.address(spec), {
+          username: 'Orphan',
+          version: spec.minecraftVersion,
+        });
+        await orphanVisitor.quit();
 
-      const adopted = await driver.adopt([spec.serverId, 'never-deployed']);
-      expect(adopted.get(spec.serverId)).toMatchObject({
-        state: 'alive',
-        pid: info.pid,
-        generation: info.generation,
-      });
-      expect(adopted.get('never-deployed')).toEqual({ state: 'absent' });
-      // Readiness is the process's own word, so a driver that did not see it start knows it too.
-      if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(true);
-      expect(await driver.adopt([spec.serverId])).toEqual(
-        new Map([[spec.serverId, expect.objectContaining({ state: 'alive' })]]),
-      );
-
-      // ... and its console works through the new driver.
-      if (has('console')) {
-        const from = log.events.length;
-        await driver.sendCommand(spec.serverId, 'say adopted');
-        await log.consoleLine(
-          spec.serverId,
-          (l) => l.message.includes('adopted') && l.source !== 'command',
-          from,
+        const adopted = await driver.adopt([spec.serverId, 'never-deployed']);
+        expect(adopted.get(spec.serverId)).toMatchObject({
+          state: 'alive',
+          pid: info.pid,
+          generation: info.generation,
+        });
+        expect(adopted.get('never-deployed')).toEqual({ state: 'absent' });
+        // Readiness is the process's own word, so a driver that did not see it start knows it too.
+        if (driver.ready) expect(await driver.ready(spec.serverId)).toBe(true);
+        expect(await driver.adopt([spec.serverId])).toEqual(
+          new Map([[spec.serverId, expect.objectContaining({ state: 'alive' })]]),
         );
-      }
-      expect((await driver.ping(spec.serverId)).onlinePlayers).toBe(0);
 
-      // An adopted process is not the new driver's child: its end must still be seen, with its generation
-      // (ended from outside where the harness can; otherwise killed through the new driver).
-      const exited = log.exitOf(spec.serverId, info.generation);
-      if (has('crash')) await harness.crash(spec, info);
-      else await driver.kill(spec.serverId);
-      await exited;
-    });
+        // ... and its console works through the new driver.
+        if (has('console')) {
+          const from = log.events.length;
+          await driver.sendCommand(spec.serverId, 'say adopted');
+          await log.consoleLine(
+            spec.serverId,
+            (l) => l.message.includes('adopted') && l.source !== 'command',
+            from,
+          );
+        }
+        expect((await driver.ping(spec.serverId)).onlinePlayers).toBe(0);
+
+        // An adopted process is not the new driver's child: its end must still be seen, with its generation
+        // (ended from outside where the harness can; otherwise killed through the new driver).
+        const exited = log.exitOf(spec.serverId, info.generation);
+        if (has('crash')) await harness.crash(spec, info);
+        else await driver.kill(spec.serverId);
+        await exited;
+      },
+    );
 
     it('adopted processes stop gracefully through the new driver', async () => {
       const info = await startAndPing();
@@ -394,7 +415,7 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
       expect(until.total + since.total).toBeGreaterThanOrEqual(all.total);
     });
 
-    it('removes everything it holds for the server, idempotently', async () => {
+    it(partly('removes everything it holds for the server, idempotently', ['files', 'logs']), async () => {
       await startAndPing();
       const root = has('files') ? driver.workspace(spec.serverId).root : undefined;
       if (has('files')) expect(await driver.storageUsed(spec.serverId)).toBeGreaterThan(0);
