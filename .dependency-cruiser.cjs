@@ -30,12 +30,12 @@ module.exports = {
       comment: 'Services depend on domain ports; adapters are chosen by the composition root.',
       severity: 'error',
       from: { path: '^packages/services/src' },
-      to: { path: '^packages/(runtime-local|backups|event-bus|plugins)/' },
+      to: { path: '^packages/(runtime-local|runtime-kubernetes|backups|event-bus|plugins)/' },
     },
     {
       name: 'adapters-do-not-use-services',
       severity: 'error',
-      from: { path: '^packages/(runtime-local|backups|event-bus|plugins|db)/src' },
+      from: { path: '^packages/(runtime-local|runtime-kubernetes|backups|event-bus|plugins|db)/src' },
       to: { path: '^packages/services/' },
     },
     {

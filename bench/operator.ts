@@ -18,7 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '@minefleet/testkit/ports';
-import { KubeClient } from '../apps/operator/src/kube/client.js';
+import { KubeClient } from '@minefleet/runtime-kubernetes/kube/client';
 import { CRD_FILE } from '../apps/operator/src/crd/definition.js';
 import type { MinecraftServer } from '../apps/operator/src/crd/schema.js';
 // @ts-expect-error plain JavaScript helper without types

@@ -21,6 +21,8 @@ COPY --from=build /src/packages/gateway/package.json packages/gateway/
 COPY --from=build /src/packages/gateway/dist packages/gateway/dist
 COPY --from=build /src/packages/runtime-local/package.json packages/runtime-local/
 COPY --from=build /src/packages/runtime-local/dist packages/runtime-local/dist
+COPY --from=build /src/packages/runtime-kubernetes/package.json packages/runtime-kubernetes/
+COPY --from=build /src/packages/runtime-kubernetes/dist packages/runtime-kubernetes/dist
 COPY --from=build /src/apps/operator/package.json apps/operator/
 COPY --from=build /src/apps/operator/dist apps/operator/dist
 USER 10001:10001

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../../apps/operator/src/kube/client.js';
+import { KubeClient } from '@minefleet/runtime-kubernetes/kube/client';
 import { CRD_FILE } from '../../apps/operator/src/crd/definition.js';
 // @ts-expect-error plain JavaScript helper without types
 import { k8sToolsDir } from '../../scripts/k8s-tools.mjs';

@@ -4,8 +4,8 @@
 // the container stopped) and marks volume claims Bound (a provisioner would). Nothing else: every
 // decision about those objects is the operator's and the real controllers'.
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { Informer } from '../../apps/operator/src/kube/informer.js';
-import { PATCH, isStatus, type KubeApi } from '../../apps/operator/src/kube/client.js';
+import { Informer } from '@minefleet/runtime-kubernetes/kube/informer';
+import { PATCH, isStatus, type KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
 import { createLogger } from '../../apps/operator/src/log.js';
 
 export class FakeNode {

@@ -25,11 +25,13 @@ export function startImageGame(options: {
   port: number;
   version: string;
   properties?: Record<string, string>;
+  maxPlayers?: number;
 }): ImageGame {
   const checked = checkSpec({
     server: { distribution: 'flying-squid', version: options.version },
     resources: { memory: '512Mi' },
     properties: options.properties ?? {},
+    ...(options.maxPlayers ? { maxPlayers: options.maxPlayers } : {}),
   });
   if (!checked.ok) throw new Error(checked.problems.join('; '));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mf-image-game-'));

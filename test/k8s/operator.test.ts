@@ -18,7 +18,12 @@ import { BOT_TEST_VERSION, joinBot, type TestBot } from '@minefleet/testkit/mine
 import { freePort } from '@minefleet/testkit/ports';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
 import type { MinecraftServer } from '../../apps/operator/src/crd/schema.js';
-import { PATCH, isStatus, type KubeApi, type RequestOptions } from '../../apps/operator/src/kube/client.js';
+import {
+  PATCH,
+  isStatus,
+  type KubeApi,
+  type RequestOptions,
+} from '@minefleet/runtime-kubernetes/kube/client';
 import { createLogger } from '../../apps/operator/src/log.js';
 import { createMetrics } from '../../apps/operator/src/metrics.js';
 import { Operator } from '../../apps/operator/src/operator.js';

@@ -1,6 +1,6 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type MinecraftServer, type MinecraftServerStatus } from './crd/schema.js';
-import type { KubeApi } from './kube/client.js';
+import type { KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
 import type { Logger } from './log.js';
 
 export const EVENT_COMPONENT = 'minefleet-operator';

@@ -1,5 +1,5 @@
 import type { V1Lease } from '@kubernetes/client-node';
-import { isStatus, type KubeApi } from './kube/client.js';
+import { isStatus, type KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
 import type { Logger } from './log.js';
 
 export interface LeaderElectionOptions {

@@ -2,7 +2,7 @@
 // The operator's composition root: configuration from the environment, then the one Operator.
 import os from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from './kube/client.js';
+import { KubeClient } from '@minefleet/runtime-kubernetes/kube/client';
 import { createLogger, type LogLevel } from './log.js';
 import { createMetrics, resourceOfPath } from './metrics.js';
 import { Operator, type OperatorConfig } from './operator.js';

@@ -12,8 +12,8 @@ import { trimClaim, trimConfigMap, trimPod, trimService, trimStatefulSet } from 
 import { GAME_PORT, MANAGED_BY, SERVER_LABEL, names, type ImageDefaults } from './builders/common.js';
 import { EventRecorder } from './events.js';
 import { GROUP, PLURAL, VERSION, type MinecraftServer } from './crd/schema.js';
-import { errorReason, type KubeApi } from './kube/client.js';
-import { Informer, keyOf } from './kube/informer.js';
+import { errorReason, type KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
+import { Informer, keyOf } from '@minefleet/runtime-kubernetes/kube/informer';
 import { LeaderElector } from './leader.js';
 import type { Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';

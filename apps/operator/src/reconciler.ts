@@ -22,7 +22,7 @@ import { buildSecret, generatePassword } from './builders/secret.js';
 import { buildService, endpointOf } from './builders/service.js';
 import { buildStatefulSet, resolveImage } from './builders/stateful-set.js';
 import type { EventRecorder } from './events.js';
-import { PATCH, isStatus, type KubeApi } from './kube/client.js';
+import { PATCH, isStatus, type KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
 import type { Logger } from './log.js';
 import { buildStatus, observe, statusChanged, type Observation } from './status.js';
 

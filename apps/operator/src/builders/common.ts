@@ -1,4 +1,5 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { TENANT_LABEL } from '@minefleet/runtime-kubernetes/resource';
 import { API_VERSION, KIND, type MinecraftServer } from '../crd/schema.js';
 
 /** Field manager of every server-side apply the operator makes. */
@@ -35,11 +36,14 @@ export function selectorLabels(server: MinecraftServer): Record<string, string> 
 }
 
 export function labels(server: MinecraftServer): Record<string, string> {
+  const tenant = server.metadata.labels?.[TENANT_LABEL];
   return {
     'app.kubernetes.io/name': 'minecraft-server',
     'app.kubernetes.io/instance': server.metadata.name,
     ...MANAGED_BY,
     ...selectorLabels(server),
+    // Servers of many tenants share a namespace; NetworkPolicies tell their pods apart by this label.
+    ...(tenant ? { [TENANT_LABEL]: tenant } : {}),
   };
 }
 

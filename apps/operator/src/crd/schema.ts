@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DISTRIBUTIONS, type Distribution } from '@minefleet/domain/distributions';
 import { SERVER_PROPERTIES, type PropertySpec } from '@minefleet/domain/server-properties';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
+import type { API_VERSION, KIND } from '@minefleet/runtime-kubernetes/resource';
 
 /**
  * The MinecraftServer resource, written once as a TypeBox schema. The CRD's OpenAPI schema is generated
@@ -11,11 +12,8 @@ import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runti
  * x-kubernetes-* extensions.
  */
 
-export const GROUP = 'minefleet.io';
-export const VERSION = 'v1alpha1';
-export const KIND = 'MinecraftServer';
-export const PLURAL = 'minecraftservers';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+// The resource's identity is shared with the Kubernetes runtime driver, which writes these resources.
+export { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '@minefleet/runtime-kubernetes/resource';
 
 /** Distributions that run the Java edition server jar (everything but the built-in flying-squid). */
 export const JAVA_DISTRIBUTIONS = DISTRIBUTIONS.filter(

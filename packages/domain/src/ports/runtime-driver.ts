@@ -4,8 +4,10 @@ import type { Distribution } from '../distributions.js';
  * The runtime driver port: the one interface through which services run game servers.
  *
  * Implementations: the local driver (@minefleet/runtime-local, one child process per server in its own
- * folder) and, later, a Kubernetes driver. Both must pass the shared conformance suite in
- * packages/runtime-local/src/conformance.ts (run it against any new driver). Services never downcast.
+ * folder) and the Kubernetes driver (@minefleet/runtime-kubernetes, a preview: MinecraftServer resources
+ * run by the operator; what needs an in-pod agent throws RUNTIME_UNSUPPORTED). Both run the shared
+ * conformance suite in @minefleet/runtime-local/conformance (run it against any new driver; a driver
+ * names the features it lacks). Services never downcast.
  *
  * A driver is mechanism, not policy: it launches, signals, observes and reports. The lifecycle service
  * owns the state machine, the per-server lock, crash backoff and the desired-state reconcile loop.

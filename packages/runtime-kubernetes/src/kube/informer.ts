@@ -1,6 +1,13 @@
+// List + watch with a cache, shared by the operator (its informers) and the Kubernetes runtime driver (its
+// watch on MinecraftServer resources): one implementation of the resourceVersion, bookmark and relist rules.
 import type { KubeApi, WatchEvent } from './client.js';
 import { KubeError } from './client.js';
-import type { Logger } from '../log.js';
+
+/** The two log levels an informer writes; the operator's structured logger fits. */
+export interface InformerLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 export interface ObjectMetaLike {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -18,7 +25,7 @@ export interface InformerOptions<T> {
   /** Every object is handed to onChange again this often (level-triggered safety net). */
   resyncMs: number;
   pageSize?: number;
-  log: Logger;
+  log: InformerLog;
   /** `previous` is the cached copy an update replaced (undefined for adds, deletes and resyncs). */
   onChange: (object: T, change: ChangeType, previous?: T) => void;
   /** Keeps only what the operator reads of each object (a smaller cache at thousands of servers). */

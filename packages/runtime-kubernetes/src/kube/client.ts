@@ -1,3 +1,4 @@
+// The HTTP client of the Kubernetes API server used by the operator and the Kubernetes runtime driver.
 import https from 'node:https';
 import http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -37,7 +38,7 @@ export interface WatchEvent<T> {
   object: T;
 }
 
-/** What the operator needs from the API server; tests may wrap it to arrange a real conflict. */
+/** What the operator and the driver need from the API server; tests may wrap it to arrange a real conflict. */
 export interface KubeApi {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   /** Streams watch events until the server ends the watch (resolve) or the connection fails (reject). */

@@ -1,0 +1,346 @@
+// The RuntimeDriver port on Kubernetes (preview): each server is a MinecraftServer resource that the
+// Minefleet operator turns into a StatefulSet, Service and ConfigMap. The driver writes desired state and
+// reads the operator's status; it runs no process itself. What needs an agent in the pod (console, files,
+// stats, logs) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md, "Kubernetes runtime driver (preview)").
+import type { V1Pod } from '@kubernetes/client-node';
+import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
+import { DomainError } from '@minefleet/domain/errors';
+import type {
+  AdoptOptions,
+  DistributionInfo,
+  ExitInfo,
+  LogPage,
+  LogQuery,
+  PingResult,
+  ProcessInfo,
+  ProcessObservation,
+  ProcessStats,
+  RuntimeDriver,
+  RuntimeEvent,
+  ServerSpec,
+  StartOptions,
+  StopOptions,
+  WorkspacePaths,
+} from '@minefleet/domain/ports/runtime-driver';
+import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
+import { pingServer } from '@minefleet/runtime-local/ping';
+import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
+import type { InformerLog } from './kube/informer.js';
+import { POD_PID, observation } from './observe.js';
+import { ResourceEvents } from './resource-events.js';
+import {
+  GENERATION_ANNOTATION,
+  STARTED_AT_ANNOTATION,
+  driverSpec,
+  newResource,
+  resourcePath,
+  type ServerResource,
+} from './resource.js';
+import { ServerObjects } from './server-objects.js';
+import { unsupported } from './unsupported.js';
+
+export interface KubernetesDriverOptions {
+  api: KubeApi;
+  /** The one namespace every server lives in, told apart by tenant labels (docs/kubernetes.md). */
+  namespace: string;
+  /** The host administrator accepted the Minecraft EULA (Java distributions need it). */
+  acceptEula?: boolean;
+  /** Versions offered for the Java distributions (the operator's image resolves any released version). */
+  javaVersions?: Partial<Record<(typeof DISTRIBUTIONS)[number], string[]>>;
+  /**
+   * Where the control plane reaches a running server's game port. Default: the Service the operator
+   * reports in status.endpoint (cluster DNS: the control plane runs in the cluster).
+   */
+  address?: (server: ServerResource, pod: V1Pod) => { host: string; port: number } | undefined;
+  /** How long stop waits beyond its timeout for the pod to go, and remove for the objects to go. */
+  settleTimeoutMs?: number;
+  pollMs?: number;
+  log?: InformerLog;
+  now?: () => Date;
+}
+
+const podReady = (pod: V1Pod | undefined) =>
+  !!pod &&
+  !pod.metadata?.deletionTimestamp &&
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+export class KubernetesDriver implements RuntimeDriver {
+  readonly name = 'kubernetes';
+  private readonly events: ResourceEvents;
+  private readonly objects: ServerObjects;
+  private readonly now: () => Date;
+  private closed = false;
+
+  constructor(private readonly o: KubernetesDriverOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.objects = new ServerObjects(o.api, o.namespace, o.pollMs, o.settleTimeoutMs);
+    this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
+  }
+
+  catalogue(): Promise<DistributionInfo[]> {
+    return Promise.resolve(
+      DISTRIBUTIONS.map((distribution): DistributionInfo => {
+        if (distribution === 'flying-squid')
+          return { distribution, versions: flyingSquidVersions(), available: true };
+        const versions = this.o.javaVersions?.[distribution] ?? [];
+        const reason = !this.o.acceptEula
+          ? 'Java distributions need the Minecraft EULA accepted by the administrator'
+          : versions.length === 0
+            ? 'No versions are configured for this distribution'
+            : undefined;
+        return { distribution, versions, available: !reason, ...(reason ? { reason } : {}) };
+      }),
+    );
+  }
+
+  /** Turns the API server's refusal of a spec into the port's error. */
+  private refused(error: unknown): unknown {
+    if (error instanceof KubeError && (error.status === 422 || error.status === 400))
+      return new DomainError('RUNTIME_UNAVAILABLE', `The cluster refused the server: ${error.message}`);
+    return error;
+  }
+
+  private checkVersion(spec: ServerSpec): void {
+    if (spec.distribution === 'flying-squid' && !flyingSquidVersions().includes(spec.minecraftVersion))
+      throw new DomainError('UNSUPPORTED_VERSION', undefined, { version: spec.minecraftVersion });
+  }
+
+  async deploy(spec: ServerSpec, signal?: AbortSignal): Promise<void> {
+    this.checkVersion(spec);
+    const body = driverSpec(spec, { acceptEula: this.o.acceptEula ?? false });
+    try {
+      await this.o.api.request('POST', resourcePath(this.o.namespace), {
+        body: newResource(spec, this.o.namespace, body),
+        signal,
+      });
+    } catch (error) {
+      if (!isStatus(error, 409)) throw this.refused(error);
+      await this.configure(spec);
+    }
+  }
+
+  /** Replaces the spec fields a ServerSpec decides (a JSON patch: removed properties go too). */
+  private async writeSpec(
+    spec: ServerSpec,
+    extra: {
+      state?: 'Running';
+      annotations?: Record<string, string>;
+      options?: StartOptions;
+      /** The resourceVersion the change was decided on: a concurrent change makes the patch fail. */
+      resourceVersion?: string;
+    } = {},
+  ): Promise<ServerResource> {
+    const body = driverSpec(spec, {
+      acceptEula: this.o.acceptEula ?? false,
+      overrides: extra.options?.propertyOverrides,
+    });
+    const ops: { op: string; path: string; value: unknown }[] = [
+      ...(extra.resourceVersion
+        ? [{ op: 'test', path: '/metadata/resourceVersion', value: extra.resourceVersion }]
+        : []),
+      { op: 'add', path: '/spec/eula', value: body.eula },
+      { op: 'add', path: '/spec/server', value: body.server },
+      { op: 'add', path: '/spec/maxPlayers', value: body.maxPlayers },
+      { op: 'add', path: '/spec/resources', value: body.resources },
+      { op: 'add', path: '/spec/properties', value: body.properties },
+    ];
+    if (extra.state) ops.push({ op: 'add', path: '/spec/state', value: extra.state });
+    for (const [key, value] of Object.entries(extra.annotations ?? {}))
+      ops.push({
+        op: 'add',
+        path: `/metadata/annotations/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+        value,
+      });
+    try {
+      return await this.o.api.request<ServerResource>('PATCH', this.objects.path(spec.serverId), {
+        // "add" of a member needs its parent: the annotations map is created when the resource has none.
+        body: extra.annotations ? [{ op: 'add', path: '/metadata/annotations', value: {} }, ...ops] : ops,
+        contentType: PATCH.json,
+      });
+    } catch (error) {
+      if (isStatus(error, 404))
+        throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId: spec.serverId });
+      // A conditional write's caller decides (a failed resourceVersion test is retried).
+      if (extra.resourceVersion) throw error;
+      throw this.refused(error);
+    }
+  }
+
+  async configure(spec: ServerSpec): Promise<void> {
+    this.checkVersion(spec);
+    await this.writeSpec(spec);
+  }
+
+  async start(spec: ServerSpec, options: StartOptions): Promise<ProcessInfo> {
+    this.checkVersion(spec);
+    if (options.preStartCommands?.length) throw unsupported('console', spec.serverId);
+    const startedAt = this.now();
+    // The operator's status writes change the resourceVersion often: a failed test is retried on a fresh read.
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.objects.read(spec.serverId);
+      if (!current) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId: spec.serverId });
+      if (observation(current).state === 'alive')
+        throw new DomainError('INVALID_TRANSITION', 'The server is already running', {
+          serverId: spec.serverId,
+        });
+      // Keeps what the resource has (the patch replaces the map), safely: the resourceVersion is tested.
+      const annotations = {
+        ...current.metadata.annotations,
+        [GENERATION_ANNOTATION]: String(options.generation),
+        [STARTED_AT_ANNOTATION]: startedAt.toISOString(),
+      };
+      try {
+        await this.writeSpec(spec, {
+          state: 'Running',
+          annotations,
+          options,
+          resourceVersion: current.metadata.resourceVersion,
+        });
+        return { pid: POD_PID, startedAt, generation: options.generation };
+      } catch (error) {
+        const now = await this.objects.read(spec.serverId);
+        const changed = now?.metadata.resourceVersion !== current.metadata.resourceVersion;
+        if (!changed || attempt >= 5 || !(error instanceof KubeError)) throw this.refused(error);
+      }
+    }
+  }
+
+  sendCommand(serverId: string): Promise<void> {
+    return Promise.reject(unsupported('console', serverId));
+  }
+
+  /**
+   * Console commands before the stop (`beforeStop`) are not sent: the console needs the in-pod agent. The
+   * image's own shutdown (SIGTERM) announces and saves the world (spec.shutdown). A pod still there after
+   * `timeoutMs` is deleted at once and the exit reports SIGKILL.
+   */
+  async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
+    const current = await this.objects.read(serverId);
+    const seen = observation(current);
+    if (seen.state !== 'alive') {
+      // A Failed server (a crash loop) is not alive, but its pod keeps being restarted: stop that.
+      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
+      return null;
+    }
+    await this.objects.desireStopped(serverId);
+    let forced = false;
+    if (!(await this.objects.podGone(serverId, Date.now() + options.timeoutMs))) {
+      forced = true;
+      await this.objects.deletePod(serverId);
+      await this.objects.podGone(serverId, Date.now() + this.objects.settleTimeoutMs);
+    }
+    return this.objects.recordExit(serverId, {
+      code: forced ? null : 0,
+      signal: forced ? 'SIGKILL' : null,
+      at: this.now(),
+      generation: seen.generation,
+      ...(forced ? { reason: `The pod did not stop within ${options.timeoutMs} ms and was deleted` } : {}),
+    });
+  }
+
+  /** Desired Stopped first (or the StatefulSet would make a new pod), then the pod is deleted at once. */
+  async kill(serverId: string): Promise<ExitInfo | null> {
+    const current = await this.objects.read(serverId);
+    const seen = observation(current);
+    if (seen.state !== 'alive') {
+      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
+      return null;
+    }
+    await this.objects.desireStopped(serverId);
+    await this.objects.deletePod(serverId);
+    await this.objects.podGone(serverId, Date.now() + this.objects.settleTimeoutMs);
+    return this.objects.recordExit(serverId, {
+      code: null,
+      signal: 'SIGKILL',
+      at: this.now(),
+      generation: seen.generation,
+      reason: 'The pod was deleted with no grace period',
+    });
+  }
+
+  async inspect(serverId: string): Promise<ProcessObservation> {
+    return observation(await this.objects.read(serverId));
+  }
+
+  /**
+   * Reads each server's resource: nothing to attach to, the operator and the kubelet keep the pods.
+   * `reapUnresponsive` does not apply: the pod's readiness probe (a server-list ping) is the kubelet's.
+   */
+  async adopt(
+    serverIds: readonly string[],
+    _options?: AdoptOptions,
+  ): Promise<Map<string, ProcessObservation>> {
+    const seen = await Promise.all(serverIds.map(async (id) => [id, await this.inspect(id)] as const));
+    return new Map(seen);
+  }
+
+  async ping(serverId: string, timeoutMs = 5_000): Promise<PingResult> {
+    const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
+    const notRunning = (why: string) => new DomainError('SERVER_NOT_RUNNING', why, { serverId });
+    if (!resource || resource.spec.state !== 'Running') throw notRunning('The server is not running');
+    if (!pod || !podReady(pod)) throw notRunning('The server’s pod is not ready');
+    const address = this.o.address ? this.o.address(resource, pod) : resource.status?.endpoint;
+    if (!address) throw notRunning('The operator reports no address for the server yet');
+    return pingServer(
+      {
+        serverId,
+        tenantId: '',
+        name: resource.metadata.name,
+        distribution: resource.spec.server.distribution,
+        minecraftVersion: resource.spec.server.version,
+        bindHost: address.host,
+        port: address.port,
+        memoryMb: 0,
+        cpuMillicores: 0,
+        maxPlayers: resource.spec.maxPlayers,
+        properties: {},
+      },
+      timeoutMs,
+    );
+  }
+
+  stats(serverId: string): Promise<ProcessStats | null> {
+    return Promise.reject(unsupported('stats', serverId));
+  }
+
+  storageUsed(serverId: string): Promise<number> {
+    return Promise.reject(unsupported('files', serverId));
+  }
+
+  /** Nothing is measured or kept here, so there is nothing to forget. */
+  storageChanged(): void {}
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    if (this.closed) throw new Error('The Kubernetes driver is closed');
+    return this.events.subscribe(listener);
+  }
+
+  /** Resolves once the driver's watch has its first list (events are delivered from then on). */
+  watching(): Promise<void> {
+    return this.events.synced();
+  }
+
+  readLogs(serverId: string, _query: LogQuery): Promise<LogPage> {
+    return Promise.reject(unsupported('logs', serverId));
+  }
+
+  workspace(serverId: string): WorkspacePaths {
+    throw unsupported('files', serverId);
+  }
+
+  /**
+   * Deletes the resource and waits until it is gone, world volume included (remove takes everything):
+   * see ServerObjects.remove.
+   */
+  async remove(serverId: string): Promise<void> {
+    // A running server is killed first, so its exit is recorded and reported like any other.
+    await this.kill(serverId);
+    await this.objects.remove(serverId);
+  }
+
+  /** Stops the watch; the servers keep running (the next driver reads them again). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.events.close();
+  }
+}
