@@ -215,14 +215,8 @@ export class KubernetesDriver implements RuntimeDriver {
    * `timeoutMs` is deleted at once and the exit reports SIGKILL.
    */
   async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
-    const current = await this.objects.read(serverId);
-    const seen = observation(current);
-    if (seen.state !== 'alive') {
-      // A Failed server (a crash loop) is not alive, but its pod keeps being restarted: stop that.
-      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
-      return null;
-    }
-    await this.objects.desireStopped(serverId);
+    const seen = await this.desireStopped(serverId);
+    if (!seen) return null;
     let forced = false;
     if (!(await this.objects.podGone(serverId, Date.now() + options.timeoutMs))) {
       forced = true;
@@ -240,13 +234,8 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** Desired Stopped first (or the StatefulSet would make a new pod), then the pod is deleted at once. */
   async kill(serverId: string): Promise<ExitInfo | null> {
-    const current = await this.objects.read(serverId);
-    const seen = observation(current);
-    if (seen.state !== 'alive') {
-      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
-      return null;
-    }
-    await this.objects.desireStopped(serverId);
+    const seen = await this.desireStopped(serverId);
+    if (!seen) return null;
     await this.objects.deletePod(serverId);
     await this.objects.podGone(serverId, Date.now() + this.objects.settleTimeoutMs);
     return this.objects.recordExit(serverId, {
@@ -256,6 +245,22 @@ export class KubernetesDriver implements RuntimeDriver {
       generation: seen.generation,
       reason: 'The pod was deleted with no grace period',
     });
+  }
+
+  /**
+   * Sets desired Stopped (first in every stop, or the StatefulSet would make a new pod) and says which
+   * generation was alive, or null when none was: then there is no exit to report, though a Failed server
+   * (a crash loop: not alive, its pod restarted over and over) is still set to Stopped.
+   */
+  private async desireStopped(serverId: string): Promise<{ generation: number } | null> {
+    const current = await this.objects.read(serverId);
+    const seen = observation(current);
+    if (seen.state !== 'alive') {
+      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
+      return null;
+    }
+    await this.objects.desireStopped(serverId);
+    return { generation: seen.generation };
   }
 
   async inspect(serverId: string): Promise<ProcessObservation> {
