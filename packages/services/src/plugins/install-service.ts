@@ -94,7 +94,7 @@ export class PluginInstallService {
 
   async install(actor: Actor, serverId: string, input: InstallInput): Promise<PlanResult> {
     const server = await this.authorize(actor, serverId, 'plugin.install', true);
-    this.checkConfig(server, input.configOverrides);
+    assertConfigOverrides(this.deps.files.folder, server, input.configOverrides);
     return this.locks.run(serverId, 'plugin-install', async (accept) => {
       const state = await this.state(actor, serverId);
       const { plan, graph } = await this.resolve(actor, server, state, input.pluginId, input.version);
@@ -153,7 +153,7 @@ export class PluginInstallService {
     patch: InstallationPatch,
   ): Promise<PlanResult> {
     const server = await this.authorize(actor, serverId, 'plugin.install', true);
-    this.checkConfig(server, patch.configOverrides);
+    assertConfigOverrides(this.deps.files.folder, server, patch.configOverrides);
     return this.locks.run(serverId, 'plugin-update', async (accept) => {
       let state = await this.state(actor, serverId);
       const current = this.mustFind(state, installationId);
@@ -371,10 +371,6 @@ export class PluginInstallService {
       installed,
     });
     return { plan, graph };
-  }
-
-  private checkConfig(server: ServerRecord, config: Record<string, unknown> | undefined): void {
-    assertConfigOverrides(this.deps.files.folder, server, config);
   }
 
   private writeConfig(
