@@ -13,7 +13,7 @@ import {
 
 /**
  * The cgroup v2 side of the plan limits, on a tree laid out as the kernel's cgroup2 filesystem is
- * (Documentation/admin-guide/cgroup-v2.rst: cgroup.controllers, cgroup.subtree_control, memory.max,
+ * (as the kernel documents it: cgroup.controllers, cgroup.subtree_control, memory.max,
  * cpu.max "$MAX $PERIOD", pids.max, cpu.stat, memory.events). This host mounts cgroup v1, so the kernel's
  * enforcement of these files is shown by cgroups.test.ts and the plan-limits e2e test through v1; this
  * test pins what Minefleet writes and reads on a v2 host: the same plan, the same limits.
