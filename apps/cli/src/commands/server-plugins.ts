@@ -27,6 +27,14 @@ interface InstallOptions {
   timeout?: number;
 }
 
+/** The context, the server and the installation a `<server> <plugin>` subcommand acts on. */
+async function installationTarget(app: CliApp, command: Command, serverRef: string, pluginRef: string) {
+  const ctx = await app.context(command);
+  const server = await resolveServer(ctx, serverRef);
+  const current = await resolveInstallation(ctx, server, pluginRef);
+  return { ctx, server, current };
+}
+
 /** `key=value` pairs for a plugin's configuration: values that read as JSON are JSON, others text. */
 export function parseConfigAssignments(assignments: readonly string[]): Record<string, unknown> {
   const config: Record<string, unknown> = {};
@@ -205,9 +213,7 @@ export function registerServerPluginCommands(plugins: Command, app: CliApp): voi
         ? 'Enable a plugin (and the dependencies it needs); applies on the next start'
         : 'Disable a plugin without removing it (refused while an enabled plugin requires it)',
     ).action(async (serverRef: string, pluginRef: string, _opts: unknown, command: Command) => {
-      const ctx = await app.context(command);
-      const server = await resolveServer(ctx, serverRef);
-      const current = await resolveInstallation(ctx, server, pluginRef);
+      const { ctx, server, current } = await installationTarget(app, command, serverRef, pluginRef);
       const result = unwrap(
         await ctx.client.PATCH('/api/v1/servers/{id}/plugins/{installation_id}', {
           params: { path: { id: server.id, installation_id: current.id } },
@@ -238,9 +244,7 @@ export function registerServerPluginCommands(plugins: Command, app: CliApp): voi
         opts: Omit<InstallOptions, 'config' | 'dryRun'>,
         command: Command,
       ) => {
-        const ctx = await app.context(command);
-        const server = await resolveServer(ctx, serverRef);
-        const current = await resolveInstallation(ctx, server, pluginRef);
+        const { ctx, server, current } = await installationTarget(app, command, serverRef, pluginRef);
         const result = unwrap(
           await ctx.client.PATCH('/api/v1/servers/{id}/plugins/{installation_id}', {
             params: { path: { id: server.id, installation_id: current.id } },
@@ -285,9 +289,7 @@ export function registerServerPluginCommands(plugins: Command, app: CliApp): voi
         opts: { withDependencies?: boolean },
         command: Command,
       ) => {
-        const ctx = await app.context(command);
-        const server = await resolveServer(ctx, serverRef);
-        const current = await resolveInstallation(ctx, server, pluginRef);
+        const { ctx, server, current } = await installationTarget(app, command, serverRef, pluginRef);
         const result = unwrap(
           await ctx.client.DELETE('/api/v1/servers/{id}/plugins/{installation_id}', {
             params: {
