@@ -12,34 +12,37 @@ import { FaultyTcpProxy } from './kit/tcp-proxy.js';
  */
 const url = process.env.DATABASE_URL;
 
-describe.skipIf(!url)('a PostgreSQL connection reset while a transaction holds a client', () => {
-  let proxy: FaultyTcpProxy | undefined;
-  let database: Database | undefined;
-  afterAll(async () => {
-    await database?.close();
-    await proxy?.close();
-  });
-
-  it('fails that transaction, not the process; the next transaction works', async () => {
-    const target = new URL(url!);
-    proxy = await FaultyTcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const proxied = new URL(url!);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    database = connectPostgres({ url: proxied.toString(), maxConnections: 2 });
-    const reset = proxy;
-
-    const broken = database.system(async (tx) => {
-      await tx.execute(sql`select 1`);
-      expect(reset.resetAll()).toBeGreaterThan(0);
-      // The reset arrives while no statement runs: before the fix, the process died here.
-      await new Promise((r) => setTimeout(r, 300));
-      await tx.execute(sql`select 2`);
+describe.skipIf(!url)(
+  `a PostgreSQL connection reset while a transaction holds a client${url ? '' : ' (skipped: DATABASE_URL is not set)'}`,
+  () => {
+    let proxy: FaultyTcpProxy | undefined;
+    let database: Database | undefined;
+    afterAll(async () => {
+      await database?.close();
+      await proxy?.close();
     });
-    await expect(broken).rejects.toThrow();
 
-    const rows = await database.system((tx) => tx.execute<{ n: number }>(sql`select 3 as n`));
-    expect((rows as { rows: { n: number }[] }).rows[0]?.n).toBe(3);
-    expect(proxy.accepted).toBe(2); // the broken connection was dropped, a new one made
-  });
-});
+    it('fails that transaction, not the process; the next transaction works', async () => {
+      const target = new URL(url!);
+      proxy = await FaultyTcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+      const proxied = new URL(url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      database = connectPostgres({ url: proxied.toString(), maxConnections: 2 });
+      const reset = proxy;
+
+      const broken = database.system(async (tx) => {
+        await tx.execute(sql`select 1`);
+        expect(reset.resetAll()).toBeGreaterThan(0);
+        // The reset arrives while no statement runs: before the fix, the process died here.
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.execute(sql`select 2`);
+      });
+      await expect(broken).rejects.toThrow();
+
+      const rows = await database.system((tx) => tx.execute<{ n: number }>(sql`select 3 as n`));
+      expect((rows as { rows: { n: number }[] }).rows[0]?.n).toBe(3);
+      expect(proxy.accepted).toBe(2); // the broken connection was dropped, a new one made
+    });
+  },
+);

@@ -17,7 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DIST = path.resolve('apps/dashboard/dist');
 
 describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html')))(
-  'account pages in a browser',
+  `account pages in a browser${existsSync(CHROMIUM) && existsSync(path.join(DIST, 'index.html')) ? '' : ' (skipped: needs Chromium and the built dashboard)'}`,
   () => {
     let cp: RunningControlPlane;
     let context: BrowserContext;

@@ -15,33 +15,36 @@ import { IMAGE_SCRIPTS as scripts, startImageGame } from './image-game.js';
 const run = promisify(execFile);
 const built = existsSync(path.join(ROOT, 'packages/runtime-local/dist/flying-squid-runtime.js'));
 
-describe.skipIf(!built)('flying-squid image scripts', () => {
-  it('starts from the ConfigMap, answers the health probe, and stops through the preStop command', async () => {
-    const port = await freePort();
-    const game = startImageGame({
-      host: '127.0.0.1',
-      port,
-      version: '1.20.2',
-      properties: { motd: 'From the ConfigMap', difficulty: 'peaceful' },
-    });
-    const { env, exited } = game;
-    try {
-      await eventually(
-        'mc-health to pass',
-        () => run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env }).then(() => true),
-        90_000,
-      );
-      const status = (await serverListPing('127.0.0.1', port, 764, 5000)) as { description: unknown };
-      expect(JSON.stringify(status.description)).toContain('From the ConfigMap');
-      await run(process.execPath, [path.join(scripts, 'minefleet-console.mjs'), 'stop', '1'], {
-        env,
-        timeout: 30_000,
+describe.skipIf(!built)(
+  `flying-squid image scripts${built ? '' : ' (skipped: the image scripts are not built)'}`,
+  () => {
+    it('starts from the ConfigMap, answers the health probe, and stops through the preStop command', async () => {
+      const port = await freePort();
+      const game = startImageGame({
+        host: '127.0.0.1',
+        port,
+        version: '1.20.2',
+        properties: { motd: 'From the ConfigMap', difficulty: 'peaceful' },
       });
-      expect(await exited).toBe(0);
-      expect(existsSync(path.join(game.data, 'world'))).toBe(true);
-      await expect(run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env })).rejects.toThrow();
-    } finally {
-      game.dispose();
-    }
-  }, 150_000);
-});
+      const { env, exited } = game;
+      try {
+        await eventually(
+          'mc-health to pass',
+          () => run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env }).then(() => true),
+          90_000,
+        );
+        const status = (await serverListPing('127.0.0.1', port, 764, 5000)) as { description: unknown };
+        expect(JSON.stringify(status.description)).toContain('From the ConfigMap');
+        await run(process.execPath, [path.join(scripts, 'minefleet-console.mjs'), 'stop', '1'], {
+          env,
+          timeout: 30_000,
+        });
+        expect(await exited).toBe(0);
+        expect(existsSync(path.join(game.data, 'world'))).toBe(true);
+        await expect(run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env })).rejects.toThrow();
+      } finally {
+        game.dispose();
+      }
+    }, 150_000);
+  },
+);

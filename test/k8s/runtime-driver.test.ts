@@ -50,224 +50,228 @@ const conformanceGame = {
   properties: { motd: 'Conformance suite', gamemode: 'creative', 'level-type': 'minecraft:flat' },
 };
 
-describe.skipIf(unavailable)('Kubernetes runtime driver on a real API server', () => {
-  let cluster: TestCluster;
-  let node: FakeNode;
-  let operator: Operator;
-  const games: ImageGame[] = [];
+describe.skipIf(unavailable)(
+  `Kubernetes runtime driver on a real API server${unavailable ? ' (skipped: no Kubernetes binaries in /opt/minefleet-k8s/bin and no MINEFLEET_K8S_KUBECONFIG)' : ''}`,
+  () => {
+    let cluster: TestCluster;
+    let node: FakeNode;
+    let operator: Operator;
+    const games: ImageGame[] = [];
 
-  const get = <T>(path: string) => cluster.api.request<T>('GET', path);
-  /** Resolves true when every path answers 404; otherwise throws naming what is left (for eventually). */
-  const allGone = async (paths: string[]) => {
-    const left = (await Promise.all(paths.map(async (p) => ((await gone(p)) ? [] : [p])))).flat();
-    if (left.length > 0) throw new Error(`still there: ${left.join(', ')}`);
-    return true;
-  };
-  const gone = async (path: string) => {
-    try {
-      await get(path);
-      return false;
-    } catch (error) {
-      return isStatus(error, 404);
-    }
-  };
-  const objectPaths = (serverId: string) => {
-    const name = resourceName(serverId);
-    return [
-      resourcePath(NAMESPACE, name),
-      `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${name}`,
-      `/api/v1/namespaces/${NAMESPACE}/services/${name}`,
-      `/api/v1/namespaces/${NAMESPACE}/configmaps/${name}-config`,
-      `/api/v1/namespaces/${NAMESPACE}/pods/${podName(serverId)}`,
-      `/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims/data-${podName(serverId)}`,
-    ];
-  };
-  const newDriver = () =>
-    new KubernetesDriver({ api: cluster.api, namespace: NAMESPACE, address: loopbackAddress, pollMs: 50 });
-
-  beforeAll(async () => {
-    const { host, properties } = conformanceGame;
-    games.push(
-      startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
-    );
-    cluster = await startCluster();
-    node = new FakeNode(cluster.api);
-    await node.start();
-    await cluster.api.request('POST', '/api/v1/namespaces', {
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
-    });
-    operator = new Operator(
-      {
-        namespace: NAMESPACE,
-        workers: 2,
-        resyncSeconds: 30,
-        images,
-        retry: { baseDelayMs: 100, maxDelayMs: 2000 },
-        playersIntervalSeconds: 0,
-      },
-      // Conflicts with the driver's writes are retried and logged as warnings: only errors are shown.
-      { api: cluster.api, log: createLogger('error'), metrics: createMetrics() },
-    );
-    await operator.start();
-  }, 240_000);
-
-  afterAll(async () => {
-    for (const game of games) game.dispose();
-    await operator?.stop();
-    await node?.stop();
-    await cluster?.stop();
-  }, 120_000);
-
-  it('deploys, starts, stops, is adopted by a new driver and removed, with events from the watch', async () => {
-    const spec: ServerSpec = {
-      serverId: randomUUID(),
-      tenantId: randomUUID(),
-      name: 'lifecycle',
-      distribution: 'flying-squid',
-      minecraftVersion: BOT_TEST_VERSION,
-      bindHost: '0.0.0.0',
-      port: 25565,
-      memoryMb: 512,
-      cpuMillicores: 500,
-      maxPlayers: 7,
-      properties: { motd: 'On Kubernetes', difficulty: 'hard', pvp: false },
+    const get = <T>(path: string) => cluster.api.request<T>('GET', path);
+    /** Resolves true when every path answers 404; otherwise throws naming what is left (for eventually). */
+    const allGone = async (paths: string[]) => {
+      const left = (await Promise.all(paths.map(async (p) => ((await gone(p)) ? [] : [p])))).flat();
+      if (left.length > 0) throw new Error(`still there: ${left.join(', ')}`);
+      return true;
     };
-    const driver = newDriver();
-    const events: RuntimeEvent[] = [];
-    driver.onEvent((e) => events.push(e));
-    await driver.watching();
-    const path = resourcePath(NAMESPACE, resourceName(spec.serverId));
+    const gone = async (path: string) => {
+      try {
+        await get(path);
+        return false;
+      } catch (error) {
+        return isStatus(error, 404);
+      }
+    };
+    const objectPaths = (serverId: string) => {
+      const name = resourceName(serverId);
+      return [
+        resourcePath(NAMESPACE, name),
+        `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${name}`,
+        `/api/v1/namespaces/${NAMESPACE}/services/${name}`,
+        `/api/v1/namespaces/${NAMESPACE}/configmaps/${name}-config`,
+        `/api/v1/namespaces/${NAMESPACE}/pods/${podName(serverId)}`,
+        `/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims/data-${podName(serverId)}`,
+      ];
+    };
+    const newDriver = () =>
+      new KubernetesDriver({ api: cluster.api, namespace: NAMESPACE, address: loopbackAddress, pollMs: 50 });
 
-    await driver.deploy(spec);
-    const deployed = await get<ServerResource>(path);
-    expect(deployed.metadata.labels).toMatchObject({
-      [TENANT_LABEL]: spec.tenantId,
-      [SERVER_ID_LABEL]: spec.serverId,
-    });
-    expect(deployed.spec).toMatchObject({
-      state: 'Stopped',
-      server: { distribution: 'flying-squid', version: BOT_TEST_VERSION },
-      maxPlayers: 7,
-      resources: { cpu: '500m', memory: '512Mi' },
-      properties: { motd: 'On Kubernetes', difficulty: 'hard', pvp: false },
-    });
-    expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+    beforeAll(async () => {
+      const { host, properties } = conformanceGame;
+      games.push(
+        startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
+      );
+      cluster = await startCluster();
+      node = new FakeNode(cluster.api);
+      await node.start();
+      await cluster.api.request('POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
+      });
+      operator = new Operator(
+        {
+          namespace: NAMESPACE,
+          workers: 2,
+          resyncSeconds: 30,
+          images,
+          retry: { baseDelayMs: 100, maxDelayMs: 2000 },
+          playersIntervalSeconds: 0,
+        },
+        // Conflicts with the driver's writes are retried and logged as warnings: only errors are shown.
+        { api: cluster.api, log: createLogger('error'), metrics: createMetrics() },
+      );
+      await operator.start();
+    }, 240_000);
 
-    // configure replaces the properties: a property left out is gone from the resource.
-    await driver.configure({ ...spec, properties: { motd: 'On Kubernetes', difficulty: 'peaceful' } });
-    expect((await get<ServerResource>(path)).spec.properties).toEqual({
-      motd: 'On Kubernetes',
-      difficulty: 'peaceful',
-    });
+    afterAll(async () => {
+      for (const game of games) game.dispose();
+      await operator?.stop();
+      await node?.stop();
+      await cluster?.stop();
+    }, 120_000);
 
-    const info = await driver.start(spec, { generation: 3 });
-    expect(info).toMatchObject({ pid: 0, generation: 3 });
-    const pod = await eventually('the pod to be Ready', async () => {
-      const p = await get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/${podName(spec.serverId)}`);
-      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
-    });
-    // The tenant label reaches the pod, where NetworkPolicies select by it.
-    expect(pod.metadata?.labels?.[TENANT_LABEL]).toBe(spec.tenantId);
-    await eventually(
-      'phase Running',
-      async () => (await get<ServerResource>(path)).status?.phase === 'Running',
-    );
-    expect(await driver.inspect(spec.serverId)).toEqual({
-      state: 'alive',
-      pid: 0,
-      startedAt: info.startedAt,
-      generation: 3,
-    });
-    const config = await get<V1ConfigMap>(
-      `/api/v1/namespaces/${NAMESPACE}/configmaps/${resourceName(spec.serverId)}-config`,
-    );
-    expect(config.data?.['server.properties']).toMatch(/^motd=On Kubernetes$/m);
-    expect(config.data?.['server.properties']).toMatch(/^max-players=7$/m);
-    // The made-up pod address is never contacted: no address, no ping.
-    await expect(driver.ping(spec.serverId, 500)).rejects.toMatchObject({ code: 'SERVER_NOT_RUNNING' });
-
-    const exit = await driver.stop(spec.serverId, { timeoutMs: 15_000 });
-    expect(exit).toMatchObject({ code: 0, signal: null, generation: 3 });
-    const stopped = await eventually('phase Stopped', async () => {
-      const s = await get<ServerResource>(path);
-      return s.status?.phase === 'Stopped' ? s : undefined;
-    });
-    expect(stopped.spec.state).toBe('Stopped');
-    const sts = await get<V1StatefulSet>(
-      `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${resourceName(spec.serverId)}`,
-    );
-    expect(sts.spec?.replicas).toBe(0);
-    const exited = { state: 'exited', exit: { code: 0, signal: null, at: exit!.at, generation: 3 } };
-    expect(await driver.inspect(spec.serverId)).toEqual(exited);
-
-    // Events come from the watch: the phases the operator reported and the recorded exit.
-    await eventually('the exit event', async () =>
-      events.some((e) => e.type === 'exit' && e.serverId === spec.serverId && e.exit.generation === 3),
-    );
-    const phases = events.flatMap((e) =>
-      e.type === 'console' && e.serverId === spec.serverId ? [e.line.message] : [],
-    );
-    // (Whether the operator reported Stopped before the start depends on timing: not asserted.)
-    const running = phases.findIndex((m) => m.endsWith('→ Running'));
-    expect(running, phases.join(' | ')).toBeGreaterThanOrEqual(0);
-    expect(phases.slice(running + 1).at(-1), phases.join(' | ')).toBe('Kubernetes: Stopping → Stopped');
-    await driver.close();
-
-    // A new driver (a restarted control plane) reads the same state from the cluster.
-    const next = newDriver();
-    expect(await next.adopt([spec.serverId])).toEqual(new Map([[spec.serverId, exited]]));
-    expect(await next.kill(spec.serverId)).toBeNull();
-
-    await next.remove(spec.serverId);
-    await next.remove(spec.serverId);
-    expect(await next.inspect(spec.serverId)).toEqual({ state: 'absent' });
-    await eventually('every object of the server to be gone', () => allGone(objectPaths(spec.serverId)));
-    await next.close();
-  }, 60_000);
-
-  const ports = new Map<number, string>();
-  runtimeDriverConformance('kubernetes (operator + fake node)', {
-    createDriver: async () => {
-      const driver = newDriver();
-      await driver.watching();
-      return driver;
-    },
-    newSpec: async () => {
-      const { serverId, host, properties } = conformanceGame;
-      const port = await freePort();
-      ports.set(port, serverId);
-      node.addresses.set(`${NAMESPACE}/${podName(serverId)}`, host);
-      return {
-        serverId,
+    it('deploys, starts, stops, is adopted by a new driver and removed, with events from the watch', async () => {
+      const spec: ServerSpec = {
+        serverId: randomUUID(),
         tenantId: randomUUID(),
-        name: 'conformance',
+        name: 'lifecycle',
         distribution: 'flying-squid',
         minecraftVersion: BOT_TEST_VERSION,
         bindHost: '0.0.0.0',
-        port,
+        port: 25565,
         memoryMb: 512,
-        cpuMillicores: 1000,
-        maxPlayers: 5,
-        properties: { ...properties, 'view-distance': 4 },
+        cpuMillicores: 500,
+        maxPlayers: 7,
+        properties: { motd: 'On Kubernetes', difficulty: 'hard', pvp: false },
       };
-    },
-    address: (spec) => ({
-      host: node.addresses.get(`${NAMESPACE}/${podName(spec.serverId)}`)!,
-      port: GAME_PORT,
-    }),
-    crash: () => Promise.reject(new Error('the Kubernetes harness does not crash pods')),
-    // Nothing serves the server any more: its resource, StatefulSet, Service, pod and volume are gone.
-    // (The world volume's claim is deleted by the StatefulSet controller a moment after the rest.)
-    // A failure names what is left rather than answering false.
-    portIsFree: (port) => eventually('the objects to be gone', () => allGone(objectPaths(ports.get(port)!))),
-    players: { join: (address, options) => joinBot(address, options) },
-    unsupported: {
-      console: 'no console without the in-pod agent',
-      stats: 'no process statistics without the in-pod agent',
-      files: 'no server files without the in-pod agent',
-      logs: 'no captured log without the in-pod agent',
-      crash:
-        'a crashed container is restarted in place by the kubelet; the driver reports a crash loop (phase Failed), which FakeNode does not play',
-    },
-  });
-});
+      const driver = newDriver();
+      const events: RuntimeEvent[] = [];
+      driver.onEvent((e) => events.push(e));
+      await driver.watching();
+      const path = resourcePath(NAMESPACE, resourceName(spec.serverId));
+
+      await driver.deploy(spec);
+      const deployed = await get<ServerResource>(path);
+      expect(deployed.metadata.labels).toMatchObject({
+        [TENANT_LABEL]: spec.tenantId,
+        [SERVER_ID_LABEL]: spec.serverId,
+      });
+      expect(deployed.spec).toMatchObject({
+        state: 'Stopped',
+        server: { distribution: 'flying-squid', version: BOT_TEST_VERSION },
+        maxPlayers: 7,
+        resources: { cpu: '500m', memory: '512Mi' },
+        properties: { motd: 'On Kubernetes', difficulty: 'hard', pvp: false },
+      });
+      expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+
+      // configure replaces the properties: a property left out is gone from the resource.
+      await driver.configure({ ...spec, properties: { motd: 'On Kubernetes', difficulty: 'peaceful' } });
+      expect((await get<ServerResource>(path)).spec.properties).toEqual({
+        motd: 'On Kubernetes',
+        difficulty: 'peaceful',
+      });
+
+      const info = await driver.start(spec, { generation: 3 });
+      expect(info).toMatchObject({ pid: 0, generation: 3 });
+      const pod = await eventually('the pod to be Ready', async () => {
+        const p = await get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/${podName(spec.serverId)}`);
+        return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+      });
+      // The tenant label reaches the pod, where NetworkPolicies select by it.
+      expect(pod.metadata?.labels?.[TENANT_LABEL]).toBe(spec.tenantId);
+      await eventually(
+        'phase Running',
+        async () => (await get<ServerResource>(path)).status?.phase === 'Running',
+      );
+      expect(await driver.inspect(spec.serverId)).toEqual({
+        state: 'alive',
+        pid: 0,
+        startedAt: info.startedAt,
+        generation: 3,
+      });
+      const config = await get<V1ConfigMap>(
+        `/api/v1/namespaces/${NAMESPACE}/configmaps/${resourceName(spec.serverId)}-config`,
+      );
+      expect(config.data?.['server.properties']).toMatch(/^motd=On Kubernetes$/m);
+      expect(config.data?.['server.properties']).toMatch(/^max-players=7$/m);
+      // The made-up pod address is never contacted: no address, no ping.
+      await expect(driver.ping(spec.serverId, 500)).rejects.toMatchObject({ code: 'SERVER_NOT_RUNNING' });
+
+      const exit = await driver.stop(spec.serverId, { timeoutMs: 15_000 });
+      expect(exit).toMatchObject({ code: 0, signal: null, generation: 3 });
+      const stopped = await eventually('phase Stopped', async () => {
+        const s = await get<ServerResource>(path);
+        return s.status?.phase === 'Stopped' ? s : undefined;
+      });
+      expect(stopped.spec.state).toBe('Stopped');
+      const sts = await get<V1StatefulSet>(
+        `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${resourceName(spec.serverId)}`,
+      );
+      expect(sts.spec?.replicas).toBe(0);
+      const exited = { state: 'exited', exit: { code: 0, signal: null, at: exit!.at, generation: 3 } };
+      expect(await driver.inspect(spec.serverId)).toEqual(exited);
+
+      // Events come from the watch: the phases the operator reported and the recorded exit.
+      await eventually('the exit event', async () =>
+        events.some((e) => e.type === 'exit' && e.serverId === spec.serverId && e.exit.generation === 3),
+      );
+      const phases = events.flatMap((e) =>
+        e.type === 'console' && e.serverId === spec.serverId ? [e.line.message] : [],
+      );
+      // (Whether the operator reported Stopped before the start depends on timing: not asserted.)
+      const running = phases.findIndex((m) => m.endsWith('→ Running'));
+      expect(running, phases.join(' | ')).toBeGreaterThanOrEqual(0);
+      expect(phases.slice(running + 1).at(-1), phases.join(' | ')).toBe('Kubernetes: Stopping → Stopped');
+      await driver.close();
+
+      // A new driver (a restarted control plane) reads the same state from the cluster.
+      const next = newDriver();
+      expect(await next.adopt([spec.serverId])).toEqual(new Map([[spec.serverId, exited]]));
+      expect(await next.kill(spec.serverId)).toBeNull();
+
+      await next.remove(spec.serverId);
+      await next.remove(spec.serverId);
+      expect(await next.inspect(spec.serverId)).toEqual({ state: 'absent' });
+      await eventually('every object of the server to be gone', () => allGone(objectPaths(spec.serverId)));
+      await next.close();
+    }, 60_000);
+
+    const ports = new Map<number, string>();
+    runtimeDriverConformance('kubernetes (operator + fake node)', {
+      createDriver: async () => {
+        const driver = newDriver();
+        await driver.watching();
+        return driver;
+      },
+      newSpec: async () => {
+        const { serverId, host, properties } = conformanceGame;
+        const port = await freePort();
+        ports.set(port, serverId);
+        node.addresses.set(`${NAMESPACE}/${podName(serverId)}`, host);
+        return {
+          serverId,
+          tenantId: randomUUID(),
+          name: 'conformance',
+          distribution: 'flying-squid',
+          minecraftVersion: BOT_TEST_VERSION,
+          bindHost: '0.0.0.0',
+          port,
+          memoryMb: 512,
+          cpuMillicores: 1000,
+          maxPlayers: 5,
+          properties: { ...properties, 'view-distance': 4 },
+        };
+      },
+      address: (spec) => ({
+        host: node.addresses.get(`${NAMESPACE}/${podName(spec.serverId)}`)!,
+        port: GAME_PORT,
+      }),
+      crash: () => Promise.reject(new Error('the Kubernetes harness does not crash pods')),
+      // Nothing serves the server any more: its resource, StatefulSet, Service, pod and volume are gone.
+      // (The world volume's claim is deleted by the StatefulSet controller a moment after the rest.)
+      // A failure names what is left rather than answering false.
+      portIsFree: (port) =>
+        eventually('the objects to be gone', () => allGone(objectPaths(ports.get(port)!))),
+      players: { join: (address, options) => joinBot(address, options) },
+      unsupported: {
+        console: 'no console without the in-pod agent',
+        stats: 'no process statistics without the in-pod agent',
+        files: 'no server files without the in-pod agent',
+        logs: 'no captured log without the in-pod agent',
+        crash:
+          'a crashed container is restarted in place by the kubelet; the driver reports a crash loop (phase Failed), which FakeNode does not play',
+      },
+    });
+  },
+);

@@ -51,7 +51,7 @@ describe('plan limits in control groups', () => {
   });
 
   it.skipIf(!enforced)(
-    'holds CPU burners (a process and its children) to the plan’s quota',
+    `holds CPU burners (a process and its children) to the plan’s quota${enforced ? '' : ' (skipped: no control groups here)'}`,
     async () => {
       // Two busy loops under a tenth of a core: the whole group, children included, gets ≤ 0.1 s/s.
       const { group, child } = await runInGroup({ memoryMb: 256, cpuMillicores: 100 }, 'for(;;){}', 2);
@@ -79,7 +79,7 @@ describe('plan limits in control groups', () => {
   );
 
   it.skipIf(!enforced)(
-    'OOM-kills a memory hog at the group’s limit, not the host',
+    `OOM-kills a memory hog at the group’s limit, not the host${enforced ? '' : ' (skipped: no control groups here)'}`,
     async () => {
       // 64 MB plan → a 320 MB group; the hog touches 32 MB buffers (outside any heap flag) up to 2 GB.
       const hog =
