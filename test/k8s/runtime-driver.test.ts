@@ -4,6 +4,9 @@
 // then runs with a real flying-squid game (the image's entrypoint) where FakeNode says the pod is, so the
 // server-list ping and players reach a real server. Features without the in-pod agent are named skips.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { isIP } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
@@ -18,8 +21,11 @@ import {
   resourcePath,
   type ServerResource,
 } from '@minefleet/runtime-kubernetes/resource';
+import { DEFAULT_POLICY, tenantPolicyName } from '@minefleet/runtime-kubernetes/tenant-isolation';
 import { runtimeDriverConformance } from '@minefleet/runtime-local/conformance';
+import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { BOT_TEST_VERSION, freePort, joinBot } from '@minefleet/testkit/minecraft';
+import { freePortRange } from '@minefleet/testkit/ports';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
 import { createLogger } from '../../apps/operator/src/log.js';
 import { createMetrics } from '../../apps/operator/src/metrics.js';
@@ -32,6 +38,16 @@ const unavailable = clusterUnavailable();
 if (unavailable) console.warn(`\n!!! SKIPPING the Kubernetes runtime driver suite: ${unavailable} !!!\n`);
 
 const NAMESPACE = 'minefleet-servers';
+
+/** A NetworkPolicy as the API server answers it (the client library's model renames `from`). */
+interface Policy {
+  metadata: { name: string };
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes: string[];
+    ingress: { from?: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports?: unknown[] }[];
+  };
+}
 const images = { java: 'itzg/minecraft-server:java21', flyingSquid: 'ghcr.io/minefleet/flying-squid:test' };
 
 /** Only a loopback address FakeNode was told about is ever contacted; made-up pod addresses never are. */
@@ -39,6 +55,9 @@ const loopbackAddress = (_server: ServerResource, pod: V1Pod) => {
   const ip = pod.status?.podIP;
   return ip && isIP(ip) === 4 && ip.startsWith('127.') ? { host: ip, port: GAME_PORT } : undefined;
 };
+
+/** The game of the control plane's server (the API test): the image's entrypoint where its pod is said to be. */
+const apiGame = { host: `127.0.5.${2 + Math.floor(Math.random() * 250)}` };
 
 /**
  * The conformance suite's server and its game: the image's entrypoint on a loopback address of its own,
@@ -91,6 +110,7 @@ describe.skipIf(unavailable)(
       const { host, properties } = conformanceGame;
       games.push(
         startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
+        startImageGame({ host: apiGame.host, port: GAME_PORT, version: BOT_TEST_VERSION }),
       );
       cluster = await startCluster();
       node = new FakeNode(cluster.api);
@@ -154,6 +174,29 @@ describe.skipIf(unavailable)(
         properties: { motd: 'On Kubernetes', difficulty: 'hard', pvp: false },
       });
       expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+
+      // The tenant's pods are fenced in before its first pod exists: game pods take traffic from the
+      // platform (game port) and from their own tenant's pods, nothing else.
+      const policies = `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/networkpolicies`;
+      const fence = await get<Policy>(`${policies}/${DEFAULT_POLICY}`);
+      expect(fence.spec.podSelector.matchLabels).toEqual({
+        'app.kubernetes.io/managed-by': 'minefleet-operator',
+      });
+      expect(fence.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(fence.spec.ingress[0]?.ports).toEqual([{ port: 25565, protocol: 'TCP' }]);
+      const own = await get<Policy>(`${policies}/${tenantPolicyName(spec.tenantId)}`);
+      expect(own.spec.podSelector.matchLabels?.[TENANT_LABEL]).toBe(spec.tenantId);
+      expect(own.spec.ingress[0]?.from?.[0]?.podSelector?.matchLabels?.[TENANT_LABEL]).toBe(spec.tenantId);
+      // Another tenant's server gets its own policy, and the shared one is rewritten, not duplicated.
+      const other = { ...spec, serverId: randomUUID(), tenantId: randomUUID(), name: 'other-tenant' };
+      await driver.deploy(other);
+      const names = (await get<{ items: Policy[] }>(policies)).items.map((p) => p.metadata.name).sort();
+      expect(names).toEqual(
+        [DEFAULT_POLICY, tenantPolicyName(spec.tenantId), tenantPolicyName(other.tenantId)].sort(),
+      );
+      await driver.remove(other.serverId);
+      expect(await gone(`${policies}/${tenantPolicyName(other.tenantId)}`)).toBe(true);
+      expect(await gone(`${policies}/${tenantPolicyName(spec.tenantId)}`)).toBe(false);
 
       // configure replaces the properties: a property left out is gone from the resource.
       await driver.configure({ ...spec, properties: { motd: 'On Kubernetes', difficulty: 'peaceful' } });
@@ -224,8 +267,69 @@ describe.skipIf(unavailable)(
       await next.remove(spec.serverId);
       expect(await next.inspect(spec.serverId)).toEqual({ state: 'absent' });
       await eventually('every object of the server to be gone', () => allGone(objectPaths(spec.serverId)));
+      // Its tenant's last server is gone: so is the tenant's policy.
+      expect(await gone(`${policies}/${tenantPolicyName(spec.tenantId)}`)).toBe(true);
       await next.close();
     }, 60_000);
+
+    it('a control plane with MINEFLEET_RUNTIME=kubernetes deploys, starts, stops and deletes through its API', async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-cp-'));
+      const port = await freePort();
+      const cp = await spawnControlPlane(
+        loopbackEnv({
+          port,
+          dataDir,
+          portRange: await freePortRange(4),
+          extra: {
+            MINEFLEET_RUNTIME: 'kubernetes',
+            MINEFLEET_KUBECONFIG: cluster.kubeconfig,
+            MINEFLEET_K8S_NAMESPACE: NAMESPACE,
+            // FakeNode's pod address is where the game listens; a Service has no DNS name here.
+            MINEFLEET_K8S_ADDRESS: 'pod-ip',
+          },
+        }),
+      );
+      try {
+        const user = await cp.api.signup('k8s');
+        const created = await cp.api.post(
+          '/servers',
+          { name: 'on-kubernetes', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+          user.token,
+        );
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        const id = created.body.id as string;
+        await cp.api.waitForStatus(id, user.token, 'stopped', 30_000);
+        const resource = await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)));
+        expect(resource.metadata.labels).toMatchObject({
+          [TENANT_LABEL]: user.tenantId,
+          [SERVER_ID_LABEL]: id,
+        });
+        expect(resource.spec.state).toBe('Stopped');
+        node.addresses.set(`${NAMESPACE}/${podName(id)}`, apiGame.host);
+
+        expect((await cp.api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
+        await cp.api.waitForStatus(id, user.token, 'running', 45_000);
+        expect((await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)))).spec.state).toBe(
+          'Running',
+        );
+        // What needs the in-pod agent is refused plainly, not half done.
+        const files = await cp.api.get(`/servers/${id}/files`, user.token);
+        expect(files.status, JSON.stringify(files.body)).toBe(501);
+        expect(files.body.error.code).toBe('RUNTIME_UNSUPPORTED');
+
+        expect((await cp.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
+        await cp.api.waitForStatus(id, user.token, 'stopped', 45_000);
+        expect((await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)))).spec.state).toBe(
+          'Stopped',
+        );
+
+        expect((await cp.api.delete(`/servers/${id}`, user.token)).status).toBe(202);
+        await eventually('every object of the server to be gone', () => allGone(objectPaths(id)));
+      } finally {
+        await cp.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }, 120_000);
 
     const ports = new Map<number, string>();
     runtimeDriverConformance('kubernetes (operator + fake node)', {

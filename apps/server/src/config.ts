@@ -13,6 +13,13 @@ import { GatewayConfigError, loadGatewayConfig, type GatewayConfig } from './gat
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from './identity-config.js';
 import { OidcConfigError, loadOidcConfig, type OidcProviderConfig } from './oidc-config.js';
 import { PluginConfigError, loadPluginSourcesConfig } from './plugin-config.js';
+import {
+  KubernetesConfigError,
+  loadKubernetesRuntimeConfig,
+  loadRuntimeKind,
+  type KubernetesRuntimeConfig,
+  type RuntimeKind,
+} from './kubernetes-runtime.js';
 
 /**
  * Configuration of the control plane, read once from the environment by the composition root.
@@ -82,6 +89,9 @@ export interface Config {
   players: PlayersConfig;
   /** The local runtime driver (docs/runtime.md), handed to createLocalDriver by the composition root. */
   runtime: LocalRuntimeConfig;
+  /** Where game servers run (MINEFLEET_RUNTIME): local processes, or a Kubernetes cluster (preview). */
+  runtimeKind: RuntimeKind;
+  kubernetes: KubernetesRuntimeConfig;
 }
 
 export interface LocalRuntimeConfig {
@@ -209,6 +219,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   // With the gateway on 25565 by default, game ports start one above it unless chosen.
   const portRange = parsePortRange(env.MINEFLEET_PORT_RANGE || (gatewayOn ? '25566-25665' : '25565-25664'));
   const gameBindHost = env.MINEFLEET_GAME_BIND_HOST || '0.0.0.0';
+  const runtime = runtimeConfig(env);
   return {
     host,
     port,
@@ -256,7 +267,11 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     gateway: section(GatewayConfigError, () => loadGatewayConfig(env, gameBindHost, portRange)),
     identity: section(IdentityConfigError, () => loadIdentityConfig(env)),
     oidc: section(OidcConfigError, () => loadOidcConfig(env)),
-    runtime: runtimeConfig(env),
+    runtime,
+    runtimeKind: section(KubernetesConfigError, () => loadRuntimeKind(env)),
+    kubernetes: section(KubernetesConfigError, () =>
+      loadKubernetesRuntimeConfig(env, runtime.java.acceptEula),
+    ),
   };
 }
 

@@ -36,6 +36,7 @@ import { healthRoutes } from './http/routes/health.js';
 import type { ServerIncludes } from './http/routes/servers.js';
 import { toLogLine, toPerformance } from './http/serializers.js';
 import { createIdentityPlatform } from './identity-platform.js';
+import { createKubernetesRuntime } from './kubernetes-runtime.js';
 import { isolationWarning } from './isolation-check.js';
 import { createLiveAdapters, createLiveServices } from './live-platform.js';
 import { RequestContexts } from './observability/request-context.js';
@@ -52,7 +53,7 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** An already open database (tests); otherwise one is opened from the config. */
   database?: Database;
-  /** The runtime driver; the local driver in the data folder by default. */
+  /** The runtime driver; by default the one MINEFLEET_RUNTIME names (local processes in the data folder). */
   runtime?: RuntimeDriver;
   /** The event bus; NATS when NATS_URL is set, else in-process. */
   events?: EventBus;
@@ -97,7 +98,11 @@ async function openDatabase(config: Config): Promise<Database> {
 /** The composition root: builds every adapter and service once and wires them together. */
 export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { config } = options;
-  const localRuntime = options.runtime ?? createLocalDriver({ dataDir: config.dataDir, ...config.runtime });
+  const localRuntime =
+    options.runtime ??
+    (config.runtimeKind === 'kubernetes'
+      ? await createKubernetesRuntime(config.kubernetes)
+      : createLocalDriver({ dataDir: config.dataDir, ...config.runtime }));
   const clock = options.clock ?? { now: () => Date.now() };
   const contexts = new RequestContexts();
   // Every line logged on a request's behalf (also by background work it started) carries its id.

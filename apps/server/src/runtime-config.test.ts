@@ -62,4 +62,41 @@ describe('the local runtime configuration', () => {
       'MINEFLEET_ACCEPT_EULA must be true or false (got "yes").',
     );
   });
+
+  it('runs game servers locally unless MINEFLEET_RUNTIME names Kubernetes, whose settings it checks', async () => {
+    const local = await load({});
+    expect(local.runtimeKind).toBe('local');
+    expect(local.kubernetes).toEqual({
+      namespace: 'minefleet-servers',
+      kubeconfig: undefined,
+      platformNamespace: undefined,
+      address: 'service',
+      acceptEula: false,
+    });
+    const k8s = await load({
+      MINEFLEET_RUNTIME: 'kubernetes',
+      MINEFLEET_KUBECONFIG: '/etc/minefleet/kubeconfig',
+      MINEFLEET_K8S_NAMESPACE: 'games',
+      MINEFLEET_K8S_PLATFORM_NAMESPACE: 'minefleet',
+      MINEFLEET_K8S_ADDRESS: 'pod-ip',
+      MINEFLEET_ACCEPT_EULA: 'true',
+    });
+    expect(k8s.runtimeKind).toBe('kubernetes');
+    expect(k8s.kubernetes).toEqual({
+      namespace: 'games',
+      kubeconfig: '/etc/minefleet/kubeconfig',
+      platformNamespace: 'minefleet',
+      address: 'pod-ip',
+      acceptEula: true,
+    });
+    await expect(load({ MINEFLEET_RUNTIME: 'docker' })).rejects.toThrow(
+      new ConfigError('MINEFLEET_RUNTIME must be local or kubernetes (got "docker").'),
+    );
+    await expect(load({ MINEFLEET_K8S_NAMESPACE: 'Games_1' })).rejects.toThrow(
+      'MINEFLEET_K8S_NAMESPACE must be a Kubernetes namespace name (got "Games_1").',
+    );
+    await expect(load({ MINEFLEET_K8S_ADDRESS: 'node-port' })).rejects.toThrow(
+      'MINEFLEET_K8S_ADDRESS must be service or pod-ip (got "node-port").',
+    );
+  });
 });

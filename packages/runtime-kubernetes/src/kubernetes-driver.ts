@@ -31,12 +31,14 @@ import { ResourceEvents } from './resource-events.js';
 import {
   GENERATION_ANNOTATION,
   STARTED_AT_ANNOTATION,
+  TENANT_LABEL,
   driverSpec,
   newResource,
   resourcePath,
   type ServerResource,
 } from './resource.js';
 import { ServerObjects } from './server-objects.js';
+import { TenantIsolation, type IsolationOptions } from './tenant-isolation.js';
 import { unsupported } from './unsupported.js';
 
 export interface KubernetesDriverOptions {
@@ -52,6 +54,8 @@ export interface KubernetesDriverOptions {
    * reports in status.endpoint (cluster DNS: the control plane runs in the cluster).
    */
   address?: (server: ServerResource, pod: V1Pod) => { host: string; port: number } | undefined;
+  /** Who besides a tenant's own pods may reach its game pods (NetworkPolicies; docs/kubernetes.md). */
+  isolation?: IsolationOptions;
   /** How long stop waits beyond its timeout for the pod to go, and remove for the objects to go. */
   settleTimeoutMs?: number;
   pollMs?: number;
@@ -68,12 +72,14 @@ export class KubernetesDriver implements RuntimeDriver {
   readonly name = 'kubernetes';
   private readonly events: ResourceEvents;
   private readonly objects: ServerObjects;
+  private readonly isolation: TenantIsolation;
   private readonly now: () => Date;
   private closed = false;
 
   constructor(private readonly o: KubernetesDriverOptions) {
     this.now = o.now ?? (() => new Date());
     this.objects = new ServerObjects(o.api, o.namespace, o.pollMs, o.settleTimeoutMs);
+    this.isolation = new TenantIsolation(o.api, o.namespace, o.isolation);
     this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
   }
 
@@ -108,6 +114,8 @@ export class KubernetesDriver implements RuntimeDriver {
   async deploy(spec: ServerSpec, signal?: AbortSignal): Promise<void> {
     this.checkVersion(spec);
     const body = driverSpec(spec, { acceptEula: this.o.acceptEula ?? false });
+    // Before the resource: its pod never runs without the policies that fence it in.
+    await this.isolation.ensure(spec.tenantId, signal);
     try {
       await this.o.api.request('POST', resourcePath(this.o.namespace), {
         body: newResource(spec, this.o.namespace, body),
@@ -340,7 +348,9 @@ export class KubernetesDriver implements RuntimeDriver {
   async remove(serverId: string): Promise<void> {
     // A running server is killed first, so its exit is recorded and reported like any other.
     await this.kill(serverId);
+    const tenantId = (await this.objects.read(serverId))?.metadata.labels?.[TENANT_LABEL];
     await this.objects.remove(serverId);
+    if (tenantId) await this.isolation.release(tenantId);
   }
 
   /** Stops the watch; the servers keep running (the next driver reads them again). */

@@ -17,6 +17,8 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const TENANT_LABEL = 'minefleet.io/tenant';
 /** The control plane's server id (the resource name carries a prefix, see resourceName). */
 export const SERVER_ID_LABEL = 'minefleet.io/server-id';
+/** Marks the objects the operator makes for a server, its game pod included. */
+export const MANAGED_BY_OPERATOR = { 'app.kubernetes.io/managed-by': 'minefleet-operator' } as const;
 /** Marks resources the control plane created: its watch and its adopt look at these only. */
 export const CREATED_BY = { 'app.kubernetes.io/created-by': 'minefleet-control-plane' } as const;
 /** The generation of the start in effect, echoed in exit events (the port's stale-event guard). */

@@ -1,11 +1,12 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
-import { TENANT_LABEL } from '@minefleet/runtime-kubernetes/resource';
+import { MANAGED_BY_OPERATOR, TENANT_LABEL } from '@minefleet/runtime-kubernetes/resource';
 import { API_VERSION, KIND, type MinecraftServer } from '../crd/schema.js';
 
 /** Field manager of every server-side apply the operator makes. */
 export const FIELD_MANAGER = 'minefleet-operator';
 export const SERVER_LABEL = 'minefleet.io/server';
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'minefleet-operator' } as const;
+// The driver's NetworkPolicies select game pods by it, hence one definition beside the tenant label.
+export const MANAGED_BY = MANAGED_BY_OPERATOR;
 export const CONFIG_HASH_ANNOTATION = 'minefleet.io/config-hash';
 export const RETAIN_FINALIZER = 'minefleet.io/retain-volume';
 export const RETAINED_LABEL = 'minefleet.io/retained';
