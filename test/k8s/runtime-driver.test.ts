@@ -274,21 +274,19 @@ describe.skipIf(unavailable)(
 
     it('a control plane with MINEFLEET_RUNTIME=kubernetes deploys, starts, stops and deletes through its API', async () => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-cp-'));
-      const port = await freePort();
-      const cp = await spawnControlPlane(
-        loopbackEnv({
-          port,
-          dataDir,
-          portRange: await freePortRange(4),
-          extra: {
-            MINEFLEET_RUNTIME: 'kubernetes',
-            MINEFLEET_KUBECONFIG: cluster.kubeconfig,
-            MINEFLEET_K8S_NAMESPACE: NAMESPACE,
-            // FakeNode's pod address is where the game listens; a Service has no DNS name here.
-            MINEFLEET_K8S_ADDRESS: 'pod-ip',
-          },
-        }),
-      );
+      const env = loopbackEnv({
+        port: await freePort(),
+        dataDir,
+        portRange: await freePortRange(4),
+        extra: {
+          MINEFLEET_RUNTIME: 'kubernetes',
+          MINEFLEET_KUBECONFIG: cluster.kubeconfig,
+          MINEFLEET_K8S_NAMESPACE: NAMESPACE,
+          // FakeNode's pod address is where the game listens; a Service has no DNS name here.
+          MINEFLEET_K8S_ADDRESS: 'pod-ip',
+        },
+      });
+      let cp = await spawnControlPlane(env);
       try {
         const user = await cp.api.signup('k8s');
         const created = await cp.api.post(
@@ -296,7 +294,7 @@ describe.skipIf(unavailable)(
           { name: 'on-kubernetes', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
           user.token,
         );
-        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        expect(created.status, JSON.stringify(created.body)).toBe(202);
         const id = created.body.id as string;
         await cp.api.waitForStatus(id, user.token, 'stopped', 30_000);
         const resource = await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)));
@@ -312,6 +310,17 @@ describe.skipIf(unavailable)(
         expect((await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)))).spec.state).toBe(
           'Running',
         );
+        const podPathOf = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(id)}`;
+        const podUid = (await get<V1Pod>(podPathOf)).metadata?.uid;
+        const startedAt = (await cp.api.get(`/servers/${id}`, user.token)).body.started_at as string;
+
+        // A control plane killed outright: the next one finds the server running where it was.
+        await cp.stop('SIGKILL');
+        cp = await spawnControlPlane(env);
+        const adopted = await cp.api.get(`/servers/${id}`, user.token);
+        expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt });
+        expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
+
         // What needs the in-pod agent is refused plainly, not half done.
         const files = await cp.api.get(`/servers/${id}/files`, user.token);
         expect(files.status, JSON.stringify(files.body)).toBe(501);

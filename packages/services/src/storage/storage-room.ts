@@ -36,7 +36,15 @@ export async function assertStorageRoom(
   server: { id: string; storageMb: number },
 ): Promise<void> {
   const limit = server.storageMb * MB;
-  const used = await storageUsedFor(meter, server.id, (bytes) => bytes >= limit);
+  let used: number;
+  try {
+    used = await storageUsedFor(meter, server.id, (bytes) => bytes >= limit);
+  } catch (error) {
+    // A runtime that cannot measure the files (Kubernetes without the in-pod agent) bounds them by the
+    // size of the server's volume instead: nothing to refuse here.
+    if (error instanceof DomainError && error.code === 'RUNTIME_UNSUPPORTED') return;
+    throw error;
+  }
   if (used >= limit) {
     throw new DomainError(
       'STORAGE_LIMIT_REACHED',
