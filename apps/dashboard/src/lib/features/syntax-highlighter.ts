@@ -4,7 +4,7 @@ import json from 'highlight.js/lib/languages/json';
 import properties from 'highlight.js/lib/languages/properties';
 import yaml from 'highlight.js/lib/languages/yaml';
 import type { LanguageFn } from 'highlight.js';
-import type { Highlight, SyntaxLanguage } from './syntax.js';
+import type { Highlight, SyntaxLanguage } from './syntax-types.js';
 
 /**
  * The file editor's highlighter: highlight.js's core with only the grammars the editor uses (its own

@@ -3,7 +3,9 @@
  * separate chunk (`syntax-highlighter.ts`, loaded with a dynamic `import()` when a text file is opened),
  * so the main bundle carries only this table.
  */
-export type SyntaxLanguage = 'properties' | 'yaml' | 'toml' | 'json' | 'ini' | 'log';
+import type { Highlight, SyntaxLanguage } from './syntax-types.js';
+
+export type { Highlight, SyntaxLanguage };
 
 const BY_EXTENSION: Record<string, SyntaxLanguage> = {
   properties: 'properties',
@@ -28,9 +30,6 @@ export function syntaxOf(path: string): SyntaxLanguage | undefined {
 
 /** Above this many characters the editor stays plain: highlighting on every keystroke would lag. */
 export const HIGHLIGHT_MAX_CHARS = 256 * 1024;
-
-/** A function turning text into highlighted HTML (every character of the text escaped). */
-export type Highlight = (code: string, language: SyntaxLanguage) => string;
 
 /** Loads the highlighter chunk on first use. */
 export async function loadHighlighter(): Promise<Highlight> {
