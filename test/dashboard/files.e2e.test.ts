@@ -33,6 +33,10 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html
     let profile: string;
     let serverId = '';
     let folder = '';
+    /** Every URL the page asked for (the highlighter's chunk is loaded only when an editor needs it). */
+    const requested: string[] = [];
+    const highlighterLoaded = () =>
+      requested.some((url) => /\/assets\/syntax-highlighter-[\w-]+\.js$/.test(url));
 
     async function expectAccessible(name: string) {
       expect(await seriousViolations(page), `accessibility of the ${name}`).toEqual([]);
@@ -72,8 +76,12 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html
       serverId = res.body.id;
       await cp.api.waitForStatus(serverId, owner.token, 'stopped');
       folder = path.join(cp.dataDir, 'servers', serverId);
-      await mkdir(path.join(folder, 'plugins', 'Essentials'), { recursive: true });
+      await mkdir(path.join(folder, 'plugins', 'Essentials', 'lang'), { recursive: true });
       await writeFile(path.join(folder, 'plugins', 'Essentials', 'config.yml'), 'spawn-on-join: false\n');
+      await writeFile(
+        path.join(folder, 'plugins', 'Essentials', 'lang', 'messages.properties'),
+        '# Shown on join\ngreeting=Welcome, {0}!\n',
+      );
       await writeFile(path.join(folder, 'motd.txt'), 'Welcome to the server\n');
 
       profile = await mkdtemp(path.join(os.tmpdir(), 'minefleet-chromium-'));
@@ -86,6 +94,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html
       });
       page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(15_000);
+      page.on('request', (request) => requested.push(request.url()));
       // Signed in as the owner: the dashboard keeps its session in localStorage.
       await page.goto(`${cp.url}/login`);
       await page.evaluate(
@@ -109,6 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html
       await page.waitForURL(/\/files$/);
       await row('motd.txt').waitFor();
       expect(await row('motd.txt').textContent()).toContain('22 B');
+      expect(highlighterLoaded(), 'the highlighter is not in the listing').toBe(false);
       // The platform's own folder is never shown.
       expect(await page.getByTestId('file-.minefleet').count()).toBe(0);
       await expectAccessible('files list');
@@ -259,6 +269,86 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(path.join(DIST, 'index.html
       const saved = await download;
       expect(saved.suggestedFilename()).toBe('motd.txt');
       expect(await readFile(await saved.path(), 'utf8')).toBe('Mine wins\n');
+    });
+
+    it('opens a folder through the tree, highlights a .properties file, and uploads a dropped file', async () => {
+      // The tree reads a folder's subfolders when it is expanded: one listing call each.
+      const listings = (folderPath: string) =>
+        requested.filter((url) => {
+          const u = new URL(url);
+          return (
+            u.pathname.endsWith(`/servers/${serverId}/files`) && u.searchParams.get('path') === folderPath
+          );
+        }).length;
+      await page.goto(`${cp.url}/servers/${serverId}/files`);
+      const tree = page.getByRole('navigation', { name: 'Folders' });
+      const plugins = tree.getByRole('button', { name: 'Folders in plugins' });
+      await plugins.waitFor();
+      expect(await plugins.getAttribute('aria-expanded')).toBe('false');
+      const before = listings('plugins');
+      await plugins.press('Enter');
+      const essentials = tree.getByRole('button', { name: 'Essentials', exact: true });
+      await essentials.waitFor();
+      expect(await plugins.getAttribute('aria-expanded')).toBe('true');
+      expect(listings('plugins') - before).toBe(1);
+      // Folders only: the files of the server folder are in the listing, not in the tree.
+      expect(await tree.getByText('motd.txt').count()).toBe(0);
+      await essentials.click();
+      await row('config.yml').waitFor();
+      expect(new URL(page.url()).search).toBe('?path=plugins/Essentials');
+      expect(await essentials.getAttribute('aria-current')).toBe('location');
+
+      // A link to a deeper folder: the tree opens on it, its ancestors expanded and it marked.
+      await page.goto(`${cp.url}/servers/${serverId}/files?path=plugins/Essentials/lang`);
+      await row('messages.properties').waitFor();
+      const lang = tree.getByRole('button', { name: 'lang', exact: true });
+      await lang.waitFor();
+      expect(await lang.getAttribute('aria-current')).toBe('location');
+      expect(
+        await tree.getByRole('button', { name: 'Folders in Essentials' }).getAttribute('aria-expanded'),
+      ).toBe('true');
+      await expectAccessible('files list with the folder tree');
+
+      await row('messages.properties')
+        .getByRole('button', { name: 'messages.properties', exact: true })
+        .click();
+      const editor = page.getByLabel('Content of plugins/Essentials/lang/messages.properties');
+      await expect.poll(() => editor.inputValue()).toBe('# Shown on join\ngreeting=Welcome, {0}!\n');
+      const key = page.locator('.code-area .hljs-attr').first();
+      await key.waitFor();
+      expect(await key.textContent()).toBe('greeting');
+      expect(await page.locator('.code-area .hljs-comment').first().textContent()).toBe('# Shown on join');
+      expect(highlighterLoaded()).toBe(true);
+      // Typing repaints the tokens.
+      await editor.fill('# Shown on join\ngreeting=Hi\nfarewell=Bye\n');
+      await expect
+        .poll(() => page.locator('.code-area .hljs-attr').allTextContents())
+        .toEqual(['greeting', 'farewell']);
+      await expectAccessible('editor with highlighting');
+      await page.getByRole('button', { name: 'Discard changes' }).click();
+      await page.getByRole('button', { name: 'Back to the folder' }).click();
+
+      // A real drop event carrying a file built in the page, as the browser sends one from the desktop.
+      const zone = page.getByTestId('drop-zone');
+      const drag = (type: string) =>
+        zone.evaluate((element, eventType) => {
+          const data = new DataTransfer();
+          data.items.add(new File(['x'.repeat(3000)], 'dropped.txt', { type: 'text/plain' }));
+          element.dispatchEvent(
+            new DragEvent(eventType, { dataTransfer: data, bubbles: true, cancelable: true }),
+          );
+        }, type);
+      await drag('dragover');
+      await zone.getByText('Drop to upload to plugins/Essentials/lang/').waitFor();
+      await drag('drop');
+      await page.getByText('Uploaded dropped.txt.').waitFor();
+      await row('dropped.txt').waitFor();
+      expect(await row('dropped.txt').textContent()).toContain('2.9 KB');
+      const progress = page.getByLabel('dropped.txt', { exact: true });
+      expect(
+        await progress.evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max]),
+      ).toEqual([3000, 3000]);
+      expect(await onDisk('plugins/Essentials/lang/dropped.txt')).toBe('x'.repeat(3000));
     });
   },
 );
