@@ -6,7 +6,8 @@ import { chaosAvailability, chaosSettings } from './settings.js';
 /**
  * The long chaos run (`npm run test:chaos`): CHAOS_FAULTS faults (default 20) of every kind at random
  * points while a bot-checked world is built, backed up and restored, on two control-plane replicas
- * (CHAOS_REPLICAS=1 for one). CHAOS_SEED reproduces a run; CHAOS_REPORT=<file> writes the report as
+ * (CHAOS_REPLICAS=1 for one), against a tmpfs backup disk or, with CHAOS_STORE=s3, an S3 server behind
+ * a faulty proxy. CHAOS_SEED reproduces a run; CHAOS_REPORT=<file> writes the report as
  * JSON. See docs/reliability.md.
  */
 const { available, why } = chaosAvailability();

@@ -1,3 +1,4 @@
+import { FAULT_KINDS, type FaultKind } from './kit/faults.js';
 import { seedFromEnv } from './kit/rng.js';
 
 /**
@@ -21,5 +22,21 @@ export function chaosSettings(defaults: { faults: number; budgetMinutes: number 
     throw new Error(`CHAOS_FAULTS must be an integer from 1 to 100000 (got "${process.env.CHAOS_FAULTS}")`);
   const budgetMinutes = Number(process.env.CHAOS_BUDGET_MINUTES ?? defaults.budgetMinutes);
   if (!(budgetMinutes > 0)) throw new Error('CHAOS_BUDGET_MINUTES must be a positive number');
-  return { seed: seedFromEnv(), faults, budgetMs: budgetMinutes * 60_000 };
+  const raw = process.env.CHAOS_STORE ?? 'disk';
+  if (raw !== 'disk' && raw !== 's3') throw new Error(`CHAOS_STORE must be disk or s3 (got "${raw}")`);
+  const store: 'disk' | 's3' = raw;
+  // CHAOS_KINDS=s3-stall,postgres-down: only these faults (to reproduce or study one kind).
+  const only = (process.env.CHAOS_KINDS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const unknown = only.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new Error(`CHAOS_KINDS: unknown fault kinds ${unknown.join(', ')}`);
+  return {
+    seed: seedFromEnv(),
+    faults,
+    budgetMs: budgetMinutes * 60_000,
+    store,
+    ...(only.length > 0 ? { only: only as FaultKind[] } : {}),
+  };
 }

@@ -1,45 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryBackend } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
 import type { SignedUp, TestApi } from '@minefleet/testkit/api';
-
-/**
- * A real S3 HTTP server (s3rver) in its own process: its DES-encrypted listing tokens need OpenSSL's
- * legacy provider, given to that process only (as in packages/backups/src/s3-store.test.ts).
- */
-async function startS3(): Promise<{ endpoint: string; process: ChildProcess; stop: () => Promise<void> }> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'mf-e2e-s3rver-'));
-  const script = `
-    const S3rver = require('s3rver');
-    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)},
-      configureBuckets: [{ name: 'minefleet-e2e', configs: [] }] })
-      .run().then((a) => console.log(JSON.stringify({ port: a.port })), (e) => { console.error(e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script], {
-    cwd: path.resolve('packages/backups'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-  const { port } = JSON.parse(line) as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    process: child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
+import { startS3rver, type S3rverProcess } from '@minefleet/testkit/s3rver';
 
 /**
  * Backups through the control plane with the S3 store chosen from the environment (MINEFLEET_S3_*),
@@ -47,14 +13,14 @@ async function startS3(): Promise<{ endpoint: string; process: ChildProcess; sto
  * middle of an upload and the backup is failed, never listed as completed.
  */
 describe('backups in S3-compatible storage', () => {
-  let s3: Awaited<ReturnType<typeof startS3>>;
+  let s3: S3rverProcess;
   let cp: RunningControlPlane;
   let api: TestApi;
   let user: SignedUp;
   let serverId: string;
 
   beforeAll(async () => {
-    s3 = await startS3();
+    s3 = await startS3rver('minefleet-e2e');
     cp = await startControlPlane(primaryBackend(), {
       env: {
         MINEFLEET_S3_BUCKET: 'minefleet-e2e',

@@ -54,10 +54,16 @@ describe('the backup store from the environment', () => {
           MINEFLEET_S3_BUCKET: 'b',
           MINEFLEET_S3_ENDPOINT: 'https://s3.example',
           MINEFLEET_S3_FORCE_PATH_STYLE: 'FALSE',
+          MINEFLEET_S3_TIMEOUT_SECONDS: '5',
         },
         dataDir,
       ),
-    ).toMatchObject({ kind: 's3', endpoint: 'https://s3.example', forcePathStyle: false });
+    ).toMatchObject({
+      kind: 's3',
+      endpoint: 'https://s3.example',
+      forcePathStyle: false,
+      idleTimeoutMs: 5000,
+    });
   });
 
   it.each([
@@ -80,6 +86,11 @@ describe('the backup store from the environment', () => {
       'a path-style flag that is not a boolean',
       { MINEFLEET_S3_FORCE_PATH_STYLE: 'yes please' },
       'MINEFLEET_S3_FORCE_PATH_STYLE must be true or false',
+    ],
+    [
+      'a timeout that is not a whole number of seconds',
+      { MINEFLEET_S3_TIMEOUT_SECONDS: '0.5' },
+      'MINEFLEET_S3_TIMEOUT_SECONDS must be a whole number from 1 to 3600 (got "0.5")',
     ],
     ['a prefix with a dot segment', { MINEFLEET_S3_PREFIX: '../other' }, 'Invalid backup key prefix'],
   ])('refuses %s at start, naming the problem', (_label, extra, message) => {

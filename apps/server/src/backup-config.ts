@@ -44,9 +44,22 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
  * The backup store:
  * - `MINEFLEET_S3_BUCKET` set → S3-compatible store, with `MINEFLEET_S3_ENDPOINT`, `MINEFLEET_S3_REGION`,
  *   `MINEFLEET_S3_PREFIX`, `MINEFLEET_S3_ACCESS_KEY_ID` + `MINEFLEET_S3_SECRET_ACCESS_KEY` (both or neither;
- *   neither = the AWS SDK's default credential chain), `MINEFLEET_S3_FORCE_PATH_STYLE` (true/false).
+ *   neither = the AWS SDK's default credential chain), `MINEFLEET_S3_FORCE_PATH_STYLE` (true/false),
+ *   `MINEFLEET_S3_TIMEOUT_SECONDS` (how long a request may wait for the store's next byte).
  * - otherwise → local folder `MINEFLEET_BACKUP_DIR`, defaulting to `<dataDir>/backups`.
  */
+/** How long a request may go without a byte from the store before it fails (a hung store). */
+function s3Timeout(env: NodeJS.ProcessEnv): { idleTimeoutMs?: number } {
+  const raw = nonEmpty(env.MINEFLEET_S3_TIMEOUT_SECONDS);
+  if (raw === undefined) return {};
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)
+    throw new BackupConfigError(
+      `MINEFLEET_S3_TIMEOUT_SECONDS must be a whole number from 1 to 3600 (got "${raw}")`,
+    );
+  return { idleTimeoutMs: seconds * 1000 };
+}
+
 export function backupStoreSettings(env: NodeJS.ProcessEnv, dataDir: string): BackupStoreSettings {
   const bucket = nonEmpty(env.MINEFLEET_S3_BUCKET);
   if (bucket === undefined) {
@@ -80,6 +93,7 @@ export function backupStoreSettings(env: NodeJS.ProcessEnv, dataDir: string): Ba
     prefix,
     ...(endpoint !== undefined ? { endpoint } : {}),
     region: nonEmpty(env.MINEFLEET_S3_REGION) ?? 'us-east-1',
+    ...s3Timeout(env),
     ...(accessKeyId !== undefined && secretAccessKey !== undefined
       ? { credentials: { accessKeyId, secretAccessKey } }
       : {}),

@@ -1,6 +1,7 @@
 import type { ChaosPlatform } from './platform.js';
 import { call, sleep } from './resilient-api.js';
 import type { Rng } from './rng.js';
+import { S3_TIMEOUT_SECONDS } from './s3-store.js';
 
 export const FAULT_KINDS = [
   'control-plane-kill',
@@ -11,8 +12,22 @@ export const FAULT_KINDS = [
   'nats-stop',
   'backup-disk-full',
   'backup-store-fail',
+  's3-fail',
+  's3-stall',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The faults a run can inject: the store's own (disk or S3), NATS only with two replicas. */
+export function faultKindsFor(options: { store: 'disk' | 's3'; replicas: 1 | 2 }): FaultKind[] {
+  const storeKinds: FaultKind[] =
+    options.store === 's3' ? ['s3-fail', 's3-stall'] : ['backup-disk-full', 'backup-store-fail'];
+  return FAULT_KINDS.filter(
+    (k) =>
+      (k !== 'nats-stop' || options.replicas === 2) && (!STORE_KINDS.includes(k) || storeKinds.includes(k)),
+  );
+}
+
+const STORE_KINDS: readonly FaultKind[] = ['backup-disk-full', 'backup-store-fail', 's3-fail', 's3-stall'];
 
 /** The workload step a fault is paired with: what it interrupts. */
 export type Operation = 'build' | 'backup' | 'restore';
@@ -34,7 +49,7 @@ export interface FaultScale {
 /** The steps a fault can be paired with (the store faults hit backups and the restores' safety copy). */
 export function operationsFor(kind: FaultKind): readonly Operation[] {
   if (kind === 'game-kill-mid-save') return ['backup'];
-  if (kind === 'backup-disk-full' || kind === 'backup-store-fail') return ['backup', 'backup', 'restore'];
+  if (STORE_KINDS.includes(kind)) return ['backup', 'backup', 'restore'];
   return ['build', 'build', 'backup', 'restore'];
 }
 
@@ -54,7 +69,7 @@ export async function injectFault(
   release: () => void,
   stepDone: Promise<unknown>,
 ): Promise<void> {
-  if (kind !== 'backup-disk-full' && kind !== 'backup-store-fail') release();
+  if (kind === 's3-fail' || kind === 's3-stall' || !STORE_KINDS.includes(kind)) release();
   const outage = () => rng.int(500, scale.maxOutageMs);
   switch (kind) {
     case 'control-plane-kill': {
@@ -136,19 +151,44 @@ export async function injectFault(
       return;
     }
     case 'backup-disk-full': {
-      await platform.disk.fill();
+      const disk = platform.disk!;
+      await disk.fill();
       ctx.note = 'backup disk filled';
       release();
       await stepDone.catch(() => {});
-      await platform.disk.unfill();
+      await disk.unfill();
       return;
     }
     case 'backup-store-fail': {
-      await platform.disk.setReadOnly(true);
+      const disk = platform.disk!;
+      await disk.setReadOnly(true);
       ctx.note = 'backup store read-only';
       release();
       await stepDone.catch(() => {});
-      await platform.disk.setReadOnly(false);
+      await disk.setReadOnly(false);
+      return;
+    }
+    case 's3-fail': {
+      // Mid-transfer: every connection to the store reset, new ones refused, for a while.
+      const proxy = platform.s3!.proxy;
+      await sleep(rng.int(0, 800));
+      const ms = outage();
+      ctx.note = `S3 down ${ms} ms`;
+      proxy.setDown(true);
+      await sleep(ms);
+      proxy.setDown(false);
+      return;
+    }
+    case 's3-stall': {
+      // A hung store: connections kept open, nothing moves, for longer than the requests' timeout.
+      const proxy = platform.s3!.proxy;
+      await sleep(rng.int(0, 800));
+      // From just past one timeout (a retry gets through) to past the SDK's three attempts (it fails).
+      const ms = rng.int(S3_TIMEOUT_SECONDS * 1000 + 500, S3_TIMEOUT_SECONDS * 4000 + 2000);
+      ctx.note = `S3 stalled ${ms} ms`;
+      proxy.setStalled(true);
+      await sleep(ms);
+      proxy.setStalled(false);
       return;
     }
   }

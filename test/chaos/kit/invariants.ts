@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { pingOnce, BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
 import type { ChaosPlatform } from './platform.js';
 import { call, sleep } from './resilient-api.js';
@@ -200,10 +197,8 @@ export class InvariantChecks {
     this.count('backup-checksum');
     const violations: Violation[] = [];
     let checked = 0;
-    const root = path.join(this.platform.disk.storeDir, this.platform.user.tenantId);
     for (const serverId of serverIds) {
-      const dir = path.join(root, serverId);
-      const files = await readdir(dir).catch(() => [] as string[]);
+      const files = await this.platform.storedArchives(serverId);
       for (const backup of await this.backupsOf(serverId)) {
         const stored = files.filter((f) => f.startsWith(`${backup.id}.`));
         if (backup.status === 'failed' && stored.length > 0)
@@ -219,7 +214,7 @@ export class InvariantChecks {
           });
           continue;
         }
-        const { sha256, size } = await hashFile(path.join(dir, stored[0]!));
+        const { sha256, size } = await this.platform.hashArchive(serverId, stored[0]!);
         checked++;
         if (sha256 !== backup.sha256 || size !== backup.size_bytes)
           violations.push({
@@ -260,16 +255,6 @@ export class InvariantChecks {
     }
     return violations;
   }
-}
-
-async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** Listening TCP sockets on this machine by local port (from /proc/net/tcp and tcp6). */

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +14,22 @@ import { freePortRange } from '@minefleet/testkit/ports';
 import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 import { BackupDisk } from './backup-disk.js';
 import { NatsProcess } from './nats-process.js';
+import { ChaosS3 } from './s3-store.js';
 import { FaultyTcpProxy } from './tcp-proxy.js';
 
 export interface PlatformOptions {
   /** 1: one control plane, in-process events. 2: two replicas sharing the database and our own NATS. */
   replicas: 1 | 2;
+  /** The backup store: a small tmpfs of its own (`disk`), or an S3 server behind a faulty proxy. */
+  store: 'disk' | 's3';
   backupDiskMb: number;
   log: (line: string) => void;
 }
 
 /**
  * Everything the chaos run plays with, all on loopback and all its own: a fresh PostgreSQL database
- * reached through a fault-injecting TCP proxy, a tmpfs backup disk, a NATS server (two replicas only),
+ * reached through a fault-injecting TCP proxy, a backup store (a tmpfs disk, or S3 behind a proxy of
+ * its own), a NATS server (two replicas only),
  * one data folder, and the built control plane as one or two real processes on fixed ports (a killed
  * replica comes back on its port, over the same data).
  */
@@ -39,7 +44,10 @@ export class ChaosPlatform {
     readonly options: PlatformOptions,
     readonly db: TestDatabase,
     readonly proxy: FaultyTcpProxy,
-    readonly disk: BackupDisk,
+    /** The local store's disk (store `disk`). */
+    readonly disk: BackupDisk | undefined,
+    /** The S3 store (store `s3`). */
+    readonly s3: ChaosS3 | undefined,
     readonly nats: NatsProcess | undefined,
     readonly dataDir: string,
   ) {}
@@ -51,10 +59,11 @@ export class ChaosPlatform {
       host: target.hostname || '127.0.0.1',
       port: Number(target.port || 5432),
     });
-    const disk = await BackupDisk.create(options.backupDiskMb);
+    const disk = options.store === 'disk' ? await BackupDisk.create(options.backupDiskMb) : undefined;
+    const s3 = options.store === 's3' ? await ChaosS3.start() : undefined;
     const nats = options.replicas === 2 ? await NatsProcess.create() : undefined;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-chaos-'));
-    const platform = new ChaosPlatform(options, db, proxy, disk, nats, dataDir);
+    const platform = new ChaosPlatform(options, db, proxy, disk, s3, nats, dataDir);
     try {
       await platform.boot();
     } catch (error) {
@@ -85,7 +94,7 @@ export class ChaosPlatform {
           databaseUrl: this.proxiedDatabaseUrl,
           extra: {
             MINEFLEET_JWT_SECRET: `chaos-secret-${run}-0123456789abcdef0123`,
-            MINEFLEET_BACKUP_DIR: this.disk.storeDir,
+            ...(this.disk ? { MINEFLEET_BACKUP_DIR: this.disk.storeDir } : this.s3!.env()),
             MINEFLEET_LOGIN_RATE_LIMIT: '1000',
             MINEFLEET_SIGNUP_RATE_LIMIT: '1000',
             MINEFLEET_LEASE_TTL_SECONDS: '2',
@@ -155,6 +164,26 @@ export class ChaosPlatform {
     return pids;
   }
 
+  /** The names (`<backup id>.<extension>`) of the archives the store holds for one server. */
+  async storedArchives(serverId: string): Promise<string[]> {
+    const tenantId = this.user.tenantId;
+    if (this.s3) return this.s3.names(tenantId, serverId);
+    return readdir(path.join(this.disk!.storeDir, tenantId, serverId)).catch(() => [] as string[]);
+  }
+
+  /** SHA-256 and size of one stored archive, read from the store itself (past any proxy). */
+  async hashArchive(serverId: string, name: string): Promise<{ sha256: string; size: number }> {
+    const tenantId = this.user.tenantId;
+    if (this.s3) return this.s3.hash(tenantId, serverId, name);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path.join(this.disk!.storeDir, tenantId, serverId, name))) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
   gameProcesses() {
     return gameProcesses(this.dataDir);
   }
@@ -165,7 +194,8 @@ export class ChaosPlatform {
     await this.proxy.close().catch(() => {});
     await this.db.close().catch(() => {});
     await this.nats?.destroy().catch(() => {});
-    await this.disk.destroy().catch(() => {});
+    await this.disk?.destroy().catch(() => {});
+    await this.s3?.destroy().catch(() => {});
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,12 @@
 import { BOT_TEST_VERSION } from '@minefleet/testkit/minecraft';
-import { FAULT_KINDS, injectFault, operationsFor, type FaultKind, type StepContext } from './faults.js';
+import {
+  FAULT_KINDS,
+  faultKindsFor,
+  injectFault,
+  operationsFor,
+  type FaultKind,
+  type StepContext,
+} from './faults.js';
 import { INVARIANTS, InvariantChecks, type Invariant, type Violation } from './invariants.js';
 import { ChaosPlatform } from './platform.js';
 import { call, sleep } from './resilient-api.js';
@@ -11,6 +18,10 @@ export interface ChaosOptions {
   seed: number;
   faults: number;
   replicas: 1 | 2;
+  /** The backup store: a tmpfs disk (default) or S3 (s3rver behind a faulty proxy). */
+  store?: 'disk' | 's3';
+  /** Only these fault kinds (of those the store and replicas allow). */
+  only?: FaultKind[];
   servers: number;
   /** Stop injecting this long after the first fault (the report says how many fit). */
   budgetMs: number;
@@ -51,9 +62,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = new Rng(options.seed);
   const log = options.log;
   log(
-    `chaos: seed ${options.seed} (CHAOS_SEED=${options.seed} reproduces), ${options.faults} faults, ${options.replicas} replica(s)`,
+    `chaos: seed ${options.seed} (CHAOS_SEED=${options.seed} reproduces), ${options.faults} faults, ${options.replicas} replica(s), ${options.store ?? 'disk'} store`,
   );
-  const platform = await ChaosPlatform.start({ replicas: options.replicas, backupDiskMb: 48, log });
+  const store = options.store ?? 'disk';
+  const platform = await ChaosPlatform.start({ replicas: options.replicas, store, backupDiskMb: 48, log });
   const checks = new InvariantChecks(platform, LIMITS);
   const report: ChaosReport = {
     seed: options.seed,
@@ -96,7 +108,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const first = await backup(platform, server.ledger, { serverId: server.id }, STEP_TIMEOUT_MS);
       log(`chaos: server ${server.id} markers ${server.ledger.known.join(', ')}, ${first.summary}`);
     }
-    const kinds = FAULT_KINDS.filter((k) => k !== 'nats-stop' || options.replicas === 2);
+    const kinds = faultKindsFor({ store, replicas: options.replicas }).filter(
+      (k) => !options.only || options.only.includes(k),
+    );
+    if (kinds.length === 0) throw new Error('CHAOS_KINDS leaves no fault this run can inject');
     const order = rng.shuffle(kinds);
     const verified = new Set<string>();
     const firstFault = Date.now();

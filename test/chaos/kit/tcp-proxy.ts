@@ -1,16 +1,19 @@
 import net from 'node:net';
 
 /**
- * A loopback TCP proxy between the control planes and PostgreSQL that can be made to misbehave:
- * added latency on every chunk in both directions, a reset of every open connection, and a "down"
- * window in which every open connection is reset and new ones are refused (a database restart, seen
- * from the client) — without touching the PostgreSQL server itself, which others share.
+ * A loopback TCP proxy between the control planes and a server they depend on (PostgreSQL, the S3
+ * store) that can be made to misbehave: added latency on every chunk in both directions, a stall (every
+ * connection stays open and nothing moves, a hung server), a reset of every open connection, and a
+ * "down" window in which every open connection is reset and new ones are refused (a restart, seen from
+ * the client) — without touching the server itself, which others may share.
  */
 export class FaultyTcpProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private latencyMs = 0;
   private down = false;
+  /** While stalled: resolves when the stall ends; chunks wait for it. */
+  private stall: { done: Promise<void>; end: () => void } | undefined;
   port = 0;
   /** Connections accepted so far (a reconnect after a fault shows up here). */
   accepted = 0;
@@ -45,6 +48,7 @@ export class FaultyTcpProxy {
         const delay = this.latencyMs;
         chain = chain.then(async () => {
           if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+          while (this.stall) await this.stall.done;
           if (!to.destroyed) to.write(chunk);
         });
       });
@@ -66,6 +70,19 @@ export class FaultyTcpProxy {
     this.latencyMs = ms;
   }
 
+  /** Stalled: connections are accepted and kept, and no byte moves either way until unstalled. */
+  setStalled(stalled: boolean): void {
+    if (stalled && !this.stall) {
+      let end!: () => void;
+      const done = new Promise<void>((resolve) => (end = resolve));
+      this.stall = { done, end };
+    } else if (!stalled && this.stall) {
+      const { end } = this.stall;
+      this.stall = undefined;
+      end();
+    }
+  }
+
   /** Resets every open connection (TCP RST to both sides). */
   resetAll(): number {
     const open = [...this.sockets];
@@ -81,6 +98,7 @@ export class FaultyTcpProxy {
   }
 
   async close(): Promise<void> {
+    this.setStalled(false);
     this.setDown(true);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
