@@ -1,5 +1,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import minecraftProtocol from 'minecraft-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryBackend } from '@minefleet/testkit/databases';
 import { startControlPlane, type RunningControlPlane } from '@minefleet/testkit/control-plane';
@@ -13,14 +14,66 @@ import { freePort } from '@minefleet/testkit/ports';
  * start goes on, so joining again works. The window is shortened to 1 s, and a test plugin holds every
  * start of the server for 3 s (a bare flying-squid start can take about 1 s on a quiet machine). Nothing
  * is seeded: the expected time is the one the platform measured, plugin loading included.
+ *
+ * A 1.20.5+ client is not told to join again: the gateway answers its login itself, keeps it in the
+ * configuration state and sends it the Transfer packet once the server runs. minecraft-protocol does
+ * not follow transfers (it reports the packet), so the test reconnects as the game client would: to
+ * the host and port the packet names, with handshake intent 3. The gateway routes that login to the
+ * now running flying-squid server (as intent 2: flying-squid knows no transfers), and the player spawns.
  */
 const SLOW = new URL('./fixtures/slow-start-plugin.js', import.meta.url);
+const TRANSFER_VERSION = '1.20.5';
+
+interface Joined {
+  client: minecraftProtocol.Client;
+  seen: string[];
+  packet(name: string): Promise<Record<string, unknown>>;
+  ended: Promise<void>;
+}
+
+function join(gateway: { host: string; port: number }, host: string, username: string, intent = 2): Joined {
+  const client = minecraftProtocol.createClient({
+    host: gateway.host,
+    port: gateway.port,
+    fakeHost: host,
+    username,
+    version: TRANSFER_VERSION,
+    auth: 'offline',
+    hideErrors: true,
+  });
+  if (intent !== 2) {
+    const write = client.write.bind(client);
+    client.write = (name: string, params: Record<string, unknown>) =>
+      write(name, name === 'set_protocol' ? { ...params, nextState: intent } : params);
+  }
+  const seen: string[] = [];
+  client.on('packet', (_data, meta: minecraftProtocol.PacketMeta) => {
+    seen.push(`${meta.state}:${meta.name}`);
+  });
+  client.on('error', () => {});
+  return {
+    client,
+    seen,
+    packet: (name) =>
+      new Promise((resolve) => {
+        const listener = (data: Record<string, unknown>, meta: { name: string }) => {
+          if (meta.name !== name) return;
+          client.off('packet', listener);
+          resolve(data);
+        };
+        client.on('packet', listener);
+      }),
+    ended: new Promise((resolve) => client.on('end', () => resolve())),
+  };
+}
+
 describe('gateway: a start slower than the hold window', () => {
   let cp: RunningControlPlane;
   let api: TestApi;
   let user: SignedUp;
   let gateway: { host: string; port: number };
   let bot: TestBot | undefined;
+  const clients: minecraftProtocol.Client[] = [];
 
   beforeAll(async () => {
     cp = await startControlPlane(primaryBackend(), {
@@ -40,6 +93,7 @@ describe('gateway: a start slower than the hold window', () => {
   });
   afterAll(async () => {
     await bot?.quit();
+    for (const client of clients) client.end('done');
     await cp?.close();
   });
 
@@ -90,5 +144,58 @@ describe('gateway: a start slower than the hold window', () => {
     await api.waitForStatus(id, user.token, 'running', 60_000);
     bot = await joinBot(gateway, { username: 'Patient', version: BOT_TEST_VERSION, serverHost: host });
     expect(bot.bot.entity).toBeDefined();
+  });
+
+  it('holds the player, transfers it once the server runs, and the player spawns', async () => {
+    const created = await api.post(
+      '/servers',
+      { name: 'slowtransfer', sku_id: 'starter', minecraft_version: TRANSFER_VERSION },
+      user.token,
+    );
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    await api.waitForStatus(id, user.token, 'stopped', 60_000);
+    const plugins = path.join(cp.dataDir, 'servers', id, 'plugins');
+    await mkdir(plugins, { recursive: true });
+    await copyFile(SLOW, path.join(plugins, 'slow-start.js'));
+    expect((await api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
+    await api.waitForStatus(id, user.token, 'running', 60_000);
+    const settings = await api.patch(
+      `/servers/${id}/gateway`,
+      { sleep_enabled: true, idle_after_seconds: 1 },
+      user.token,
+    );
+    const host = settings.body.platform_hostname as string;
+    await api.waitForStatus(id, user.token, 'sleeping', 30_000);
+    const view = await api.get(`/servers/${id}/gateway`, user.token);
+    expect(view.body.expected_start_seconds).toBeGreaterThanOrEqual(3);
+    // Once woken, the server must not fall asleep again before the player is back.
+    await api.patch(`/servers/${id}/gateway`, { idle_after_seconds: 3600 }, user.token);
+
+    const started = performance.now();
+    const held = join(gateway, host, 'Held');
+    clients.push(held.client);
+    const transfer = held.packet('transfer');
+    const dropped = held.packet('disconnect').then((d) => JSON.stringify(d.reason));
+    const target = await Promise.race([transfer, dropped.then((reason) => ({ dropped: reason }))]);
+    const heldMs = performance.now() - started;
+    // Answered by the gateway (Login Success, a keep-alive in the configuration state), then sent back
+    // to the address it used once the server ran: past the 1 s window, so it was held, not refused.
+    expect(target).toEqual({ host, port: gateway.port });
+    expect(held.seen.slice(0, 2)).toEqual(['login:success', 'configuration:keep_alive']);
+    expect(heldMs).toBeGreaterThan(1_000);
+    expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
+    held.client.end('transfer');
+    await held.ended;
+
+    const back = join(gateway, host, 'Held', 3);
+    clients.push(back.client);
+    const position = await back.packet('position');
+    expect(position).toHaveProperty('x');
+    expect(back.seen).toContain('play:login');
+
+    const wakes = await api.get(`/servers/${id}/wakes`, user.token);
+    expect(wakes.body.wakes[0]).toMatchObject({ player: 'Held', outcome: 'ready' });
+    expect(wakes.body.wakes[0].duration_ms).toBeGreaterThan(1_000);
   });
 });

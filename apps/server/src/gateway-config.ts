@@ -13,6 +13,8 @@ export interface GatewayConfig {
   trustedProxies: string[];
   handshakeTimeoutMs: number;
   holdWindowMs: number;
+  /** Longest a 1.20.5+ player is held in the configuration state for a transfer while a server starts. */
+  transferHoldMs: number;
   perAddressPerSecond: number;
   maxConnections: number;
   sleepCheckIntervalMs: number;
@@ -30,6 +32,7 @@ export const DISABLED_GATEWAY: GatewayConfig = {
   trustedProxies: [],
   handshakeTimeoutMs: 5_000,
   holdWindowMs: 25_000,
+  transferHoldMs: 120_000,
   perAddressPerSecond: 10,
   maxConnections: 10_000,
   sleepCheckIntervalMs: 15_000,
@@ -71,6 +74,7 @@ export function loadGatewayConfig(
       .filter(Boolean),
     handshakeTimeoutMs: int(env, 'MINEFLEET_GATEWAY_HANDSHAKE_TIMEOUT_MS', 5_000, 100, 60_000),
     holdWindowMs: int(env, 'MINEFLEET_GATEWAY_HOLD_SECONDS', 25, 1, 25) * 1000,
+    transferHoldMs: int(env, 'MINEFLEET_GATEWAY_TRANSFER_HOLD_SECONDS', 120, 5, 900) * 1000,
     perAddressPerSecond: int(env, 'MINEFLEET_GATEWAY_RATE_PER_SECOND', 10, 1, 100_000),
     maxConnections: int(env, 'MINEFLEET_GATEWAY_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     sleepCheckIntervalMs: int(env, 'MINEFLEET_SLEEP_CHECK_SECONDS', 15, 1, 3600) * 1000,

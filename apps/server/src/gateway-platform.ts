@@ -46,7 +46,7 @@ export function createGatewayPlatform(options: {
   const { config, registry } = options;
   const connections = new Counter({
     name: 'minefleet_gateway_connections_total',
-    help: 'Connections the gateway decided on, by outcome (routed, status_answered, unknown_host, rate_limited, invalid, timeout, hold_timeout, ...).',
+    help: 'Connections the gateway decided on, by outcome (routed, status_answered, unknown_host, rate_limited, invalid, timeout, hold_timeout, transferred, ...).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -66,7 +66,8 @@ export function createGatewayPlatform(options: {
     name: 'minefleet_gateway_wake_duration_seconds',
     help: 'From a login to a sleeping or frozen server until it accepted players.',
     labelNames: ['from'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 12, 18, 25],
+    // Past 25 s: 1.20.5+ players held for a transfer while a slow start goes on.
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 12, 18, 25, 40, 60, 90, 120],
     registers: [registry],
   });
   const slept = new Counter({
@@ -89,6 +90,7 @@ export function createGatewayPlatform(options: {
       gameDomain: config.gameDomain,
       backendHost: config.backendHost,
       holdWindowMs: config.holdWindowMs,
+      transferHoldMs: config.transferHoldMs,
       checkIntervalMs: config.sleepCheckIntervalMs,
     },
     observer: {
@@ -109,6 +111,7 @@ export function createGatewayPlatform(options: {
           handshakeTimeoutMs: config.handshakeTimeoutMs,
           // A little longer than the service's own window: the service answers first, with a better message.
           holdTimeoutMs: config.holdWindowMs + 1_000,
+          transferHoldMs: config.transferHoldMs + 1_000,
           trustedProxies: config.trustedProxies,
           perAddressPerSecond: config.perAddressPerSecond,
           perAddressBurst: config.perAddressPerSecond * 3,

@@ -4,11 +4,23 @@ export interface Player {
   username: string;
   address: string;
   protocolVersion: number;
+  /**
+   * The gateway can hold this client outside the server and transfer it back when the server is ready
+   * (1.20.5+, a version whose packets it knows): the wake may answer `hold` instead of `join again`.
+   */
+  transferable: boolean;
 }
 
-/** What the control plane decides for a login to a server that does not run. */
-export type WakeDecision =
+/** How a wake ends for the player: forwarded to the running server, or told why not. */
+export type WakeResult =
   { kind: 'forward'; backend: { host: string; port: number } } | { kind: 'disconnect'; message: string };
+
+/**
+ * What the control plane decides for a login to a server that does not run. `hold` (only for a
+ * transferable player): the server will not be ready inside the hold window; the gateway holds the
+ * client in the configuration state and transfers it back once `ready` resolves with `forward`.
+ */
+export type WakeDecision = WakeResult | { kind: 'hold'; ready: Promise<WakeResult> };
 
 export interface GatewayHooks {
   /**
@@ -31,7 +43,8 @@ export type ConnectionOutcome =
   | 'backend_unreachable'
   | 'woken'
   | 'wake_refused'
-  | 'hold_timeout';
+  | 'hold_timeout'
+  | 'transferred';
 
 /** Counters the composition root turns into metrics. */
 export interface GatewayObserver {

@@ -10,6 +10,13 @@ export interface GatewaySettings {
   connectTimeoutMs: number;
   /** Longest a login is held while its server wakes (the Java client gives up at 30 s). */
   holdTimeoutMs: number;
+  /**
+   * Longest a 1.20.5+ client is held in the configuration state (answered by the gateway itself) while
+   * its server starts, before it is transferred back; then it is told the server did not start.
+   */
+  transferHoldMs: number;
+  /** Keep-alive interval for such a held client (the client drops a connection silent for 30 s). */
+  transferKeepAliveMs: number;
   /** A legacy ping that stops short of its 1.6 host part is answered after this long. */
   legacyWaitMs: number;
   /** Peers whose PROXY v2 header is believed (load balancers). From anyone else it is refused. */
@@ -26,6 +33,8 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
   statusTimeoutMs: 5_000,
   connectTimeoutMs: 5_000,
   holdTimeoutMs: 25_000,
+  transferHoldMs: 120_000,
+  transferKeepAliveMs: 10_000,
   legacyWaitMs: 150,
   trustedProxies: [],
   perAddressPerSecond: 10,

@@ -9,6 +9,7 @@ import { unmapped } from './proxy-protocol.js';
 import { RouteTable, StatusCache, type Route } from './route-table.js';
 import { Splicer, type SpliceRequest } from './splicer.js';
 import { fetchStatus } from './status-client.js';
+import { TransferProtocols, type TransferPackets } from './transfer-protocol.js';
 
 export { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './gateway-settings.js';
 export type {
@@ -17,6 +18,7 @@ export type {
   GatewayObserver,
   Player,
   WakeDecision,
+  WakeResult,
 } from './gateway-hooks.js';
 
 /**
@@ -25,7 +27,8 @@ export type {
  * ping) within a deadline, looks the address up in the route table, and then either splices the
  * connection to the server's backend (`splicer.ts`), answers a server-list ping itself (unknown host,
  * or a server that does not run: its cached status with a state line, `offline-status.ts`), or holds a
- * login while the control plane wakes the server.
+ * login while the control plane wakes the server — a 1.20.5+ client whose server starts slowly in the
+ * configuration state, transferred back when it is ready (`transfer-hold.ts`).
  */
 export class Gateway implements OpeningContext {
   readonly routes = new RouteTable();
@@ -36,6 +39,7 @@ export class Gateway implements OpeningContext {
   private readonly sockets = new Set<net.Socket>();
   private readonly trusted: Set<string>;
   private readonly settings: GatewaySettings;
+  private readonly transfers = new TransferProtocols();
 
   constructor(
     settings: Partial<GatewaySettings> = {},
@@ -128,6 +132,11 @@ export class Gateway implements OpeningContext {
   /** @internal */
   wakeHook(): GatewayHooks['wake'] {
     return this.hooks.wake?.bind(this.hooks);
+  }
+
+  /** @internal the packets to hold and transfer a client of this protocol version, if it can be. */
+  transferPackets(protocolVersion: number): Promise<TransferPackets | null> {
+    return this.transfers.packets(protocolVersion);
   }
 
   /** @internal splices `client` to `backend` after writing the bytes read so far. */

@@ -7,13 +7,15 @@ import {
   unknownServerStatus,
   type StatusJson,
 } from './answers.js';
-import type { GatewayHooks, ConnectionOutcome } from './gateway-hooks.js';
+import type { GatewayHooks, ConnectionOutcome, WakeResult } from './gateway-hooks.js';
 import type { GatewaySettings } from './gateway-settings.js';
 import { MAX_HANDSHAKE_BYTES, readFirstBytes, readLoginStart, type Handshake } from './handshake.js';
 import { legacyStatus } from './offline-status.js';
 import { readProxyHeader, unmapped, type ProxyAddresses } from './proxy-protocol.js';
 import type { Route, RouteTable, StatusCache } from './route-table.js';
 import type { SpliceRequest } from './splicer.js';
+import { TransferHold } from './transfer-hold.js';
+import type { TransferPackets } from './transfer-protocol.js';
 import { ProtocolError, readPacket } from './varint.js';
 
 /** Bytes a client may send before the gateway has decided (PROXY header + handshake + login start). */
@@ -29,6 +31,7 @@ export interface OpeningContext {
   observe(outcome: ConnectionOutcome, serverId?: string): void;
   wakeHook(): GatewayHooks['wake'];
   splice(request: SpliceRequest): void;
+  transferPackets(protocolVersion: number): Promise<TransferPackets | null>;
 }
 
 type Stage = 'proxy' | 'handshake' | 'status' | 'login-start' | 'decided';
@@ -224,32 +227,72 @@ export class Opening {
       if (!settled) controller.abort();
       settled = true;
     });
-    const player = {
-      username: login.username,
-      address: this.addresses.sourceAddress,
-      protocolVersion: this.handshake!.protocolVersion,
-    };
-    wake(route, player, controller.signal).then(
-      (decision) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(hold);
-        if (decision.kind === 'forward') {
-          this.gateway.observe('woken', route.serverId);
-          this.forward(decision.backend, true);
-        } else {
+    // A 1.20.5+ client whose packets the gateway knows can be held outside the server and transferred.
+    void this.gateway.transferPackets(this.handshake!.protocolVersion).then((packets) => {
+      if (settled) return;
+      const player = {
+        username: login.username,
+        address: this.addresses.sourceAddress,
+        protocolVersion: this.handshake!.protocolVersion,
+        transferable: packets !== null,
+      };
+      wake(route, player, controller.signal).then(
+        (decision) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(hold);
+          if (decision.kind === 'forward') {
+            this.gateway.observe('woken', route.serverId);
+            this.forward(decision.backend, true);
+          } else if (decision.kind === 'hold' && packets) {
+            this.holdForTransfer(packets, login, decision.ready, controller);
+          } else {
+            this.gateway.observe('wake_refused', route.serverId);
+            this.disconnect(
+              decision.kind === 'disconnect' ? decision.message : 'The server is starting. Join again soon.',
+              false,
+            );
+          }
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(hold);
           this.gateway.observe('wake_refused', route.serverId);
-          this.disconnect(decision.message, false);
-        }
+          this.disconnect(`The server could not start: ${(error as Error).message}`.slice(0, 500), false);
+        },
+      );
+    });
+  }
+
+  /**
+   * The server will not be ready inside the hold window: the client is answered by the gateway and kept
+   * in the configuration state, then transferred back to the address it used (`transfer-hold.ts`).
+   */
+  private holdForTransfer(
+    packets: TransferPackets,
+    login: { username: string; next: number },
+    ready: Promise<WakeResult>,
+    controller: AbortController,
+  ): void {
+    const route = this.route!;
+    const handshake = this.handshake!;
+    this.socket.off('data', this.onData);
+    new TransferHold({
+      socket: this.socket,
+      packets,
+      username: login.username,
+      host: handshake.host,
+      port: handshake.port,
+      keepAliveMs: this.gateway.config.transferKeepAliveMs,
+      maxHoldMs: this.gateway.config.transferHoldMs,
+      pending: this.buffer.subarray(login.next),
+      onEnd: (end) => {
+        // The wake stops waiting for a client that left, broke the protocol or ran out of time.
+        if (end !== 'transferred' && end !== 'wake_refused') controller.abort();
+        if (end !== 'left') this.gateway.observe(end, route.serverId);
       },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(hold);
-        this.gateway.observe('wake_refused', route.serverId);
-        this.disconnect(`The server could not start: ${(error as Error).message}`.slice(0, 500), false);
-      },
-    );
+    }).start(ready);
   }
 
   private disconnect(message: string, count = true): void {
@@ -267,6 +310,13 @@ export class Opening {
     this.socket.pause();
     this.socket.off('data', this.onData);
     const opening = this.buffer.subarray(this.handshakeStart);
+    // A client back from a transfer says so in its handshake (intent 3). The transfer was the
+    // gateway's, not the server's: the server sees an ordinary login (intent 2), so it needs neither
+    // `accepts-transfers` nor support for intent 3 (flying-squid has none and would hang).
+    if (this.handshake?.nextState === 'transfer') {
+      const last = this.handshakeEnd - this.handshakeStart - 1;
+      if (opening[last] === 3) opening[last] = 2;
+    }
     this.gateway.splice({
       client: this.socket,
       backend,

@@ -26,6 +26,11 @@ export interface SleepSettings {
   reloadIntervalMs: number;
   /** Longest a login is held while its server starts (the Java client gives up at 30 s). */
   holdWindowMs: number;
+  /**
+   * Longest a 1.20.5+ player is held by the gateway (in the configuration state, then transferred)
+   * while its server starts, counted from the login.
+   */
+  transferHoldMs: number;
   /** How long a stop into sleep may take before the service gives up waiting for it. */
   stopWaitMs: number;
   /** Start times remembered per server (their median predicts the next start). */
@@ -38,6 +43,7 @@ export const DEFAULT_SLEEP_SETTINGS: SleepSettings = {
   checkIntervalMs: 15_000,
   reloadIntervalMs: 30_000,
   holdWindowMs: 25_000,
+  transferHoldMs: 120_000,
   stopWaitMs: 60_000,
   keepStartTimes: 5,
 };

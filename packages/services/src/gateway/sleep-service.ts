@@ -13,7 +13,7 @@ export {
   type SleepSettings,
   type WakeOutcome,
 } from './sleep-core.js';
-export type { WakeDecision } from './waker.js';
+export type { WakeDecision, WakeResult } from './waker.js';
 
 /**
  * Sleep and wake: puts servers nobody plays on to sleep (stopped with the world saved, or frozen in

@@ -2,12 +2,21 @@ import type { ServerRecord } from '../server-record.js';
 import { defaultSettings, type GatewaySettingsRow } from './gateway-store.js';
 import type { SleepCore, WakeOutcome } from './sleep-core.js';
 
-export type WakeDecision =
+/** How a wake ends for the player: forwarded to the running server, or told why not. */
+export type WakeResult =
   { kind: 'forward'; backend: { host: string; port: number } } | { kind: 'disconnect'; message: string };
+
+/**
+ * `hold` (only for a transferable player): the server will not be ready inside the hold window; the
+ * gateway keeps the client itself and transfers it back when `ready` resolves with `forward`.
+ */
+export type WakeDecision = WakeResult | { kind: 'hold'; ready: Promise<WakeResult> };
 
 export interface WakingPlayer {
   username: string;
   address: string;
+  /** A 1.20.5+ client the gateway can hold outside the server and transfer back once it runs. */
+  transferable?: boolean;
 }
 
 /** One login's wake: the server as loaded, its settings, who asks, and when the login came. */
@@ -86,7 +95,7 @@ export class Waker {
     return this.startAndHold(attempt, signal);
   }
 
-  private forward(attempt: WakeAttempt): WakeDecision {
+  private forward(attempt: WakeAttempt): WakeResult {
     return {
       kind: 'forward',
       backend: { host: this.core.settings.backendHost, port: attempt.server.port ?? 0 },
@@ -118,31 +127,71 @@ export class Waker {
     return this.forward(attempt);
   }
 
-  /** A sleeping or starting server: started (once), and the player held until it runs. */
+  /**
+   * A sleeping or starting server: started (once), and the player held until it runs. When its recent
+   * starts say it will not be ready inside the hold window, or the window runs out, a transferable
+   * player is held by the gateway (up to `transferHoldMs` from the login) and anyone else is told when
+   * to join again.
+   */
   private async startAndHold(attempt: WakeAttempt, signal?: AbortSignal): Promise<WakeDecision> {
     const { serverId, began } = attempt;
     const core = this.core;
     const from = attempt.server.status;
     if (from === 'sleeping') this.startWake(serverId, attempt.server.tenantId);
     const expected = median(attempt.settings.startDurationsMs);
+    const transferable = attempt.player.transferable === true;
     if (expected !== null && expected > core.settings.holdWindowMs) {
+      if (transferable) return { kind: 'hold', ready: this.heldUntilReady(attempt, from, signal) };
       const seconds = Math.ceil(expected / 1000);
       this.record(attempt, 'too_slow', from, null, `expected ${seconds} s`);
       return { kind: 'disconnect', message: `The server is starting. Join again in ${seconds} s.` };
     }
+    const result = await this.untilReady(attempt, from, core.settings.holdWindowMs, signal);
+    if (result) return result;
+    if (transferable && !signal?.aborted)
+      return { kind: 'hold', ready: this.heldUntilReady(attempt, from, signal) };
+    const left = expected ? Math.max(1, Math.ceil((expected - (core.deps.clock.now() - began)) / 1000)) : 10;
+    this.record(attempt, 'too_slow', from, null, 'not ready inside the hold window');
+    return { kind: 'disconnect', message: `The server is still starting. Join again in ${left} s.` };
+  }
+
+  /** A player the gateway holds for a transfer: waits for the start up to `transferHoldMs` in all. */
+  private async heldUntilReady(
+    attempt: WakeAttempt,
+    from: string,
+    signal?: AbortSignal,
+  ): Promise<WakeResult> {
+    const core = this.core;
+    const bound = core.settings.transferHoldMs;
+    const left = Math.max(0, bound - (core.deps.clock.now() - attempt.began));
+    const result = await this.untilReady(attempt, from, left, signal);
+    if (result) return result;
+    this.record(attempt, 'too_slow', from, null, 'not ready inside the transfer hold');
+    return {
+      kind: 'disconnect',
+      message: `The server did not start within ${Math.round(bound / 1000)} s. Try again later.`,
+    };
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the start to end: the player is forwarded once the server runs, told
+   * why when it crashed or stopped instead; null when it is still starting (or the player left).
+   */
+  private async untilReady(
+    attempt: WakeAttempt,
+    from: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WakeResult | null> {
+    const core = this.core;
+    const { serverId, began } = attempt;
     const settled = await core.waiters.wait(
       serverId,
       (s) => s === 'running' || s === 'crashed' || s === 'failed' || s === 'stopped' || s === 'deleting',
-      core.settings.holdWindowMs,
+      timeoutMs,
       signal,
     );
-    if (!settled) {
-      const left = expected
-        ? Math.max(1, Math.ceil((expected - (core.deps.clock.now() - began)) / 1000))
-        : 10;
-      this.record(attempt, 'too_slow', from, null, 'not ready inside the hold window');
-      return { kind: 'disconnect', message: `The server is still starting. Join again in ${left} s.` };
-    }
+    if (!settled) return null;
     if (settled.status !== 'running') {
       const reason = settled.reason ? `: ${settled.reason.split('\n')[0]!.slice(0, 300)}` : '.';
       this.record(attempt, 'failed', from, null, settled.reason ?? settled.status);
