@@ -122,6 +122,17 @@ async function main() {
         if (copied.status !== 0) throw new Error(`cp failed: ${copied.stderr.toString()}`);
       });
       await rm(copyTarget);
+      // What an upload must also do: its bytes are on the disk (fsync) before it answers.
+      await time('cp + sync', async () => {
+        for (const [cmd, args] of [
+          ['cp', [source, copyTarget]],
+          ['sync', [copyTarget]],
+        ] as const) {
+          const done = spawnSync(cmd, args);
+          if (done.status !== 0) throw new Error(`${cmd} failed: ${done.stderr.toString()}`);
+        }
+      });
+      await rm(copyTarget);
       for (const client of clients) {
         const remote = `bench/upload-${client}-${run}.bin`;
         await time(`upload minefleet ${client}`, async () => {
@@ -190,6 +201,10 @@ async function main() {
       );
       console.log(
         `  ${'cp'.padEnd(30)} ${cpRate.toFixed(0).padStart(5)} MB/s   runs ${runs(rows.get('cp')!)} s`,
+      );
+      const synced = rate('cp + sync');
+      console.log(
+        `  ${'cp + sync'.padEnd(30)} ${synced.toFixed(0).padStart(5)} MB/s   ${`${(synced / cpRate).toFixed(2)}× cp`.padEnd(42)} runs ${runs(rows.get('cp + sync')!)} s`,
       );
       for (const [direction, target] of [
         ['download', 0.7],

@@ -3,8 +3,6 @@ import { DomainError } from '@minefleet/domain/errors';
 
 /** Bytes gathered before one positional write: few system calls, blocks aligned on the file. */
 export const WRITE_BLOCK_BYTES = 4 * 1024 * 1024;
-/** Written bytes after which writeback to the disk is started while the rest still arrives. */
-const WRITEBACK_BYTES = 8 * 1024 * 1024;
 
 /**
  * Writes a streamed body into `fh` from `offset`, then fsyncs; returns the position reached (offset +
@@ -12,14 +10,13 @@ const WRITEBACK_BYTES = 8 * 1024 * 1024;
  *
  * Request bodies arrive in pieces of 16–64 KiB. They are copied into blocks of WRITE_BLOCK_BYTES
  * (the first one shortened so that the next ones start on a multiple of it) and each block is written
- * while the next one is received: one write in flight, so at most two blocks are held. Every
- * WRITEBACK_BYTES written an fdatasync starts in the background, so the disk takes the bytes while
- * the network brings the rest and the final fsync, which the caller's answer waits for, has only the
- * tail left (otherwise the whole chunk is written to disk after its last byte arrived).
+ * while the next one is received: one write in flight, so at most two blocks are held. One fsync at
+ * the end. (Starting writeback earlier with fdatasync calls while the body arrives was tried: each one
+ * is a journal commit, which on a disk shared with other writers waits for their data too, and it
+ * measured no faster.)
  *
  * Every byte that arrived is written, also when the body fails (a dropped connection): an upload
- * resumes from there. A failed write or sync is thrown (a sync error is reported once only on Linux,
- * so one seen in the background must not be lost).
+ * resumes from there. A failed write is thrown.
  */
 export async function writeStreamAt(
   fh: FileHandle,
@@ -33,22 +30,11 @@ export async function writeStreamAt(
   let spare: Buffer | null = null;
   let filled = 0;
   let limit = Math.min(block.length, WRITE_BLOCK_BYTES - (offset % WRITE_BLOCK_BYTES));
-  // Set from the callbacks of writes and syncs in flight (a rejection nobody awaits yet would crash).
+  // Set from the callback of the write in flight (a rejection nobody awaits yet would crash).
   const failures: unknown[] = [];
   let writing: Promise<void> = Promise.resolve();
-  let writeback = null as Promise<void> | null;
-  let unsynced = 0;
   const fail = (error: unknown) => {
     failures.push(error);
-  };
-  const startWriteback = () => {
-    unsynced = 0;
-    writeback = fh
-      .datasync()
-      .catch(fail)
-      .finally(() => {
-        writeback = null;
-      });
   };
   const writeBlock = async (bytes: Buffer, at: number) => {
     let done = 0;
@@ -56,8 +42,6 @@ export async function writeStreamAt(
       const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, at + done);
       done += bytesWritten;
     }
-    unsynced += bytes.length;
-    if (unsynced >= WRITEBACK_BYTES && !writeback) startWriteback();
   };
   const flush = async () => {
     await writing;
@@ -73,30 +57,26 @@ export async function writeStreamAt(
     writing = writeBlock(bytes, at).catch(fail);
   };
   try {
-    try {
-      for await (const chunk of data) {
-        received += chunk.length;
-        if (received > maxBytes) {
-          throw new DomainError('FILE_TOO_LARGE', `The chunk is larger than ${maxBytes} bytes.`, {
-            limit: maxBytes,
-          });
-        }
-        let from = 0;
-        while (from < chunk.length) {
-          const n = Math.min(chunk.length - from, limit - filled);
-          block.set(chunk.subarray(from, from + n), filled);
-          filled += n;
-          from += n;
-          if (filled === limit) await flush();
-        }
+    for await (const chunk of data) {
+      received += chunk.length;
+      if (received > maxBytes) {
+        throw new DomainError('FILE_TOO_LARGE', `The chunk is larger than ${maxBytes} bytes.`, {
+          limit: maxBytes,
+        });
       }
-    } finally {
-      // Also when the connection dropped: every byte that arrived is kept for the resume.
-      await flush();
-      await writing;
+      let from = 0;
+      while (from < chunk.length) {
+        const n = Math.min(chunk.length - from, limit - filled);
+        block.set(chunk.subarray(from, from + n), filled);
+        filled += n;
+        from += n;
+        if (filled === limit) await flush();
+      }
     }
   } finally {
-    await writeback;
+    // Also when the connection dropped: every byte that arrived is kept for the resume.
+    await flush();
+    await writing;
   }
   if (failures.length > 0) throw failures[0];
   await fh.sync();
