@@ -23,6 +23,7 @@ import type {
   WriteOptions,
 } from '@minefleet/domain/ports/server-files';
 import { readNames, statNames } from './folder-entries.js';
+import { writeStreamAt } from './positional-writer.js';
 import { code, notFound, toStat, translate } from './file-system-errors.js';
 import { STATE_DIR } from './server-folder.js';
 
@@ -158,7 +159,8 @@ export class LocalServerFiles implements ServerFiles {
     const stream = createReadStream(file, {
       start,
       ...(end !== undefined ? { end: end - 1 } : {}),
-      highWaterMark: 1024 * 1024,
+      // Large reads: fewer system calls and event-loop turns per byte sent (a download is one file).
+      highWaterMark: 4 * 1024 * 1024,
     });
     for await (const chunk of stream) yield chunk as Buffer;
   }
@@ -242,44 +244,11 @@ export class LocalServerFiles implements ServerFiles {
     } catch (error) {
       throw translate(error, rel);
     }
-    let position = offset;
-    let received = 0;
-    // Request bodies arrive in small pieces: gathered into 1 MiB writes, far fewer system calls.
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      pending = [];
-      pendingBytes = 0;
-      let written = 0;
-      while (written < block.length) {
-        const { bytesWritten } = await fh.write(block, written, block.length - written, position);
-        written += bytesWritten;
-        position += bytesWritten;
-      }
-    };
     try {
-      try {
-        for await (const chunk of data) {
-          received += chunk.length;
-          if (received > maxBytes) {
-            throw new DomainError('FILE_TOO_LARGE', `The chunk is larger than ${maxBytes} bytes.`, {
-              limit: maxBytes,
-            });
-          }
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= 1024 * 1024) await flush();
-        }
-      } finally {
-        // Also when the connection dropped: every byte that arrived is kept for the resume.
-        if (pendingBytes > 0) await flush();
-      }
-      await fh.sync();
+      return await writeStreamAt(fh, offset, data, maxBytes);
     } finally {
       await fh.close();
     }
-    return position;
   }
 
   async mkdir(serverId: string, rel: string): Promise<void> {

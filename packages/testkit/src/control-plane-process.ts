@@ -51,11 +51,15 @@ export function loopbackEnv(options: {
  */
 export async function spawnControlPlane(
   env: NodeJS.ProcessEnv,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<ControlPlaneProcess> {
   const port = env.PORT;
   if (!port) throw new Error('spawnControlPlane needs PORT in env.');
-  const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // nodeArgs: Node flags such as --cpu-prof, which NODE_OPTIONS does not accept.
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -138,10 +138,11 @@ export class FileTransfers {
     body: AsyncIterable<Uint8Array>,
   ): Promise<{ state: UploadState; complete: boolean }> {
     const server = await this.access.server(actor, serverId, 'upload');
-    const state = await this.uploads.state(serverId, uploadId);
-    // Checked again at the end: the deny list or the folder may have changed since the upload began.
-    this.access.resolve(server, state.path, true);
-    return this.uploads.append(serverId, uploadId, offset, body);
+    // Checked again with every chunk, before any byte is written: the deny list or the folder may have
+    // changed since the upload began.
+    return this.uploads.append(serverId, uploadId, offset, body, (path) =>
+      this.access.resolve(server, path, true),
+    );
   }
 
   async cancelUpload(actor: Actor, serverId: string, uploadId: string): Promise<void> {

@@ -119,24 +119,30 @@ export class FileUploads {
   }
 
   async state(serverId: string, id: string): Promise<UploadState> {
-    const record = await this.record(serverId, id);
-    const part = await this.files.stat(serverId, `${UPLOADS_DIR}/${id}.part`);
+    // Both at once: each is a few file-system calls, and every chunk of an upload asks.
+    const [record, part] = await Promise.all([
+      this.record(serverId, id),
+      this.files.stat(serverId, `${UPLOADS_DIR}/${id}.part`),
+    ]);
     if (!part) throw new DomainError('UPLOAD_NOT_FOUND', 'No such upload.', { id });
     return { ...record, offset: part.size };
   }
 
   /**
    * Appends one chunk at `offset` (which must be the current offset); when the file is complete it is
-   * moved into place. One chunk at a time per upload.
+   * moved into place. One chunk at a time per upload. `check` is given the target path before any
+   * byte is written (it throws to refuse the chunk).
    */
   async append(
     serverId: string,
     id: string,
     offset: number,
     body: AsyncIterable<Uint8Array>,
+    check: (path: string) => void = () => {},
   ): Promise<{ state: UploadState; complete: boolean }> {
     return this.locks.run(`${serverId}:${id}`, async () => {
       const state = await this.state(serverId, id);
+      check(state.path);
       if (offset !== state.offset) {
         throw new DomainError('UPLOAD_OFFSET_MISMATCH', `The upload is at ${state.offset}, not ${offset}.`, {
           offset: state.offset,
