@@ -22,7 +22,10 @@ export interface GatewayPlatform {
   sleep: SleepService;
   routes: FastifyPluginAsyncTypebox[];
   extraSchemas: TSchema[];
-  /** Listens on the gateway port (when enabled) and starts the sleep checks; returns the address. */
+  /**
+   * Listens on the gateway port (when enabled) and starts the sleep checks (also when the gateway is
+   * `external`); returns the address it listens on.
+   */
   start(): Promise<{ host: string; port: number } | undefined>;
   stop(): Promise<void>;
 }
@@ -101,30 +104,33 @@ export function createGatewayPlatform(options: {
       },
     },
   });
-  const gateway = config.enabled
-    ? new Gateway(
-        {
-          host: config.host,
-          port: config.port,
-          handshakeTimeoutMs: config.handshakeTimeoutMs,
-          // A little longer than the service's own window: the service answers first, with a better message.
-          holdTimeoutMs: config.holdWindowMs + 1_000,
-          trustedProxies: config.trustedProxies,
-          perAddressPerSecond: config.perAddressPerSecond,
-          perAddressBurst: config.perAddressPerSecond * 3,
-          maxConnections: config.maxConnections,
-        },
-        { wake: (route, player, signal) => sleep.wake(route, player, signal) },
-        {
-          connection: (outcome) => connections.inc({ outcome }),
-          spliced: (_serverId, bytesIn, bytesOut) => {
-            bytes.inc({ direction: 'in' }, bytesIn);
-            bytes.inc({ direction: 'out' }, bytesOut);
+  // With the gateway in its own process (`external`), this one keeps a front door that never listens:
+  // its route table and status cache are what the idle checks read and refresh.
+  const gateway =
+    config.enabled || config.external
+      ? new Gateway(
+          {
+            host: config.host,
+            port: config.port,
+            handshakeTimeoutMs: config.handshakeTimeoutMs,
+            // A little longer than the service's own window: the service answers first, with a better message.
+            holdTimeoutMs: config.holdWindowMs + 1_000,
+            trustedProxies: config.trustedProxies,
+            perAddressPerSecond: config.perAddressPerSecond,
+            perAddressBurst: config.perAddressPerSecond * 3,
+            maxConnections: config.maxConnections,
           },
-        },
-      )
-    : undefined;
-  if (gateway) {
+          { wake: (route, player, signal) => sleep.wake(route, player, signal) },
+          {
+            connection: (outcome) => connections.inc({ outcome }),
+            spliced: (_serverId, bytesIn, bytesOut) => {
+              bytes.inc({ direction: 'in' }, bytesIn);
+              bytes.inc({ direction: 'out' }, bytesOut);
+            },
+          },
+        )
+      : undefined;
+  if (gateway && config.enabled) {
     new Gauge({
       name: 'minefleet_gateway_open_connections',
       help: 'Connections open through the gateway now.',
@@ -148,6 +154,14 @@ export function createGatewayPlatform(options: {
     extraSchemas: [GatewaySettings, Wake],
     async start() {
       if (!gateway) return undefined;
+      if (!config.enabled) {
+        await sleep.start(gateway);
+        options.logger.info(
+          { gameDomain: config.gameDomain || null },
+          'gateway runs as its own process; idle checks run here',
+        );
+        return undefined;
+      }
       const address = await gateway.listen();
       await sleep.start(gateway);
       options.logger.info({ ...address, gameDomain: config.gameDomain || null }, 'gateway listening');
