@@ -132,8 +132,14 @@ describe.skipIf(!available)(
       expect(host).toMatch(/^late\.[a-z0-9-]+\.play\.test$/);
       await api.waitForStatus(id, user.token, 'running', 30_000);
 
-      // Routed by the process that never restarted: its route came from NATS and the database.
-      expect((await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd).toBe('Created after the gateway');
+      // Routed by the process that never restarted: its route comes from the status events (NATS) and
+      // the database, which may reach it a moment after the API reported the server running.
+      await until(
+        async () =>
+          (await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd === 'Created after the gateway',
+        'the gateway to route the new server',
+        5_000,
+      );
       const stayer = await joinBot(gateway, {
         username: 'Stayer',
         version: BOT_TEST_VERSION,

@@ -106,30 +106,30 @@ export function createGatewayPlatform(options: {
   });
   // With the gateway in its own process (`external`), this one keeps a front door that never listens:
   // its route table and status cache are what the idle checks read and refresh.
-  const gateway =
-    config.enabled || config.external
-      ? new Gateway(
-          {
-            host: config.host,
-            port: config.port,
-            handshakeTimeoutMs: config.handshakeTimeoutMs,
-            // A little longer than the service's own window: the service answers first, with a better message.
-            holdTimeoutMs: config.holdWindowMs + 1_000,
-            trustedProxies: config.trustedProxies,
-            perAddressPerSecond: config.perAddressPerSecond,
-            perAddressBurst: config.perAddressPerSecond * 3,
-            maxConnections: config.maxConnections,
+  const frontDoor = config.enabled || config.external;
+  const gateway = frontDoor
+    ? new Gateway(
+        {
+          host: config.host,
+          port: config.port,
+          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          // A little longer than the service's own window: the service answers first, with a better message.
+          holdTimeoutMs: config.holdWindowMs + 1_000,
+          trustedProxies: config.trustedProxies,
+          perAddressPerSecond: config.perAddressPerSecond,
+          perAddressBurst: config.perAddressPerSecond * 3,
+          maxConnections: config.maxConnections,
+        },
+        { wake: (route, player, signal) => sleep.wake(route, player, signal) },
+        {
+          connection: (outcome) => connections.inc({ outcome }),
+          spliced: (_serverId, bytesIn, bytesOut) => {
+            bytes.inc({ direction: 'in' }, bytesIn);
+            bytes.inc({ direction: 'out' }, bytesOut);
           },
-          { wake: (route, player, signal) => sleep.wake(route, player, signal) },
-          {
-            connection: (outcome) => connections.inc({ outcome }),
-            spliced: (_serverId, bytesIn, bytesOut) => {
-              bytes.inc({ direction: 'in' }, bytesIn);
-              bytes.inc({ direction: 'out' }, bytesOut);
-            },
-          },
-        )
-      : undefined;
+        },
+      )
+    : undefined;
   if (gateway && config.enabled) {
     new Gauge({
       name: 'minefleet_gateway_open_connections',
