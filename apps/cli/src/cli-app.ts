@@ -55,13 +55,18 @@ export function leafCommand(parent: Command, nameAndArgs: string, description: s
 }
 
 /** Commands that talk to no API, so --url/--token/--format mean nothing to them. */
-const LOCAL_COMMANDS = new Set(['up', 'help']);
+const LOCAL_COMMANDS = new Set(['up', 'help', 'gateway run']);
 
 export function addGlobalOptionsToLeaves(command: Command): void {
   for (const sub of command.commands) {
     if (sub.commands.length > 0) addGlobalOptionsToLeaves(sub);
     // `admin` works on this machine's data folder, not through the API.
-    else if (!LOCAL_COMMANDS.has(sub.name()) && command.name() !== 'admin') withGlobalOptions(sub);
+    else if (
+      !LOCAL_COMMANDS.has(sub.name()) &&
+      !LOCAL_COMMANDS.has(`${command.name()} ${sub.name()}`) &&
+      command.name() !== 'admin'
+    )
+      withGlobalOptions(sub);
   }
 }
 

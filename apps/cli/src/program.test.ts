@@ -48,6 +48,7 @@ describe('the command tree', () => {
     const names = commands.map((c) => c.path.join(' '));
     for (const expected of [
       'up',
+      'gateway run',
       'login',
       'logout',
       'whoami',
@@ -98,8 +99,8 @@ describe('the command tree', () => {
       command.outputHelp();
       expect(io.out()).toContain('Examples:');
       const flags = command.options.map((o) => o.long);
-      // `up` and `admin …` work on this machine's data folder, not through the API.
-      if (name !== 'up' && !name.startsWith('admin '))
+      // `up`, `gateway run` and `admin …` run here (a server program, the data folder), not through the API.
+      if (name !== 'up' && name !== 'gateway run' && !name.startsWith('admin '))
         expect(flags).toEqual(expect.arrayContaining(['--format', '--url', '--token']));
     },
   );

@@ -213,8 +213,9 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   const cors = (env.MINEFLEET_CORS_ORIGINS ?? '').trim();
+  // `external`: a `minefleet gateway` process on this host takes 25565 (docs/gateway.md).
   const gatewayOn =
-    ['on', 'true'].includes((env.MINEFLEET_GATEWAY ?? '').toLowerCase()) ||
+    ['on', 'true', 'external'].includes((env.MINEFLEET_GATEWAY ?? '').trim().toLowerCase()) ||
     (!env.MINEFLEET_GATEWAY && !!env.MINEFLEET_GATEWAY_PORT);
   // With the gateway on 25565 by default, game ports start one above it unless chosen.
   const portRange = parsePortRange(env.MINEFLEET_PORT_RANGE || (gatewayOn ? '25566-25665' : '25565-25664'));

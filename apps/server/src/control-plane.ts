@@ -44,8 +44,9 @@ import { createPlayersPlatform } from './players-platform.js';
 import { createPluginsPlatform } from './plugins-platform.js';
 import { createServersPlatform } from './servers-platform.js';
 import { StorageWatcher } from '@minefleet/services/storage/storage-watcher';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface ControlPlaneOptions {
   config: Config;

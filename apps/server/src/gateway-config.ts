@@ -1,9 +1,16 @@
 /**
  * Gateway configuration (docs/gateway.md): one public Minecraft port for every server, routed by
- * hostname, with sleep and wake. Off unless MINEFLEET_GATEWAY=on or MINEFLEET_GATEWAY_PORT is set.
+ * hostname, with sleep and wake. Off unless MINEFLEET_GATEWAY=on or MINEFLEET_GATEWAY_PORT is set;
+ * MINEFLEET_GATEWAY=external when it runs as its own process (`minefleet gateway run`).
  */
 export interface GatewayConfig {
+  /** This process listens on the gateway port. */
   enabled: boolean;
+  /**
+   * The gateway runs as its own process (MINEFLEET_GATEWAY=external): this replica does not listen but
+   * still puts the idle servers it owns to sleep and serves the wake API.
+   */
+  external: boolean;
   host: string;
   port: number;
   /** `<server>.<tenant slug>.<gameDomain>`; empty: servers are reached by custom hostnames only. */
@@ -25,6 +32,7 @@ export class GatewayConfigError extends Error {}
 /** The gateway when the configuration does not mention it (sleep settings can still be edited). */
 export const DISABLED_GATEWAY: GatewayConfig = {
   enabled: false,
+  external: false,
   host: '0.0.0.0',
   port: 25565,
   gameDomain: '',
@@ -52,7 +60,12 @@ export function loadGatewayConfig(
   gameBindHost: string,
   portRange: { from: number; to: number },
 ): GatewayConfig {
-  const flag = (env.MINEFLEET_GATEWAY ?? '').toLowerCase();
+  const flag = (env.MINEFLEET_GATEWAY ?? '').trim().toLowerCase();
+  if (!['', 'on', 'true', 'off', 'false', 'external'].includes(flag))
+    throw new GatewayConfigError(
+      `MINEFLEET_GATEWAY must be on, off or external (got "${env.MINEFLEET_GATEWAY}").`,
+    );
+  const external = flag === 'external';
   const enabled = flag === 'on' || flag === 'true' || (flag === '' && !!env.MINEFLEET_GATEWAY_PORT);
   const port = int(env, 'MINEFLEET_GATEWAY_PORT', 25565, 0, 65535);
   if (enabled && port !== 0 && port >= portRange.from && port <= portRange.to)
@@ -64,6 +77,7 @@ export function loadGatewayConfig(
     throw new GatewayConfigError('MINEFLEET_GAME_DOMAIN must be a DNS name such as play.example.com.');
   return {
     enabled,
+    external,
     host: env.MINEFLEET_GATEWAY_HOST || '0.0.0.0',
     port,
     gameDomain: domain,

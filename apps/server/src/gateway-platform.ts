@@ -22,7 +22,10 @@ export interface GatewayPlatform {
   sleep: SleepService;
   routes: FastifyPluginAsyncTypebox[];
   extraSchemas: TSchema[];
-  /** Listens on the gateway port (when enabled) and starts the sleep checks; returns the address. */
+  /**
+   * Listens on the gateway port (when enabled) and starts the sleep checks (also when the gateway is
+   * `external`); returns the address it listens on.
+   */
   start(): Promise<{ host: string; port: number } | undefined>;
   stop(): Promise<void>;
 }
@@ -103,7 +106,10 @@ export function createGatewayPlatform(options: {
       },
     },
   });
-  const gateway = config.enabled
+  // With the gateway in its own process (`external`), this one keeps a front door that never listens:
+  // its route table and status cache are what the idle checks read and refresh.
+  const frontDoor = config.enabled || config.external;
+  const gateway = frontDoor
     ? new Gateway(
         {
           host: config.host,
@@ -127,7 +133,7 @@ export function createGatewayPlatform(options: {
         },
       )
     : undefined;
-  if (gateway) {
+  if (gateway && config.enabled) {
     new Gauge({
       name: 'minefleet_gateway_open_connections',
       help: 'Connections open through the gateway now.',
@@ -151,6 +157,14 @@ export function createGatewayPlatform(options: {
     extraSchemas: [GatewaySettings, Wake],
     async start() {
       if (!gateway) return undefined;
+      if (!config.enabled) {
+        await sleep.start(gateway);
+        options.logger.info(
+          { gameDomain: config.gameDomain || null },
+          'gateway runs as its own process; idle checks run here',
+        );
+        return undefined;
+      }
       const address = await gateway.listen();
       await sleep.start(gateway);
       options.logger.info({ ...address, gameDomain: config.gameDomain || null }, 'gateway listening');

@@ -26,6 +26,22 @@ export function createMetricsRegistry(database: Database): Registry {
   return registry;
 }
 
+/** The database answers (the one critical check: nothing works without it). */
+export function databaseCheck(database: Database): HealthCheck {
+  return {
+    name: 'database',
+    critical: true,
+    run: async () => {
+      const latency = await database.ping();
+      return {
+        status: latency > 500 ? 'degraded' : 'ok',
+        backend: database.dialect,
+        latency_ms: Math.round(latency * 100) / 100,
+      };
+    },
+  };
+}
+
 /**
  * What /health checks: the backup store, the database (the only critical one), the runtime's
  * distributions, the live layer (event bus, ownership, WebSockets) and how game processes are contained.
@@ -55,18 +71,7 @@ export function controlPlaneChecks(options: {
         return { status: 'ok', kind: backupStore.kind };
       },
     },
-    {
-      name: 'database',
-      critical: true,
-      run: async () => {
-        const latency = await database.ping();
-        return {
-          status: latency > 500 ? 'degraded' : 'ok',
-          backend: database.dialect,
-          latency_ms: Math.round(latency * 100) / 100,
-        };
-      },
-    },
+    databaseCheck(database),
     {
       name: 'runtime',
       critical: false,

@@ -44,6 +44,8 @@ export async function createLiveAdapters(options: {
   logger: Logger;
   runtime: RuntimeDriver;
   events?: EventBus | undefined;
+  /** Ownership chosen by the caller (the standalone gateway owns nothing); else from the config. */
+  ownership?: Ownership | undefined;
 }): Promise<{ events: EventBus; runtime: RuntimeDriver; ownership: Ownership }> {
   const { config, logger, registry } = options;
   let bus: EventBus & { readonly state?: string };
@@ -62,7 +64,8 @@ export async function createLiveAdapters(options: {
       onError: (error, context) => logger.warn({ err: error, context }, 'event bus'),
     });
   const ownership: Ownership =
-    config.ownership.mode === 'leases'
+    options.ownership ??
+    (config.ownership.mode === 'leases'
       ? new ShardedOwnership({
           leases: new Leases(options.database),
           replicaId: config.ownership.replicaId,
@@ -70,7 +73,7 @@ export async function createLiveAdapters(options: {
           ttlMs: config.ownership.leaseTtlMs,
           logger: logger.child({ component: 'ownership' }),
         })
-      : new SoleOwnership(config.ownership.replicaId);
+      : new SoleOwnership(config.ownership.replicaId));
   return {
     events: instrumentEventBus(bus, registry, transport),
     runtime: instrumentRuntime(options.runtime, registry, logger.child({ component: 'runtime' })),

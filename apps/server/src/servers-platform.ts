@@ -58,8 +58,8 @@ function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<
   };
 }
 
-/** Servers and their lifecycle: plans, ports, the lifecycle service, settings and the console. */
-export function createServersPlatform(options: {
+/** What the lifecycle is built from: the same in a control-plane replica and in the standalone gateway. */
+export interface LifecycleOptions {
   config: Config;
   database: Database;
   runtime: RuntimeDriver;
@@ -67,19 +67,28 @@ export function createServersPlatform(options: {
   clock: Clock;
   logger: Logger;
   ownership: Ownership;
-  accounts: AccountService;
   /** Lifecycle timings (tests shorten them). */
-  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>>;
-}): ServersPlatform {
+  lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>> | undefined;
+}
+
+/**
+ * The lifecycle service with its port allocator (admission included) and hooks: what starts, stops
+ * and watches servers. Every process that starts servers builds it here, so a start from the
+ * standalone gateway (a wake) goes through the same admission and start path as a user's request.
+ */
+export function createLifecycle(options: LifecycleOptions): {
+  lifecycle: LifecycleService;
+  lifecycleHooks: LifecycleHooks;
+  ports: PortAllocator;
+  serverCounts: ServerCounts | undefined;
+} {
   const { config, database, runtime, events, clock, logger, ownership } = options;
-  const skus = new SkuService(database);
   const { hostMemoryPercent, maxRunningPerTenant } = config.admission;
   const ports = new PortAllocator(database, config.portRange, {
     hostMemoryMb:
       hostMemoryPercent > 0 ? Math.floor((os.totalmem() / 1024 ** 2) * (hostMemoryPercent / 100)) : null,
     maxRunningPerTenant: maxRunningPerTenant > 0 ? maxRunningPerTenant : null,
   });
-  const catalogue = cachedCatalogue(runtime);
   const lifecycleHooks: LifecycleHooks = {};
   // The embedded database has one writer, this process: each tenant's server total can be remembered
   // between the creates and deletes that change it. PostgreSQL may have other replicas writing.
@@ -102,6 +111,17 @@ export function createServersPlatform(options: {
     owns: (serverId) => ownership.owns(serverId),
     hooks: lifecycleHooks,
   });
+  return { lifecycle, lifecycleHooks, ports, serverCounts };
+}
+
+/** Servers and their lifecycle: plans, ports, the lifecycle service, settings and the console. */
+export function createServersPlatform(
+  options: LifecycleOptions & { accounts: AccountService },
+): ServersPlatform {
+  const { config, database, runtime, events, clock, logger } = options;
+  const skus = new SkuService(database);
+  const catalogue = cachedCatalogue(runtime);
+  const { lifecycle, lifecycleHooks, ports, serverCounts } = createLifecycle(options);
   const servers = new ServerService({
     db: database,
     clock,

@@ -4,6 +4,7 @@ import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { collect, positiveInt } from '../option-parsers.js';
+import { registerGatewayRunCommand } from './gateway-run.js';
 import { renderFields, renderTable } from '../output/table.js';
 import { resolveServer } from '../resolve-server.js';
 
@@ -34,12 +35,15 @@ function gatewayFields(g: GatewaySettings, ctx: Context): string {
 export function registerGatewayCommands(program: Command, app: CliApp): void {
   const gateway = program
     .command('gateway')
-    .description("A server's hostnames on the shared game port, sleep when empty, wake on join");
+    .description(
+      "A server's hostnames on the shared game port, sleep when empty, wake on join; `run` runs the gateway itself",
+    );
   examples(gateway, [
     'minefleet gateway show survival',
     'minefleet gateway set survival --sleep on --idle-after 600 --mode freeze',
     'minefleet gateway set survival --hostname play.example.com --hostname "*.example.org"',
     'minefleet gateway wakes survival',
+    'minefleet gateway run --database-url postgres://minefleet@db/minefleet --nats-url nats://nats:4222',
   ]);
 
   const show = leafCommand(gateway, 'show <server>', "Show the server's hostnames and sleep settings")
@@ -163,4 +167,6 @@ export function registerGatewayCommands(program: Command, app: CliApp): void {
     },
   );
   examples(wake, ['minefleet gateway wake survival']);
+
+  registerGatewayRunCommand(gateway, app);
 }

@@ -33,7 +33,7 @@ export interface OwnershipChange {
 }
 
 export interface OwnershipState {
-  mode: 'sole' | 'leases';
+  mode: 'sole' | 'leases' | 'none';
   replica_id: string;
   shards_total: number;
   shards_held: number[];
@@ -60,5 +60,32 @@ export class SoleOwnership implements Ownership {
   }
   describe(): OwnershipState {
     return { mode: 'sole', replica_id: this.replicaId, shards_total: 1, shards_held: [0], replicas_seen: 1 };
+  }
+}
+
+/**
+ * Owns nothing and never leads: a process that serves the shared platform but must run none of its
+ * background work (the standalone gateway, which only routes and wakes; the control-plane replicas
+ * reconcile, restart crashes, run schedules and put idle servers to sleep).
+ */
+export class NoOwnership implements Ownership {
+  constructor(readonly replicaId: string) {}
+  owns(): boolean {
+    return false;
+  }
+  leads(): boolean {
+    return false;
+  }
+  onChange(): () => void {
+    return () => {};
+  }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  describe(): OwnershipState {
+    return { mode: 'none', replica_id: this.replicaId, shards_total: 0, shards_held: [], replicas_seen: 1 };
   }
 }
