@@ -96,6 +96,7 @@ export function createServersPlatform(options: {
       ...DEFAULT_LIFECYCLE_SETTINGS,
       // Replicas sharing servers must not kill a process another one is starting (docs/events.md).
       reapUnresponsive: config.live.ownership.mode === 'sole',
+      startConcurrency: config.admission.startConcurrency,
       ...options.lifecycle,
       bindHost: config.gameBindHost,
     },
