@@ -35,7 +35,8 @@ const VERSION = '1.20.2';
 const METRICS_TOKEN = 'bench-fleet-metrics-token';
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const pct = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
@@ -124,7 +125,7 @@ async function startControlPlane(extraEnv: Record<string, string> = {}): Promise
     } catch {
       // starting
     }
-    if (i > 600 || started.exitCode !== null) throw new Error('control plane did not start');
+    if (i > 3000 || started.exitCode !== null) throw new Error('control plane did not start');
     await sleep(100);
   }
 }
@@ -205,12 +206,18 @@ const say = (line: string) => {
 };
 
 try {
-  say(`Fleet benchmark: ${os.cpus().length} cores, ${mb(os.totalmem())} memory (${mb(os.freemem())} free), Node ${process.version}, flying-squid ${VERSION}`);
+  say(
+    `Fleet benchmark: ${os.cpus().length} cores, ${mb(os.totalmem())} memory (${mb(os.freemem())} free), Node ${process.version}, flying-squid ${VERSION}`,
+  );
   say(`Load average before: ${load()}`);
   child = await startControlPlane();
   const stormToken = await account('storm');
   const otherToken = await account('other');
-  await call('POST', '/servers', otherToken, { name: 'other-one', sku_id: 'starter', minecraft_version: VERSION });
+  await call('POST', '/servers', otherToken, {
+    name: 'other-one',
+    sku_id: 'starter',
+    minecraft_version: VERSION,
+  });
 
   // Phase 1: the storm.
   const cpu0 = await procStat(child.pid!);
@@ -247,10 +254,13 @@ try {
     ),
   );
   const refused = created.filter((c) => c.status !== 202);
-  if (refused.length > 0) throw new Error(`${refused.length} creates refused: ${JSON.stringify(refused[0]!.body)}`);
+  if (refused.length > 0)
+    throw new Error(`${refused.length} creates refused: ${JSON.stringify(refused[0]!.body)}`);
   const createMs = created.map((c) => c.ms);
   say(`Phase 1: ${STORM} servers created with start: true at once`);
-  say(`  create answers: p50 ${ms(pct(createMs, 0.5))}, p99 ${ms(pct(createMs, 0.99))}, max ${ms(Math.max(...createMs))} (all 202 after ${ms(performance.now() - t0)})`);
+  say(
+    `  create answers: p50 ${ms(pct(createMs, 0.5))}, p99 ${ms(pct(createMs, 0.99))}, max ${ms(Math.max(...createMs))} (all 202 after ${ms(performance.now() - t0)})`,
+  );
 
   let running = 0;
   for (;;) {
@@ -282,10 +292,16 @@ try {
   const slowest = servers
     .map((s) => ({ name: s.name, ms: Date.parse(s.started_at!) - wallStart }))
     .sort((a, b) => b.ms - a.ms)[0]!;
-  say(`  all running after ${(runningMs / 1000).toFixed(1)} s; all answered a ping after ${(pingedMs / 1000).toFixed(1)} s`);
+  say(
+    `  all running after ${(runningMs / 1000).toFixed(1)} s; all answered a ping after ${(pingedMs / 1000).toFixed(1)} s`,
+  );
   say(`  slowest server: ${slowest.name}, running ${(slowest.ms / 1000).toFixed(1)} s after the storm began`);
-  say(`  control plane during the storm: CPU ${(((cpu1.cpuMs - cpu0.cpuMs) / pingedMs) * 100).toFixed(0)}% of one core (${((cpu1.cpuMs - cpu0.cpuMs) / 1000).toFixed(1)} s CPU), peak RSS ${mb(peakRss)}`);
-  say(`  other tenant's GET /servers every 100 ms (${otherLatencies.length} answered, ${otherErrors} errors): p50 ${ms(pct(otherLatencies, 0.5))}, p99 ${ms(pct(otherLatencies, 0.99))}, max ${ms(Math.max(...otherLatencies))}`);
+  say(
+    `  control plane during the storm: CPU ${(((cpu1.cpuMs - cpu0.cpuMs) / pingedMs) * 100).toFixed(0)}% of one core (${((cpu1.cpuMs - cpu0.cpuMs) / 1000).toFixed(1)} s CPU), peak RSS ${mb(peakRss)}`,
+  );
+  say(
+    `  other tenant's GET /servers every 100 ms (${otherLatencies.length} answered, ${otherErrors} errors): p50 ${ms(pct(otherLatencies, 0.5))}, p99 ${ms(pct(otherLatencies, 0.99))}, max ${ms(Math.max(...otherLatencies))}`,
+  );
   say(`  load average after the storm: ${load()}`);
 
   // Phase 2: a fleet at rest.
@@ -307,7 +323,9 @@ try {
   );
   while ((await count(stormToken, 'deploying')) > 0) await sleep(250);
   const total = (await call('GET', '/servers?per_page=1', stormToken)).body.pagination.total as number;
-  say(`Phase 2: ${total + 1} server records (${total} in one tenant), ${await count(stormToken, 'running')} running; load average ${load()}`);
+  say(
+    `Phase 2: ${total + 1} server records (${total} in one tenant), ${await count(stormToken, 'running')} running; load average ${load()}`,
+  );
   await autocannon({
     url: `${url}/servers?per_page=20`,
     connections: 10,
@@ -320,7 +338,9 @@ try {
     duration: 10,
     headers: { authorization: `Bearer ${stormToken}` },
   });
-  say(`  GET /servers?per_page=20, 10 connections, 10 s: ${Math.round(list.requests.average)} req/s, p50 ${list.latency.p50} ms, p99 ${list.latency.p99} ms, errors ${list.errors + list.non2xx}`);
+  say(
+    `  GET /servers?per_page=20, 10 connections, 10 s: ${Math.round(list.requests.average)} req/s, p50 ${list.latency.p50} ms, p99 ${list.latency.p99} ms, errors ${list.errors + list.non2xx}`,
+  );
 
   // The metrics collector's cost: the same control plane with it idle, then sampling every 2 s.
   const cpuOver = async (seconds: number) => {
@@ -338,11 +358,15 @@ try {
   child = await startControlPlane({ MINEFLEET_METRICS_INTERVAL_SECONDS: '2' });
   const sampledCpu = await cpuOver(WINDOW_S);
   const metrics = await (
-    await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    })
   ).text();
   const roundS = Number(/^minefleet_metrics_round_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN);
   const rounds = WINDOW_S / 2;
-  say(`  metrics sampling (${LIST_RUNNING} running servers): control plane CPU over ${WINDOW_S} s idle ${(idleCpu / WINDOW_S / 10).toFixed(1)}% of one core, sampling every 2 s ${(sampledCpu / WINDOW_S / 10).toFixed(1)}% → ${((sampledCpu - idleCpu) / rounds).toFixed(0)} ms CPU per pass; last pass took ${(roundS * 1000).toFixed(0)} ms`);
+  say(
+    `  metrics sampling (${LIST_RUNNING} running servers): control plane CPU over ${WINDOW_S} s idle ${(idleCpu / WINDOW_S / 10).toFixed(1)}% of one core, sampling every 2 s ${(sampledCpu / WINDOW_S / 10).toFixed(1)}% → ${((sampledCpu - idleCpu) / rounds).toFixed(0)} ms CPU per pass; last pass took ${(roundS * 1000).toFixed(0)} ms`,
+  );
   say(`Load average at the end: ${load()}`);
 } finally {
   await cleanUp();

@@ -40,7 +40,10 @@ describe('start queue fairness across tenants', () => {
     const queued = answers.filter((res) => /^Queued:/.test(res.body.status_reason ?? ''));
     expect(queued).toHaveLength(3);
     expect(answers.every((res) => res.body.status === 'starting')).toBe(true);
-    expect(other.body).toMatchObject({ status: 'starting', status_reason: expect.stringMatching(/^Queued:/) });
+    expect(other.body).toMatchObject({
+      status: 'starting',
+      status_reason: expect.stringMatching(/^Queued:/),
+    });
 
     const b1 = await api.waitForStatus(single, b.token, 'running', 60_000);
     expect(b1.status_reason).toBeNull();

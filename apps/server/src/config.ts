@@ -235,7 +235,13 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       hostMemoryPercent: percent(env, 'MINEFLEET_HOST_MEMORY_PERCENT', 100),
       maxRunningPerTenant: int(env, 'MINEFLEET_MAX_RUNNING_PER_TENANT', 0, 0),
       // One launch per core: a launch is mostly the game loading, one core's work (docs/runtime.md).
-      startConcurrency: int(env, 'MINEFLEET_START_CONCURRENCY', Math.max(1, os.availableParallelism()), 1, 1000),
+      startConcurrency: int(
+        env,
+        'MINEFLEET_START_CONCURRENCY',
+        Math.max(1, os.availableParallelism()),
+        1,
+        1000,
+      ),
     },
     gameHost: env.MINEFLEET_GAME_HOST || '127.0.0.1',
     gameBindHost,
