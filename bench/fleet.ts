@@ -100,8 +100,9 @@ const portBase = 20_000 + Math.floor(Math.random() * 30_000);
 const url = `http://127.0.0.1:${httpPort}/api/v1`;
 let child: ChildProcess | undefined;
 
+/** Starts the control plane and keeps it in `child` at once, so clean-up ends it even if it never answers. */
 async function startControlPlane(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const started = spawn(process.execPath, ['apps/server/dist/main.js'], {
+  const started = (child = spawn(process.execPath, ['apps/server/dist/main.js'], {
     env: {
       ...process.env,
       DATABASE_URL: '',
@@ -118,7 +119,7 @@ async function startControlPlane(extraEnv: Record<string, string> = {}): Promise
       ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  }));
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/health`)).ok) return started;
@@ -138,10 +139,12 @@ async function stopControlPlane(): Promise<void> {
   await new Promise((r) => running.once('exit', r));
 }
 
+const timers = new Set<NodeJS.Timeout>();
 let cleaned = false;
 async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
+  for (const timer of timers) clearInterval(timer);
   await stopControlPlane().catch(() => child?.kill('SIGKILL'));
   // Game servers outlive their control plane by design: end the bench's.
   await endGameProcesses(dataDir, 15_000);
@@ -210,7 +213,7 @@ try {
     `Fleet benchmark: ${os.cpus().length} cores, ${mb(os.totalmem())} memory (${mb(os.freemem())} free), Node ${process.version}, flying-squid ${VERSION}`,
   );
   say(`Load average before: ${load()}`);
-  child = await startControlPlane();
+  const stormPid = (await startControlPlane()).pid!;
   const stormToken = await account('storm');
   const otherToken = await account('other');
   await call('POST', '/servers', otherToken, {
@@ -220,11 +223,12 @@ try {
   });
 
   // Phase 1: the storm.
-  const cpu0 = await procStat(child.pid!);
+  const cpu0 = await procStat(stormPid);
   let peakRss = cpu0.rss;
   const rssTimer = setInterval(() => {
-    void procStat(child!.pid!).then((s) => (peakRss = Math.max(peakRss, s.rss)));
+    void procStat(stormPid).then((s) => (peakRss = Math.max(peakRss, s.rss)));
   }, 200);
+  timers.add(rssTimer);
   const otherLatencies: number[] = [];
   const otherPending = new Set<Promise<void>>();
   let otherErrors = 0;
@@ -240,6 +244,7 @@ try {
       .finally(() => otherPending.delete(request));
     otherPending.add(request);
   }, 100);
+  timers.add(otherTimer);
 
   const t0 = performance.now();
   const wallStart = Date.now();
@@ -266,7 +271,10 @@ try {
   for (;;) {
     running = await count(stormToken, 'running');
     const failed = await count(stormToken, 'failed');
-    if (failed > 0) throw new Error(`${failed} servers failed`);
+    if (failed > 0) {
+      const reasons = (await listAll(stormToken, '&status=failed')).map((s) => s.status_reason);
+      throw new Error(`${failed} servers failed: ${[...new Set(reasons)].join('; ')}`);
+    }
     if (running >= STORM) break;
     if (performance.now() - t0 > 600_000) throw new Error(`only ${running} of ${STORM} running after 600 s`);
     await sleep(250);
@@ -287,7 +295,7 @@ try {
   const pingedMs = performance.now() - t0;
   clearInterval(otherTimer);
   clearInterval(rssTimer);
-  const cpu1 = await procStat(child.pid!);
+  const cpu1 = await procStat(stormPid);
   await Promise.all([...otherPending]);
   const slowest = servers
     .map((s) => ({ name: s.name, ms: Date.parse(s.started_at!) - wallStart }))
@@ -352,10 +360,10 @@ try {
   };
   const WINDOW_S = 30;
   await stopControlPlane();
-  child = await startControlPlane({ MINEFLEET_METRICS_INTERVAL_SECONDS: '3600' });
+  await startControlPlane({ MINEFLEET_METRICS_INTERVAL_SECONDS: '3600' });
   const idleCpu = await cpuOver(WINDOW_S);
   await stopControlPlane();
-  child = await startControlPlane({ MINEFLEET_METRICS_INTERVAL_SECONDS: '2' });
+  await startControlPlane({ MINEFLEET_METRICS_INTERVAL_SECONDS: '2' });
   const sampledCpu = await cpuOver(WINDOW_S);
   const metrics = await (
     await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
@@ -368,6 +376,9 @@ try {
     `  metrics sampling (${LIST_RUNNING} running servers): control plane CPU over ${WINDOW_S} s idle ${(idleCpu / WINDOW_S / 10).toFixed(1)}% of one core, sampling every 2 s ${(sampledCpu / WINDOW_S / 10).toFixed(1)}% → ${((sampledCpu - idleCpu) / rounds).toFixed(0)} ms CPU per pass; last pass took ${(roundS * 1000).toFixed(0)} ms`,
   );
   say(`Load average at the end: ${load()}`);
+} catch (error) {
+  process.exitCode = 1;
+  process.stderr.write(`bench:fleet failed: ${(error as Error).stack ?? String(error)}\n`);
 } finally {
   await cleanUp();
 }
