@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { PluginSourcesConfig } from '@minefleet/plugins/plugin-sources-config';
 import type { LimitsMode } from '@minefleet/runtime-local/cgroups';
@@ -64,7 +65,8 @@ export interface Config {
    * What may run at once (docs/runtime.md, "Admission"): the share of the host's memory the plans of
    * running servers may add up to (percent; 0: no limit), and servers per tenant running (0: no cap).
    */
-  admission: { hostMemoryPercent: number; maxRunningPerTenant: number };
+  /** Admission to run (port-allocator.ts) and the start queue's launches in flight (start-queue.ts). */
+  admission: { hostMemoryPercent: number; maxRunningPerTenant: number; startConcurrency: number };
   /** Host name or address players connect to (the `address.host` of servers). */
   gameHost: string;
   /** Address game servers bind to. */
@@ -244,6 +246,14 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     admission: {
       hostMemoryPercent: percent(env, 'MINEFLEET_HOST_MEMORY_PERCENT', 100),
       maxRunningPerTenant: int(env, 'MINEFLEET_MAX_RUNNING_PER_TENANT', 0, 0),
+      // One launch per core: a launch is mostly the game loading, one core's work (docs/runtime.md).
+      startConcurrency: int(
+        env,
+        'MINEFLEET_START_CONCURRENCY',
+        Math.max(1, os.availableParallelism()),
+        1,
+        1000,
+      ),
     },
     gameHost: env.MINEFLEET_GAME_HOST || '127.0.0.1',
     gameBindHost,

@@ -105,6 +105,7 @@ export function createLifecycle(options: LifecycleOptions): {
       ...DEFAULT_LIFECYCLE_SETTINGS,
       // Replicas sharing servers must not kill a process another one is starting (docs/events.md).
       reapUnresponsive: config.live.ownership.mode === 'sole',
+      startConcurrency: config.admission.startConcurrency,
       ...options.lifecycle,
       bindHost: config.gameBindHost,
     },

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { ServerRecord } from '../servers.js';
 import { ServerLocks } from './server-locks.js';
 import type { LifecycleDeps, LifecycleSettings } from './settings.js';
+import { StartQueue } from './start-queue.js';
 import { StatusStore } from './status-store.js';
 
 /**
@@ -16,6 +17,8 @@ export class LifecycleCore {
   readonly work: BackgroundWork;
   /** Tenant of each server, for routing console lines (a tenant never changes). */
   readonly tenants = new Map<string, string>();
+  /** Game launches in flight and waiting on this replica (start-queue.ts). */
+  readonly launches: StartQueue;
   /** Set by close(): events arriving afterwards start no new work. */
   stopping = false;
 
@@ -24,6 +27,9 @@ export class LifecycleCore {
       deps.logger.warn({ err: error }, 'status event not published'),
     );
     this.work = new BackgroundWork(deps.logger);
+    this.launches = new StartQueue(deps.settings.startConcurrency, (error, serverId) =>
+      deps.logger.error({ err: error, serverId }, 'queued start failed'),
+    );
   }
 
   get settings(): LifecycleSettings {

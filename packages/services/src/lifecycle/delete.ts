@@ -26,6 +26,7 @@ export class Deleter {
     assertActionAllowed('delete', server.status);
     this.restarts.cancel(serverId);
     this.warmups.abort(serverId);
+    this.core.launches.cancel(serverId);
     const deleting = await this.core.status.transition(serverId, 'deleting', {
       patch: { desiredState: 'stopped' },
     });

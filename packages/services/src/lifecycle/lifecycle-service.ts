@@ -239,6 +239,8 @@ export class LifecycleService {
   /** Stops background work; game servers keep running (the next control plane adopts them). */
   async close(): Promise<void> {
     this.core.stopping = true;
+    // Servers still queued stay `starting`; the next control plane's first pass starts them.
+    this.core.launches.clear();
     this.reconciler.stop();
     await this.listeners.close();
     this.restarts.cancelAll();

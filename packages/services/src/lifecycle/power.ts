@@ -78,28 +78,40 @@ export class Power {
     }
   }
 
-  /** Starts the server's process. Resolves once the process is launched (the warm-up goes on). */
+  /**
+   * Starts the server: admission, then `starting` (compare-and-set on the generation), then the launch.
+   * With a free slot in the start queue (start-queue.ts) the launch runs now and this resolves once the
+   * process is spawned (the warm-up goes on); otherwise the server waits in `starting` with a "Queued"
+   * reason and this resolves at once: the queue launches it when its tenant's turn comes.
+   */
   async start(server: ServerRecord, options: StartOptions): Promise<ServerRecord> {
-    const { status, deps } = this.core;
+    const { status, deps, launches } = this.core;
     this.restarts.cancel(server.id);
     this.core.tenants.set(server.id, server.tenantId);
     const port = await this.admit(server);
     const generation = server.generation + 1;
+    const slot = launches.tryAcquire(server.tenantId);
     // Compare-and-set on the generation the caller read: two replicas (a crash restart on the owner,
     // a user's start or a post-restore start on the other) must not both launch a process. The loser
     // gets INVALID_TRANSITION; without this it failed the server while the winner's process ran.
-    const starting = await status.transition(server.id, 'starting', {
-      generation: server.generation,
-      patch: {
-        desiredState: 'running',
-        generation,
-        port,
-        statusReason: null,
-        playersOnline: null,
-        ...(options.resetCrashes ? { crashCount: 0, lastCrashAt: null } : {}),
-      },
-    });
+    const starting = await status
+      .transition(server.id, 'starting', {
+        generation: server.generation,
+        patch: {
+          desiredState: 'running',
+          generation,
+          port,
+          statusReason: slot ? null : queuedReason(launches.concurrency),
+          playersOnline: null,
+          ...(options.resetCrashes ? { crashCount: 0, lastCrashAt: null } : {}),
+        },
+      })
+      .catch((error: unknown) => {
+        slot?.();
+        throw error;
+      });
     if (!starting) {
+      slot?.();
       // Not started after all: the port goes back unless the server is one that keeps its port.
       const now = await status.load(server.id);
       if (now && ['stopped', 'failed', 'sleeping', 'deploying', 'restoring'].includes(now.status))
@@ -111,6 +123,51 @@ export class Power {
           : `Cannot start a server that is ${now?.status ?? server.status}.`,
       );
     }
+    if (!slot) {
+      launches.enqueue(server.id, server.tenantId, () => this.launchQueued(server.id, generation, options));
+      return starting;
+    }
+    let launched: Awaited<ReturnType<Power['launch']>>;
+    try {
+      launched = await this.launch(starting, generation, options);
+    } catch (error) {
+      slot();
+      throw error;
+    }
+    void this.holdSlot(launched.warmup).finally(slot);
+    return launched.record;
+  }
+
+  /** A queued start's turn: under the server's lock, launch it if it still waits in this generation. */
+  private async launchQueued(serverId: string, generation: number, options: StartOptions): Promise<void> {
+    if (this.core.stopping) return;
+    // Wrapped: awaiting the lock's answer must not wait for the warm-up itself.
+    const launched = await this.core.locks.run(
+      serverId,
+      'start',
+      async (): Promise<{ warmup: Promise<void> | undefined }> => {
+        // Clears the "Queued" reason, and only while the server still waits: a stop, a kill, a delete
+        // or another replica's start since it was queued moved it on, and nothing is launched.
+        const now = await this.core.status.transition(serverId, 'starting', {
+          generation,
+          onlyFrom: ['starting'],
+          patch: { statusReason: null },
+        });
+        if (!now) return { warmup: undefined };
+        return this.launch(now, generation, options);
+      },
+      600_000,
+    );
+    await this.holdSlot(launched.warmup);
+  }
+
+  /** Deploys, configures and spawns the process, then watches its warm-up. */
+  private async launch(
+    starting: ServerRecord,
+    generation: number,
+    options: StartOptions,
+  ): Promise<{ record: ServerRecord; warmup: Promise<void> | undefined }> {
+    const { status, deps } = this.core;
     try {
       const spec = specOf(starting, this.core.settings.bindHost);
       await deps.runtime.deploy(spec);
@@ -121,16 +178,34 @@ export class Power {
         propertyOverrides: options.propertyOverrides ?? {},
       });
     } catch (error) {
-      this.core.log.warn({ err: error, serverId: server.id }, 'start failed');
-      const failed = await status.transition(server.id, 'failed', {
+      this.core.log.warn({ err: error, serverId: starting.id }, 'start failed');
+      const failed = await status.transition(starting.id, 'failed', {
         generation,
         onlyFrom: ['starting'],
         patch: { statusReason: `Start failed: ${(error as Error).message}` },
       });
-      return failed ?? starting;
+      return { record: failed ?? starting, warmup: undefined };
     }
-    this.warmups.watch(server.id, generation, options.warmupTimeoutMs ?? this.core.settings.warmupTimeoutMs);
-    return starting;
+    const warmup = this.warmups.watch(
+      starting.id,
+      generation,
+      options.warmupTimeoutMs ?? this.core.settings.warmupTimeoutMs,
+    );
+    return { record: starting, warmup };
+  }
+
+  /** A launch keeps its start slot until its warm-up ends, at most `launchSlotMaxMs`. */
+  private async holdSlot(warmup: Promise<void> | undefined): Promise<void> {
+    if (!warmup) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      warmup,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.core.settings.launchSlotMaxMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** The graceful stop sequence; `accept` is called once the server is `stopping` (or settled). */
@@ -138,6 +213,7 @@ export class Power {
     const { status, deps } = this.core;
     this.restarts.cancel(server.id);
     this.warmups.abort(server.id);
+    this.core.launches.cancel(server.id);
     if (server.status === 'crashed' || server.status === 'sleeping') {
       // No process is running: just settle.
       const settled = await status.transition(server.id, 'stopped', {
@@ -203,6 +279,7 @@ export class Power {
     const serverId = server.id;
     this.restarts.cancel(serverId);
     this.warmups.abort(serverId);
+    this.core.launches.cancel(serverId);
     const stopping =
       server.status === 'stopping'
         ? await status.patch(serverId, { desiredState: 'stopped' }, true)
@@ -221,4 +298,9 @@ export class Power {
     });
     return (await status.load(serverId)) ?? stopping ?? server;
   }
+}
+
+/** The status reason of a start waiting in the start queue (docs/runtime.md, "The start queue"). */
+export function queuedReason(concurrency: number): string {
+  return `Queued: this host launches ${concurrency} server${concurrency === 1 ? '' : 's'} at a time; this one starts when a slot frees.`;
 }

@@ -70,7 +70,8 @@ export class Reconciler {
     }
     const recover = options.recover ?? adopt;
     for (const server of all) {
-      if (this.core.locks.busyWith(server.id)) continue;
+      // A start waiting in this replica's start queue has no process yet, by design.
+      if (this.core.locks.busyWith(server.id) || this.core.launches.has(server.id)) continue;
       const seen = observations.get(server.id);
       try {
         await this.one(server, seen?.state === 'alive', recover);
@@ -134,7 +135,7 @@ export class Reconciler {
   private alive(server: ServerRecord, firstPass: boolean): void {
     const id = server.id;
     if (server.status === 'starting' && !this.warmups.has(id))
-      this.warmups.watch(id, server.generation, this.core.settings.warmupTimeoutMs);
+      void this.warmups.watch(id, server.generation, this.core.settings.warmupTimeoutMs);
     if (server.status === 'stopping' && firstPass) {
       this.core.background('stop', id, () =>
         this.core.locks.run(id, 'stop', async () => {

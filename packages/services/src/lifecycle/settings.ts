@@ -25,6 +25,16 @@ export interface LifecycleSettings {
    * where such a process may be one another replica is starting.
    */
   reapUnresponsive: boolean;
+  /**
+   * Game launches this replica runs at once (the start queue, start-queue.ts); further starts wait as
+   * `starting` with a "Queued" reason, handed out round-robin across tenants.
+   */
+  startConcurrency: number;
+  /**
+   * How long one launch holds its slot at most: until its warm-up ends (running or failed), but no
+   * longer than this, so a server slow to load does not hold up the queue.
+   */
+  launchSlotMaxMs: number;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
@@ -35,6 +45,8 @@ export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
   reconcileIntervalMs: 15_000,
   lockWaitMs: 5_000,
   reapUnresponsive: true,
+  startConcurrency: 4,
+  launchSlotMaxMs: 60_000,
 };
 
 export interface StartRequest {

@@ -24,13 +24,16 @@ export class Warmups {
     for (const watch of this.watching.values()) watch.abort();
   }
 
-  watch(serverId: string, generation: number, timeoutMs: number): void {
+  /** Watches the warm-up; the promise settles when the watch ends (running, failed, or aborted). */
+  watch(serverId: string, generation: number, timeoutMs: number): Promise<void> {
     const { runtime, clock } = this.core.deps;
     const { status } = this.core;
     this.abort(serverId);
     const controller = new AbortController();
     this.watching.set(serverId, controller);
     const deadline = clock.now() + timeoutMs;
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
     this.core.background('warmup', serverId, async () => {
       try {
         let answered = false;
@@ -71,8 +74,10 @@ export class Warmups {
         }
       } finally {
         if (this.watching.get(serverId) === controller) this.watching.delete(serverId);
+        ended();
       }
     });
+    return end;
   }
 }
 
