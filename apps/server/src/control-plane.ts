@@ -183,6 +183,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     audit,
     registry: metricsRegistry,
     owns: (serverId) => ownership.owns(serverId),
+    region: config.region,
   });
   await identity.platformAdmins.promoteConfigured();
   const plugins = await createPluginsPlatform({

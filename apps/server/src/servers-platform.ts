@@ -109,6 +109,7 @@ export function createServersPlatform(options: {
     ports,
     catalogue,
     quotas: config.quotas,
+    region: config.region,
     hooks: { created: (server) => lifecycle.deployInBackground(server.id) },
     counts: serverCounts,
   });

@@ -4724,6 +4724,8 @@ export interface paths {
                         max_players?: number;
                         minecraft_version: string;
                         name: string;
+                        /** @description Where it runs: a-z, 0-9 and "-", at most 32. Default: this installation's (MINEFLEET_REGION, else `local`). */
+                        region?: string;
                         server_properties?: {
                             [key: string]: unknown;
                         };
@@ -4856,6 +4858,8 @@ export interface paths {
                             } | null;
                             players_online: number | null;
                             plugins?: components["schemas"]["PluginInstallation"][];
+                            /** @description The region it runs in, fixed at creation; a gateway routes only to servers of its own region (docs/multi-region.md). */
+                            region: string;
                             resources: {
                                 cpu_millicores: number;
                                 memory_mb: number;
@@ -12446,6 +12450,8 @@ export interface components {
             minecraft_version: string;
             name: string;
             players_online: number | null;
+            /** @description The region it runs in, fixed at creation; a gateway routes only to servers of its own region (docs/multi-region.md). */
+            region: string;
             resources: {
                 cpu_millicores: number;
                 memory_mb: number;
