@@ -62,6 +62,7 @@ describe.each(testBackends())('servers API on %s', (backend) => {
       sku_id: 'starter',
       distribution: 'flying-squid',
       minecraft_version: VERSION,
+      region: 'local',
       status: 'deploying',
       desired_state: 'stopped',
       max_players: 5,

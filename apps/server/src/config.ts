@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_REGION, isValidRegion } from '@minefleet/domain/names';
 import type { PluginSourcesConfig } from '@minefleet/plugins/plugin-sources-config';
 import type { LimitsMode } from '@minefleet/runtime-local/cgroups';
 import { DEFAULT_GAME_UID_BASE } from '@minefleet/runtime-local/create-local-driver';
@@ -69,6 +70,11 @@ export interface Config {
   admission: { hostMemoryPercent: number; maxRunningPerTenant: number; startConcurrency: number };
   /** Host name or address players connect to (the `address.host` of servers). */
   gameHost: string;
+  /**
+   * This installation's region (MINEFLEET_REGION, default `local`): new servers get it unless they name
+   * another, and the gateway routes only to servers of it (docs/multi-region.md).
+   */
+  region: string;
   /** Address game servers bind to. */
   gameBindHost: string;
   quotas: { maxServers: number; maxMemoryMb: number; backupStorageBytes: number };
@@ -257,6 +263,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     },
     gameHost: env.MINEFLEET_GAME_HOST || '127.0.0.1',
     gameBindHost,
+    region: regionOf(env),
     quotas: {
       maxServers: int(env, 'MINEFLEET_QUOTA_MAX_SERVERS', 10, 0),
       maxMemoryMb: int(env, 'MINEFLEET_QUOTA_MAX_MEMORY_MB', 16384, 0),
@@ -313,4 +320,11 @@ function pluginConfig(env: NodeJS.ProcessEnv): Config['plugins'] {
       .map((e) => e.trim().toLowerCase())
       .filter((e) => e !== ''),
   };
+}
+
+function regionOf(env: NodeJS.ProcessEnv): string {
+  const region = (env.MINEFLEET_REGION ?? '').trim() || DEFAULT_REGION;
+  if (!isValidRegion(region))
+    throw new ConfigError('MINEFLEET_REGION must be 1–32 characters of a-z, 0-9 and "-" (e.g. eu-west-1).');
+  return region;
 }

@@ -33,6 +33,7 @@ import { toBackup } from './http/backup-serializers.js';
 import { dashboardPlugin } from './http/dashboard.js';
 import { toInstallation } from './http/plugin-serializers.js';
 import { healthRoutes } from './http/routes/health.js';
+import { platformAdminRoutes } from './http/routes/platform-admin.js';
 import type { ServerIncludes } from './http/routes/servers.js';
 import { toLogLine, toPerformance } from './http/serializers.js';
 import { createIdentityPlatform } from './identity-platform.js';
@@ -40,6 +41,7 @@ import { createKubernetesRuntime } from './kubernetes-runtime.js';
 import { isolationWarning } from './isolation-check.js';
 import { createLiveAdapters, createLiveServices } from './live-platform.js';
 import { RequestContexts } from './observability/request-context.js';
+import { OnlinePlatformBackups } from './platform-backup-online.js';
 import { createPlayersPlatform } from './players-platform.js';
 import { createPluginsPlatform } from './plugins-platform.js';
 import { createServersPlatform } from './servers-platform.js';
@@ -187,6 +189,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     audit,
     registry: metricsRegistry,
     owns: (serverId) => ownership.owns(serverId),
+    region: config.region,
   });
   await identity.platformAdmins.promoteConfigured();
   const plugins = await createPluginsPlatform({
@@ -283,6 +286,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       ...identity.routes(core.servers),
       ...core.routes(includes),
       ...features.flatMap((feature) => feature.routes),
+      platformAdminRoutes({
+        admins: identity.platformAdmins,
+        backups: new OnlinePlatformBackups({
+          dataDir: config.dataDir,
+          databaseUrl: config.databaseUrl,
+          database,
+        }),
+      }),
     ],
     extraSchemas: [...core.extraSchemas, ...features.flatMap((feature) => feature.extraSchemas)],
     rootPlugins: [dashboardPlugin()],

@@ -1,6 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupStoreSettings } from '@minefleet/backups/create-store';
+import { ONLINE_STAGING_PREFIX } from './platform-backup-online.js';
 
 /**
  * Work files that only exist while something is being written — a backup archive arriving in the local
@@ -35,6 +36,8 @@ export async function sweepCrashLeftovers(options: {
       removed.push(full);
     }
   };
+  // An online platform backup's staging folder (platform-backup-online.ts) whose process died mid-way.
+  await sweep(options.dataDir, (n) => n.startsWith(ONLINE_STAGING_PREFIX));
   if (options.backupDir) await sweep(path.join(options.backupDir, '.incoming'), (n) => n.endsWith('.part'));
   const servers = path.join(options.dataDir, 'servers');
   for (const id of await readdir(servers).catch(() => [] as string[])) {

@@ -45,11 +45,13 @@ export function createGatewayPlatform(options: {
   audit: AuditLog;
   registry: Registry;
   owns: (serverId: string) => boolean;
+  /** The installation's region (MINEFLEET_REGION): the gateway routes to servers of it only. */
+  region: string;
 }): GatewayPlatform {
   const { config, registry } = options;
   const connections = new Counter({
     name: 'minefleet_gateway_connections_total',
-    help: 'Connections the gateway decided on, by outcome (routed, status_answered, unknown_host, rate_limited, invalid, timeout, hold_timeout, transferred, ...).',
+    help: 'Connections the gateway decided on, by outcome (routed, status_answered, unknown_host, other_region, rate_limited, invalid, timeout, hold_timeout, transferred, ...).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -122,6 +124,7 @@ export function createGatewayPlatform(options: {
           perAddressPerSecond: config.perAddressPerSecond,
           perAddressBurst: config.perAddressPerSecond * 3,
           maxConnections: config.maxConnections,
+          region: options.region,
         },
         { wake: (route, player, signal) => sleep.wake(route, player, signal) },
         {

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createArchive } from '@minefleet/backups/create-archive';
 import { extractArchive, siblingPath } from '@minefleet/backups/extract-archive';
-import { MIGRATIONS_DIR } from '@minefleet/db/migrate';
 import {
   isEmptyFolder,
   loadPglite,
@@ -16,136 +13,124 @@ import {
   type SchemaLevel,
 } from '@minefleet/db/platform-dump';
 import { privatiseTree, secureDataFolder } from './data-folder.js';
+import {
+  FORMAT_VERSION,
+  MANIFEST,
+  PGDUMP_FILE,
+  PGLITE_FILE,
+  PLATFORM_BACKUP_FORMAT,
+  PlatformBackupError,
+  SECRET_FILES,
+  codeSchemaLevel,
+  pgliteFolder,
+  requireLevel,
+  run,
+  serverVersion,
+  sha256Of,
+  type PlatformLocation,
+  type PlatformManifest,
+} from './platform-backup-format.js';
+
+export {
+  PLATFORM_BACKUP_FORMAT,
+  PlatformBackupError,
+  codeSchemaLevel,
+  type PlatformBackupCode,
+  type PlatformLocation,
+  type PlatformManifest,
+} from './platform-backup-format.js';
 
 /**
  * Backup and restore of the control plane's own state (docs/operations.md, "Backing up the platform"):
  * the database (a PGlite snapshot or a `pg_dump --format=custom`) and the secrets generated into the data
- * folder, in one gzip tar with a manifest of checksums. Taken offline for PGlite (the control plane
- * stopped: two processes must never open the same PGlite folder) and online for PostgreSQL.
+ * folder, in one gzip tar with a manifest of checksums. Offline here (`minefleet admin backup` on the
+ * machine: PGlite with the control plane stopped, since two processes must never open one PGlite folder);
+ * online through the running control plane in platform-backup-online.ts.
  */
-
-export const PLATFORM_BACKUP_FORMAT = 'minefleet-platform-backup';
-const FORMAT_VERSION = 1;
-/** Secrets the control plane generates into the data folder (config.ts) that tokens and links depend on. */
-const SECRET_FILES = ['jwt-secret', 'metrics-token'] as const;
-const PGLITE_FILE = 'pglite.tar.gz';
-const PGDUMP_FILE = 'database.pgdump';
-const MANIFEST = 'manifest.json';
-
-export type PlatformBackupCode =
-  | 'PLATFORM_BACKUP_CORRUPT'
-  | 'PLATFORM_BACKUP_NEWER_SCHEMA'
-  | 'PLATFORM_BACKUP_WRONG_DATABASE'
-  | 'PLATFORM_RESTORE_NOT_EMPTY'
-  | 'PLATFORM_DATABASE_IN_USE'
-  | 'PLATFORM_DATABASE_MISSING'
-  | 'PLATFORM_TOOL_FAILED';
-
-/** A refused or failed platform backup or restore; `code` is stable (docs/operations.md). */
-export class PlatformBackupError extends Error {
-  constructor(
-    readonly code: PlatformBackupCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PlatformBackupError';
-  }
-}
-
-export interface PlatformManifest {
-  format: typeof PLATFORM_BACKUP_FORMAT;
-  format_version: number;
-  minefleet_version: string;
-  created_at: string;
-  database: 'pglite' | 'postgres';
-  /** Highest migration applied to the database when it was backed up (`minefleet_migrations.id`). */
-  schema_migration: number;
-  schema_tag: string;
-  files: { name: string; bytes: number; sha256: string }[];
-}
-
-export interface PlatformLocation {
-  dataDir: string;
-  /** PostgreSQL URL; absent means the embedded database in `<dataDir>/pglite`. */
-  databaseUrl?: string | undefined;
-}
-
-/** The newest migration this release knows (its journal), which bounds what it may restore. */
-export async function codeSchemaLevel(): Promise<{ id: number; tag: string }> {
-  const journal = JSON.parse(await readFile(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
-    entries: { idx: number; tag: string }[];
-  };
-  const last = [...journal.entries].sort((a, b) => b.idx - a.idx)[0];
-  return { id: last?.idx ?? -1, tag: last?.tag ?? '' };
-}
-
-/** The control plane's release (its package's version, read beside src/ and dist/). */
-async function serverVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-async function sha256Of(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('error', (error) =>
-      reject(
-        new PlatformBackupError(
-          'PLATFORM_TOOL_FAILED',
-          `${command} could not run (${error.message}); install the PostgreSQL client tools (the server's major version or newer).`,
-        ),
-      ),
-    );
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new PlatformBackupError(
-              'PLATFORM_TOOL_FAILED',
-              `${command} failed (exit ${code}): ${stderr.trim()}`,
-            ),
-          ),
-    );
-  });
-}
-
-function requireLevel(level: SchemaLevel | undefined): SchemaLevel {
-  if (level) return level;
-  throw new PlatformBackupError(
-    'PLATFORM_DATABASE_MISSING',
-    'the database holds no Minefleet schema to back up.',
-  );
-}
-
-function pgliteFolder(dataDir: string): string {
-  return path.join(dataDir, 'pglite');
-}
 
 /** An open embedded database leaves postmaster.pid in its folder until it is closed. */
 function assertPgliteClosed(folder: string, force: boolean): void {
   if (!force && existsSync(path.join(folder, 'postmaster.pid'))) {
     throw new PlatformBackupError(
       'PLATFORM_DATABASE_IN_USE',
-      `${folder} is open (postmaster.pid): stop the control plane first. If it is not running (it was killed), pass --force.`,
+      `${folder} is open (postmaster.pid): back it up online through the running control plane (minefleet admin backup --url <its URL>, as a platform administrator), or stop it first. If it is not running (it was killed), pass --force.`,
     );
   }
 }
 
-/** Writes the platform backup archive to `output` (created 0600; must not exist). */
+/** Writes the database's copy into `staging`: its file name there and the schema level it holds. */
+export type DatabaseCapture = (staging: string) => Promise<{ file: string; level: SchemaLevel }>;
+
+/** The offline capture: pg_dump for PostgreSQL, or a closed PGlite folder opened and snapshotted. */
+function offlineCapture(location: PlatformLocation & { force?: boolean }): DatabaseCapture {
+  return async (staging) => {
+    if (location.databaseUrl) return capturePostgres(location.databaseUrl, staging);
+    const folder = pgliteFolder(location.dataDir);
+    if (!existsSync(path.join(folder, 'PG_VERSION'))) {
+      throw new PlatformBackupError('PLATFORM_DATABASE_MISSING', `no embedded database in ${folder}.`);
+    }
+    assertPgliteClosed(folder, location.force === true);
+    const level = requireLevel(await snapshotPglite(folder, path.join(staging, PGLITE_FILE)));
+    return { file: PGLITE_FILE, level };
+  };
+}
+
+/** `pg_dump` reads one transaction snapshot (repeatable read): consistent while the control plane writes. */
+export async function capturePostgres(
+  databaseUrl: string,
+  staging: string,
+): Promise<{ file: string; level: SchemaLevel }> {
+  const level = requireLevel(await postgresLevel(databaseUrl));
+  await run('pg_dump', [
+    '--format=custom',
+    '--no-owner',
+    `--file=${path.join(staging, PGDUMP_FILE)}`,
+    `--dbname=${databaseUrl}`,
+  ]);
+  return { file: PGDUMP_FILE, level };
+}
+
+/**
+ * Fills the private folder `staging` with an archive's contents: the database (by `capture`), the
+ * secrets found in the data folder, and the manifest of checksums. Online and offline backups share it.
+ */
+export async function stagePlatformBackup(options: {
+  dataDir: string;
+  staging: string;
+  database: 'pglite' | 'postgres';
+  capture: DatabaseCapture;
+}): Promise<PlatformManifest> {
+  const { staging } = options;
+  const { file: databaseFile, level } = await options.capture(staging);
+  const names = [databaseFile];
+  for (const secret of SECRET_FILES) {
+    const source = path.join(options.dataDir, secret);
+    if (!existsSync(source)) continue;
+    await writeFile(path.join(staging, secret), await readFile(source), { mode: 0o600 });
+    names.push(secret);
+  }
+  const files = [];
+  for (const name of names) files.push({ name, ...(await sha256Of(path.join(staging, name))) });
+  const manifest: PlatformManifest = {
+    format: PLATFORM_BACKUP_FORMAT,
+    format_version: FORMAT_VERSION,
+    minefleet_version: await serverVersion(),
+    created_at: new Date().toISOString(),
+    database: options.database,
+    schema_migration: level.id,
+    schema_tag: level.tag,
+    files,
+  };
+  await writeFile(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return manifest;
+}
+
+/** The archive of a staged folder: a gzip tar, as `admin restore` and `admin verify` read it. */
+export function packPlatformBackup(staging: string): ReturnType<typeof createArchive> {
+  return createArchive(staging, { compression: 'gzip', exclude: [] });
+}
+
+/** Writes the platform backup archive to `output` (created 0600; must not exist), offline. */
 export async function createPlatformBackup(
   location: PlatformLocation & { output: string; force?: boolean },
 ): Promise<PlatformManifest> {
@@ -156,48 +141,13 @@ export async function createPlatformBackup(
   const staging = siblingPath(output, 'platform-backup');
   await mkdir(staging, { recursive: true, mode: 0o700 });
   try {
-    let level: SchemaLevel;
-    let databaseFile: string;
-    if (location.databaseUrl) {
-      level = requireLevel(await postgresLevel(location.databaseUrl));
-      databaseFile = PGDUMP_FILE;
-      // One transaction snapshot (repeatable read): consistent while the control plane keeps writing.
-      await run('pg_dump', [
-        '--format=custom',
-        '--no-owner',
-        `--file=${path.join(staging, PGDUMP_FILE)}`,
-        `--dbname=${location.databaseUrl}`,
-      ]);
-    } else {
-      const folder = pgliteFolder(location.dataDir);
-      if (!existsSync(path.join(folder, 'PG_VERSION'))) {
-        throw new PlatformBackupError('PLATFORM_DATABASE_MISSING', `no embedded database in ${folder}.`);
-      }
-      assertPgliteClosed(folder, location.force === true);
-      level = requireLevel(await snapshotPglite(folder, path.join(staging, PGLITE_FILE)));
-      databaseFile = PGLITE_FILE;
-    }
-    const names = [databaseFile];
-    for (const secret of SECRET_FILES) {
-      const source = path.join(location.dataDir, secret);
-      if (!existsSync(source)) continue;
-      await writeFile(path.join(staging, secret), await readFile(source), { mode: 0o600 });
-      names.push(secret);
-    }
-    const files = [];
-    for (const name of names) files.push({ name, ...(await sha256Of(path.join(staging, name))) });
-    const manifest: PlatformManifest = {
-      format: PLATFORM_BACKUP_FORMAT,
-      format_version: FORMAT_VERSION,
-      minefleet_version: await serverVersion(),
-      created_at: new Date().toISOString(),
+    const manifest = await stagePlatformBackup({
+      dataDir: location.dataDir,
+      staging,
       database: location.databaseUrl ? 'postgres' : 'pglite',
-      schema_migration: level.id,
-      schema_tag: level.tag,
-      files,
-    };
-    await writeFile(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    const archive = createArchive(staging, { compression: 'gzip', exclude: [] });
+      capture: offlineCapture(location),
+    });
+    const archive = packPlatformBackup(staging);
     const partial = `${output}.partial`;
     try {
       await pipeline(archive.stream, createWriteStream(partial, { mode: 0o600, flags: 'wx' }));

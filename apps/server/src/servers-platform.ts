@@ -130,6 +130,7 @@ export function createServersPlatform(
     ports,
     catalogue,
     quotas: config.quotas,
+    region: config.region,
     hooks: { created: (server) => lifecycle.deployInBackground(server.id) },
     counts: serverCounts,
   });

@@ -72,6 +72,13 @@ export async function connectPglite(
     drizzle: db,
     close: () => client.close(),
     simpleQuery: async (text) => await client.exec(text),
+    snapshot: async () => {
+      // A checkpoint first: the copy's pages are current and opening it replays little write-ahead log.
+      await client.exec('CHECKPOINT');
+      // Every query and transaction of PGlite holds this lock while it runs: inside it, none is open, and
+      // requests wait (milliseconds for a small database) instead of landing half in the copy.
+      return await client._runExclusiveTransaction(() => client.dumpDataDir('gzip'));
+    },
   });
   return { database, client };
 }

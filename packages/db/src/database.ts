@@ -39,6 +39,7 @@ export class Database {
   private readonly closeFn: () => Promise<void>;
   private readonly statsFn: () => PoolStats;
   private readonly simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
+  private readonly snapshotFn: (() => Promise<Blob>) | undefined;
 
   constructor(options: {
     dialect: DatabaseDialect;
@@ -47,12 +48,24 @@ export class Database {
     stats?: () => PoolStats;
     /** Runs a multi-statement text with the simple protocol, one result per statement. */
     simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
+    /** The embedded database only: a gzip tar of its whole data folder, taken between transactions. */
+    snapshot?: () => Promise<Blob>;
   }) {
     this.dialect = options.dialect;
     this.drizzle = options.drizzle;
     this.closeFn = options.close;
     this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
     this.simpleQuery = options.simpleQuery;
+    this.snapshotFn = options.snapshot;
+  }
+
+  /**
+   * A consistent copy of the embedded database while it serves (the online platform backup): PGlite's
+   * `dumpDataDir()` taken while no transaction is open, so the copy holds whole transactions only.
+   * Undefined for PostgreSQL, whose consistent copy is `pg_dump`'s.
+   */
+  get snapshot(): (() => Promise<Blob>) | undefined {
+    return this.snapshotFn;
   }
 
   /**
@@ -78,6 +91,12 @@ export class Database {
 
   async system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.drizzle.transaction(async (tx) => fn(tx));
+  }
+
+  /** The rows of one read-only statement without parameters, outside any tenant (admin tooling). */
+  async simpleRows(text: string): Promise<Record<string, unknown>[]> {
+    const [result] = await this.simpleQuery(text);
+    return result?.rows ?? [];
   }
 
   /** Runs upkeep (upkeep.ts): planner statistics, or those and a vacuum of dead rows. */

@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { APP_ROLE } from './database.js';
+import { APP_ROLE, type Database } from './database.js';
 
 /**
  * The database side of the platform backup (apps/server/src/platform-backup.ts): reading the schema level,
@@ -40,6 +40,20 @@ export async function snapshotPglite(folder: string, file: string): Promise<Sche
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The online counterpart of snapshotPglite: the running control plane's own open embedded database,
+ * copied between transactions (Database.snapshot) while it keeps serving.
+ */
+export async function snapshotOpenPglite(database: Database, file: string): Promise<SchemaLevel | undefined> {
+  const snapshot = database.snapshot;
+  if (!snapshot) throw new Error('only the embedded database can be snapshotted in process');
+  const level = await levelOf((text) => database.simpleRows(text));
+  if (!level) return undefined;
+  const dump = await snapshot();
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
+  return level;
 }
 
 /** Whether `folder` holds nothing (or does not exist). */

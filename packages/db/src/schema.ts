@@ -392,6 +392,11 @@ export const servers = pgTable(
     crashCount: integer('crash_count').notNull().default(0),
     lastCrashAt: timestamp('last_crash_at', { withTimezone: true }),
     playersOnline: integer('players_online'),
+    /**
+     * The region the server runs in, fixed at creation (docs/multi-region.md): a gateway routes only to
+     * servers of its own region (MINEFLEET_REGION). Rows from before regions existed are `local`.
+     */
+    region: text('region').notNull().default('local'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),

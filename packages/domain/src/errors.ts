@@ -145,6 +145,9 @@ export const ERROR_CATALOGUE = {
   // Platform
   DATABASE_UNAVAILABLE: 'The database cannot be reached.',
   SHUTTING_DOWN: 'The control plane is shutting down.',
+  PLATFORM_BACKUP_IN_PROGRESS: 'A platform backup is already being taken; try again when it ends.',
+  PLATFORM_BACKUP_FAILED:
+    'The platform backup could not be taken; details.reason gives the cause (docs/operations.md).',
   INTERNAL: 'An unexpected error; the request id in the logs tells what happened.',
 } as const satisfies Record<string, string>;
 

@@ -63,6 +63,23 @@ export function legacyAnswer(status: { motd: string; online: number; max: number
 }
 
 /** A status for a hostname no server answers to: clearly not a real server, zero players, no icon. */
+/** What a server of another region answers through this gateway: where it is, in red. */
+export function otherRegionMessage(serverRegion: string, gatewayRegion: string): string {
+  return `This server runs in region ${serverRegion.slice(0, 32)}; this address serves region ${gatewayRegion}. Connect through the ${serverRegion.slice(0, 32)} address.`;
+}
+
+export function otherRegionStatus(
+  serverRegion: string,
+  gatewayRegion: string,
+  protocolVersion: number,
+): StatusJson {
+  return {
+    version: { name: 'Minefleet', protocol: protocolVersion },
+    players: { max: 0, online: 0 },
+    description: { text: otherRegionMessage(serverRegion, gatewayRegion), color: 'red' },
+  };
+}
+
 export function unknownServerStatus(host: string, protocolVersion: number): StatusJson {
   return {
     version: { name: 'Minefleet', protocol: protocolVersion },

@@ -36,6 +36,7 @@ export type ConnectionOutcome =
   | 'routed'
   | 'status_answered'
   | 'unknown_host'
+  | 'other_region'
   | 'rate_limited'
   | 'over_capacity'
   | 'invalid'

@@ -24,6 +24,8 @@ export interface GatewaySettings {
   perAddressPerSecond: number;
   perAddressBurst: number;
   maxConnections: number;
+  /** The region this gateway serves (MINEFLEET_REGION): servers of other regions are not routed to. */
+  region: string;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
@@ -40,4 +42,5 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
   perAddressPerSecond: 10,
   perAddressBurst: 30,
   maxConnections: 10_000,
+  region: 'local',
 };

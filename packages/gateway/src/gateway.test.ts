@@ -55,6 +55,7 @@ function route(
     backend: port === null ? null : { host: '127.0.0.1', port },
     proxyProtocol: false,
     hostnames,
+    region: 'local',
     ...extra,
   };
 }
@@ -230,6 +231,45 @@ describe('gateway', () => {
     expect(readString(disconnect.body, 0, 4096).value).toMatch(/Unknown server/);
     expect(backends.map((b) => b.received.length)).toEqual(before);
     expect(outcomes.filter((o) => o === 'unknown_host')).toHaveLength(3);
+  });
+
+  it('refuses a server of another region: status and login name its region, nothing is spliced or woken', async () => {
+    let wakes = 0;
+    const { gateway, port, outcomes } = await withRoutes(
+      { region: 'eu-west' },
+      {
+        wake: async () => {
+          wakes++;
+          return { kind: 'disconnect', message: 'woken' };
+        },
+      },
+    );
+    // The three routes of withRoutes are `local`; this one is of the gateway's region.
+    gateway.routes.upsert(route('home', ['home.acme.play.test'], creative.port, { region: 'eu-west' }));
+    gateway.routes.upsert(
+      route('asleep', ['asleep.acme.play.test'], null, { region: 'us-east', status: 'sleeping' }),
+    );
+    const before = backends.map((b) => b.received.length);
+    const status = await statusThrough(port, 'lobby.acme.play.test');
+    expect(text(status.description)).toBe(
+      'This server runs in region local; this address serves region eu-west. Connect through the local address.',
+    );
+    for (const host of ['lobby.acme.play.test', 'asleep.acme.play.test']) {
+      const login = await exchange(port, Buffer.concat([handshake(host, 2), packet(0x00, mcString('Alex'))]));
+      expect(login.closed).toBe(true);
+      const disconnect = readPacket(login.data, 0, 4096)!;
+      expect(disconnect.id).toBe(0x00);
+      expect(readString(disconnect.body, 0, 4096).value).toMatch(
+        /runs in region (local|us-east); this address serves region eu-west/,
+      );
+    }
+    expect(backends.map((b) => b.received.length)).toEqual(before);
+    expect(wakes).toBe(0);
+    expect(outcomes.filter((o) => o === 'other_region')).toHaveLength(3);
+    // Its own region's server is spliced as usual.
+    const opening = Buffer.concat([handshake('home.acme.play.test', 2), Buffer.from('x')]);
+    const got = await exchange(port, opening, { until: (data) => data.length >= 9 + opening.length });
+    expect(got.data.toString('latin1')).toBe(`creative:${opening.toString('latin1')}`);
   });
 
   it('answers legacy pings', async () => {

@@ -3,6 +3,8 @@ import {
   legacyAnswer,
   loginDisconnect,
   pong,
+  otherRegionMessage,
+  otherRegionStatus,
   statusResponse,
   unknownServerStatus,
   type StatusJson,
@@ -145,6 +147,17 @@ export class Opening {
       }
       return this.disconnect(`Unknown server: nothing is reachable at ${handshake.host.slice(0, 100)}.`);
     }
+    const region = this.gateway.config.region;
+    if (route.region !== region) {
+      // Never spliced nor woken across regions: the game and its players' latency belong to its region.
+      this.gateway.observe('other_region', route.serverId);
+      if (handshake.nextState === 'status') {
+        this.stage = 'status';
+        this.statusAnswer = otherRegionStatus(route.region, region, handshake.protocolVersion);
+        return this.answerStatus();
+      }
+      return this.disconnect(otherRegionMessage(route.region, region));
+    }
     if (route.status === 'running' && route.backend) {
       this.forward(route.backend, handshake.nextState !== 'status');
       return;
@@ -195,7 +208,11 @@ export class Opening {
       else if (route) this.gateway.observe('status_answered', route.serverId);
       const cached = route ? this.gateway.statuses.get(route.serverId)?.status : undefined;
       const online = route ? this.gateway.playersOn(route.serverId) : 0;
-      const status = legacyStatus(host, route, cached, online);
+      const region = this.gateway.config.region;
+      const status =
+        route && route.region !== region
+          ? { motd: otherRegionMessage(route.region, region), online: 0, max: 0, version: 'Minefleet' }
+          : legacyStatus(host, route, cached, online);
       this.socket.end(legacyAnswer(status));
     };
     if (complete) return answer();

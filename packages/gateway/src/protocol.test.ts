@@ -138,6 +138,7 @@ describe('route table', () => {
     backend: null,
     proxyProtocol: false,
     hostnames,
+    region: 'local',
   });
 
   it('matches exact names before the closest wildcard and replaces names atomically', () => {

@@ -12,6 +12,11 @@ export interface Route {
   proxyProtocol: boolean;
   /** Hostnames it answers to: exact names, or `*.domain` for any one or more labels below `domain`. */
   hostnames: string[];
+  /**
+   * The region it runs in. A gateway answers for the servers of its own region only: another region's
+   * is refused with a message naming its region, never spliced across (docs/multi-region.md).
+   */
+  region: string;
 }
 
 /**

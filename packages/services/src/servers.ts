@@ -6,7 +6,7 @@ import { servers, tenants } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
 import { isDistribution, type Distribution } from '@minefleet/domain/distributions';
-import { assertServerName } from '@minefleet/domain/names';
+import { DEFAULT_REGION, assertRegion, assertServerName } from '@minefleet/domain/names';
 import type { DistributionInfo } from '@minefleet/domain/ports/runtime-driver';
 import type { ServerStatus } from '@minefleet/domain/server-state';
 import { validateProperties, type ServerProperties } from '@minefleet/domain/server-properties';
@@ -29,6 +29,8 @@ export interface CreateServerInput {
   serverProperties?: Record<string, unknown> | undefined;
   maxPlayers?: number | undefined;
   start?: boolean | undefined;
+  /** Where it runs (docs/multi-region.md); the installation's region when absent. */
+  region?: string | undefined;
 }
 
 export interface ServerListQuery extends PageRequest {
@@ -67,6 +69,8 @@ export class ServerService {
       catalogue: CatalogueSource;
       quotas: QuotaDefaults;
       hooks: ServerRuntimeHooks;
+      /** The region of servers created without one (MINEFLEET_REGION). */
+      region?: string | undefined;
       /** Remembered totals for the unfiltered list; only where this process makes every write (server-counts.ts). */
       counts?: ServerCounts | undefined;
     },
@@ -80,6 +84,8 @@ export class ServerService {
   async create(actor: Actor, input: CreateServerInput): Promise<ServerRecord> {
     requirePermission(actor, 'server.create');
     assertServerName(input.name);
+    const region = input.region ?? this.deps.region ?? DEFAULT_REGION;
+    assertRegion(region);
     const distribution = input.distribution ?? 'flying-squid';
     if (!isDistribution(distribution)) {
       throw new DomainError('UNSUPPORTED_DISTRIBUTION', `Unknown distribution "${distribution}".`, {
@@ -129,6 +135,7 @@ export class ServerService {
               storageMb: sku.storageMb,
               maxPlayers,
               serverProperties: properties,
+              region,
             })
             .returning();
           await recordInitialRevision(tx, row!, actor.userId);

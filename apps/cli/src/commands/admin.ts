@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type * as PlatformBackupModule from '@minefleet/server/platform-backup';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
-import { CliError, EXIT_CODES, UsageError } from '../errors.js';
+import { createContext } from '../context.js';
+import { CliError, ConnectionError, EXIT_CODES, UsageError } from '../errors.js';
+import { downloadPlatformBackup, type PlatformBackupSummary } from '../platform-backup-download.js';
 
 interface Location {
   dataDir?: string;
@@ -47,14 +49,57 @@ function locationOptions(command: Command): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env: DATABASE_URL)');
 }
 
+interface BackupOptions {
+  output?: string;
+  url?: string;
+  token?: string;
+  offline?: boolean;
+  force?: boolean;
+}
+
+/**
+ * The online backup when a control plane is named or logged in to: `--url`/`--token`, MINEFLEET_URL /
+ * MINEFLEET_TOKEN, or the stored login. Undefined means offline: `--offline`, a location given
+ * (`--data-dir`, `--database-url`, `--force`), no credential, or the stored login's control plane not
+ * answering (a named one not answering is an error).
+ */
+async function onlineBackup(
+  app: CliApp,
+  opts: Location & BackupOptions,
+  output: string,
+): Promise<{ manifest: PlatformBackupSummary; bytes: number } | undefined> {
+  if (opts.offline || opts.dataDir || opts.databaseUrl || opts.force) return undefined;
+  const ctx = await createContext(app.io, { url: opts.url, token: opts.token });
+  if (!ctx.token) return undefined;
+  try {
+    return await downloadPlatformBackup(ctx, output);
+  } catch (error) {
+    const named = opts.url !== undefined || app.io.env.MINEFLEET_URL;
+    if (!(error instanceof ConnectionError) || named) throw error;
+    app.io.stderr.write(`${error.message}; backing up offline instead.\n`);
+    return undefined;
+  }
+}
+
+async function offlineBackup(
+  app: CliApp,
+  opts: Location & BackupOptions,
+  output: string,
+): Promise<{ manifest: PlatformBackupSummary; bytes: number }> {
+  const module = await platformBackup();
+  const manifest = await guarded(module, () =>
+    module.createPlatformBackup({ ...where(opts, app.io.env), output, force: opts.force === true }),
+  );
+  return { manifest, bytes: await module.archiveBytes(output) };
+}
+
 /**
  * `minefleet admin backup|restore|verify`: the control plane's own state (database and generated
- * secrets), read and written directly on this machine, not through the API (docs/operations.md).
+ * secrets). `backup` goes through the running control plane when it can (online, no stop); otherwise,
+ * like `restore` and `verify`, it reads and writes directly on this machine (docs/operations.md).
  */
 export function registerAdminCommands(program: Command, app: CliApp): void {
-  const admin = program
-    .command('admin')
-    .description("Back up and restore the platform's own state (run on the control plane's machine)");
+  const admin = program.command('admin').description("Back up and restore the platform's own state");
   examples(admin, [
     'minefleet admin backup -o platform.tar.gz',
     'minefleet admin verify platform.tar.gz',
@@ -65,21 +110,20 @@ export function registerAdminCommands(program: Command, app: CliApp): void {
     leafCommand(admin, 'backup', 'Archive the database and the secrets of the data folder'),
   )
     .option('-o, --output <file>', 'archive to write (default minefleet-platform-<time>.tar.gz)')
-    .option('--force', 'back up an embedded database whose control plane was killed (postmaster.pid left)')
-    .action(async (opts: Location & { output?: string; force?: boolean }) => {
-      const module = await platformBackup();
+    .option('--url <url>', 'take it online through this control plane (env: MINEFLEET_URL)')
+    .option('--token <token>', "a platform administrator's session token or API key (env: MINEFLEET_TOKEN)")
+    .option('--offline', 'read the data folder or database directly, never through the API')
+    .option(
+      '--force',
+      'offline: back up an embedded database whose control plane was killed (postmaster.pid left)',
+    )
+    .action(async (opts: Location & BackupOptions) => {
       const output =
         opts.output ?? `minefleet-platform-${new Date().toISOString().replace(/[:.]/g, '-')}.tar.gz`;
-      const manifest = await guarded(module, () =>
-        module.createPlatformBackup({
-          ...where(opts, app.io.env),
-          output,
-          force: opts.force === true,
-        }),
-      );
-      const bytes = await module.archiveBytes(output);
+      const online = await onlineBackup(app, opts, output);
+      const { manifest, bytes } = online ?? (await offlineBackup(app, opts, output));
       app.io.stdout.write(
-        `Platform backup written to ${output} (${bytes} bytes): ${manifest.database} database at ` +
+        `Platform backup written to ${output} (${bytes} bytes${online ? ', online' : ''}): ${manifest.database} database at ` +
           `${manifest.schema_tag}, ${manifest.files.map((f) => f.name).join(', ')}.\n`,
       );
       if (app.io.env.MINEFLEET_JWT_SECRET || app.io.env.MINEFLEET_METRICS_TOKEN) {
@@ -89,8 +133,9 @@ export function registerAdminCommands(program: Command, app: CliApp): void {
       }
     });
   examples(backup, [
-    'minefleet admin backup --data-dir /var/lib/minefleet -o platform.tar.gz   # control plane stopped',
-    'DATABASE_URL=postgres://minefleet@db/minefleet minefleet admin backup -o platform.tar.gz',
+    'minefleet admin backup -o platform.tar.gz          # online, as the logged-in platform administrator',
+    'minefleet admin backup --offline --data-dir /var/lib/minefleet -o platform.tar.gz   # control plane stopped',
+    'DATABASE_URL=postgres://minefleet@db/minefleet minefleet admin backup --offline -o platform.tar.gz',
   ]);
 
   const restore = locationOptions(

@@ -29,6 +29,7 @@ interface CreateOptions extends WaitFlags {
   property?: string[];
   maxPlayers?: number;
   start?: boolean;
+  region?: string;
 }
 
 /** The cheapest available plan, when --sku is not given. */
@@ -105,6 +106,7 @@ export function registerServerCommands(program: Command, app: CliApp): void {
       .option('-d, --distribution <name>', `server software: ${DISTRIBUTIONS.join(', ')}`, 'flying-squid')
       .option('-p, --property <key=value>', 'a server.properties setting (repeatable)', collect)
       .option('--max-players <n>', 'player limit (default: the plan’s)', positiveInt)
+      .option('--region <region>', 'where it runs (default: the installation’s, MINEFLEET_REGION or local)')
       .option('--start', 'start it once deployed'),
     'running (with --start) or deployed',
   ).action(async (name: string, opts: CreateOptions, command: Command) => {
@@ -126,6 +128,7 @@ export function registerServerCommands(program: Command, app: CliApp): void {
           ...(settings.server_properties ? { server_properties: settings.server_properties } : {}),
           ...(opts.maxPlayers !== undefined ? { max_players: opts.maxPlayers } : {}),
           ...(opts.start ? { start: true } : {}),
+          ...(opts.region !== undefined ? { region: opts.region } : {}),
         },
       }),
     );

@@ -40,6 +40,7 @@ export function serverFields(server: Server, style: Style): string {
       ['Desired state', server.desired_state],
       ['Software', `${server.distribution} ${server.minecraft_version}`],
       ['Address', addressOf(server)],
+      ['Region', server.region],
       ['Players', players(server)],
       ['Max players', String(server.max_players)],
       ['Plan', server.sku_id],

@@ -73,6 +73,7 @@ export function toServer(s: ServerRecord, gameHost: string) {
     sku_id: s.skuId,
     minecraft_version: s.minecraftVersion,
     distribution: s.distribution,
+    region: s.region,
     status: s.status,
     desired_state: s.desiredState,
     status_reason: s.statusReason,

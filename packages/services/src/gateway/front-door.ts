@@ -13,6 +13,8 @@ export interface FrontDoorRoute {
   backend: { host: string; port: number } | null;
   proxyProtocol: boolean;
   hostnames: string[];
+  /** The server's region: the gateway refuses those of another region than its own. */
+  region: string;
 }
 
 /**

@@ -42,6 +42,7 @@ export interface RouteRow {
   name: string;
   status: string;
   port: number | null;
+  region: string;
   slug: string | null;
   settings: GatewaySettingsRow;
   hostnames: string[];
@@ -148,6 +149,7 @@ export class GatewayStore {
           name: servers.name,
           status: servers.status,
           port: servers.port,
+          region: servers.region,
           slug: tenantSlugs.slug,
           settings: serverGateway,
         })
@@ -178,6 +180,7 @@ export class GatewayStore {
         name: r.name,
         status: r.status,
         port: r.port,
+        region: r.region,
         slug: r.slug,
         settings: r.settings ?? defaultSettings(r.serverId, r.tenantId),
         hostnames: byServer.get(r.serverId) ?? [],

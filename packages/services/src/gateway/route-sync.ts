@@ -31,6 +31,7 @@ export class RouteSync {
       backend: row.port ? { host: this.core.settings.backendHost, port: row.port } : null,
       proxyProtocol: row.settings.proxyProtocol,
       hostnames: this.hostnamesOf(row),
+      region: row.region,
     };
   }
 

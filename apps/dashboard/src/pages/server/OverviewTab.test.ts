@@ -37,6 +37,7 @@ async function mount(limits: { level: string; reason: string }, server: Partial<
     status: 'stopped',
     minecraft_version: '1.20.2',
     distribution: 'flying-squid',
+    region: 'local',
     sku_id: 'starter',
     max_players: 10,
     created_at: new Date().toISOString(),
@@ -56,6 +57,11 @@ describe('overview: plan limits', () => {
       'enforced by control groups (cgroup-v1)',
     );
     expect(screen.getByTestId('storage-reason').textContent).toBe('storage limit reached (31 MB of 30 MB)');
+  });
+
+  it('shows the region the server runs in', async () => {
+    await mount({ level: 'none', reason: 'x' }, { region: 'eu-west-1' });
+    expect((await screen.findByTestId('region')).textContent).toBe('eu-west-1');
   });
 
   it('says when they are not enforced, and why', async () => {

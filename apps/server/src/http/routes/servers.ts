@@ -116,6 +116,7 @@ export function serverRoutes(options: {
           serverProperties: body.server_properties,
           maxPlayers: body.max_players,
           start: body.start,
+          region: body.region,
         });
         void reply.status(202);
         return toServer(server, gameHost);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DESIRED_STATES, SERVER_STATUSES } from '@minefleet/domain/server-state';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
-import { SERVER_NAME_PATTERN } from '@minefleet/domain/names';
+import { REGION_PATTERN, SERVER_NAME_PATTERN } from '@minefleet/domain/names';
 import { Nullable, PageQuery, Pagination, Ref, StringEnum, Timestamp, Uuid } from './common.js';
 
 export const PropertyValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
@@ -18,6 +18,10 @@ export const Server = Type.Object(
     sku_id: Type.String(),
     minecraft_version: Type.String(),
     distribution: StringEnum(DISTRIBUTIONS),
+    region: Type.String({
+      description:
+        'The region it runs in, fixed at creation; a gateway routes only to servers of its own region (docs/multi-region.md).',
+    }),
     status: ServerStatus,
     desired_state: StringEnum(DESIRED_STATES),
     status_reason: Nullable(Type.String()),
@@ -52,6 +56,14 @@ export const CreateServerBody = Type.Object(
     ),
     max_players: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     start: Type.Optional(Type.Boolean()),
+    region: Type.Optional(
+      Type.String({
+        pattern: REGION_PATTERN,
+        maxLength: 32,
+        description:
+          'Where it runs: a-z, 0-9 and "-", at most 32. Default: this installation\'s (MINEFLEET_REGION, else `local`).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "servers" ADD COLUMN "region" text DEFAULT 'local' NOT NULL;
