@@ -21,6 +21,7 @@ for (const r of routes) {
   gateway.routes.upsert({
     serverId: r.serverId,
     tenantId: 'bench',
+    region: 'local',
     status: r.status,
     backend: r.port ? { host: '127.0.0.1', port: r.port } : null,
     proxyProtocol: false,

@@ -138,6 +138,7 @@ export async function createGatewayProcess(options: {
     audit,
     registry,
     owns: () => false,
+    region: config.region,
   });
   let gatewayAddress: { host: string; port: number } | undefined;
   const admin = await adminApp({

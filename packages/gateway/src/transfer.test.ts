@@ -60,6 +60,7 @@ function sleeping(serverId: string): Route {
   return {
     serverId,
     tenantId: 'tenant',
+    region: 'local',
     status: 'sleeping',
     backend: null,
     proxyProtocol: false,
