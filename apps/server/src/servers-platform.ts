@@ -18,6 +18,7 @@ import type { Ownership } from '@minefleet/services/ownership/ownership';
 import { PortAllocator } from '@minefleet/services/port-allocator';
 import { ServerService } from '@minefleet/services/servers';
 import { ServerCounts } from '@minefleet/services/server-counts';
+import { ServerPages } from '@minefleet/services/server-pages';
 import { SkuService } from '@minefleet/services/skus';
 import type { Config } from './config.js';
 import { ConsoleStreamGuard } from './http/console-stream-guard.js';
@@ -59,7 +60,7 @@ function cachedCatalogue(runtime: RuntimeDriver, ttlMs = 60_000): () => Promise<
 }
 
 /** Servers and their lifecycle: plans, ports, the lifecycle service, settings and the console. */
-export function createServersPlatform(options: {
+export async function createServersPlatform(options: {
   config: Config;
   database: Database;
   runtime: RuntimeDriver;
@@ -68,9 +69,15 @@ export function createServersPlatform(options: {
   logger: Logger;
   ownership: Ownership;
   accounts: AccountService;
+  /**
+   * Called with the function to run on each write to a tenant's servers, if the database announces
+   * every one (the embedded database: `@minefleet/db/server-changes`); it answers whether it will.
+   * Then each tenant's server total and its serialised list pages are kept between writes.
+   */
+  watchServerChanges?: ((onChange: (tenantId: string) => void) => Promise<boolean>) | undefined;
   /** Lifecycle timings (tests shorten them). */
   lifecycle?: Partial<Omit<LifecycleSettings, 'bindHost'>>;
-}): ServersPlatform {
+}): Promise<ServersPlatform> {
   const { config, database, runtime, events, clock, logger, ownership } = options;
   const skus = new SkuService(database);
   const { hostMemoryPercent, maxRunningPerTenant } = config.admission;
@@ -81,9 +88,16 @@ export function createServersPlatform(options: {
   });
   const catalogue = cachedCatalogue(runtime);
   const lifecycleHooks: LifecycleHooks = {};
-  // The embedded database has one writer, this process: each tenant's server total can be remembered
-  // between the creates and deletes that change it. PostgreSQL may have other replicas writing.
-  const serverCounts = database.dialect === 'pglite' ? new ServerCounts() : undefined;
+  // The embedded database has one writer, this process, and announces each write to servers: each
+  // tenant's total and list pages can be kept between writes. PostgreSQL may have other replicas writing.
+  const counts = new ServerCounts();
+  const pages = new ServerPages();
+  const watching =
+    (await options.watchServerChanges?.((tenantId) => {
+      counts.changed(tenantId);
+      pages.changed(tenantId);
+    })) ?? false;
+  const serverCounts = watching ? counts : undefined;
   const lifecycle = new LifecycleService({
     db: database,
     serverCounts,
@@ -128,7 +142,7 @@ export function createServersPlatform(options: {
     lifecycleHooks,
     routes: (includes) => [
       catalogueRoutes({ skus, catalogue }),
-      serverRoutes({ servers, gameHost, includes }),
+      serverRoutes({ servers, gameHost, includes, pages: watching ? pages : undefined }),
       powerRoutes({ lifecycle, gameHost }),
       configRoutes({ config: configManager, gameHost }),
       consoleRoutes({

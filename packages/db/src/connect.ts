@@ -72,6 +72,7 @@ export async function connectPglite(
     drizzle: db,
     close: () => client.close(),
     simpleQuery: async (text) => await client.exec(text),
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
   });
   return { database, client };
 }

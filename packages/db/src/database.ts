@@ -39,6 +39,7 @@ export class Database {
   private readonly closeFn: () => Promise<void>;
   private readonly statsFn: () => PoolStats;
   private readonly simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
+  private readonly listenFn: Listen | undefined;
 
   constructor(options: {
     dialect: DatabaseDialect;
@@ -47,12 +48,25 @@ export class Database {
     stats?: () => PoolStats;
     /** Runs a multi-statement text with the simple protocol, one result per statement. */
     simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
+    /** LISTEN on this database's own session (the embedded database: every write goes through it). */
+    listen?: Listen;
   }) {
     this.dialect = options.dialect;
     this.drizzle = options.drizzle;
     this.closeFn = options.close;
     this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
     this.simpleQuery = options.simpleQuery;
+    this.listenFn = options.listen;
+  }
+
+  /**
+   * Calls `onPayload` for each NOTIFY on `channel`, or answers undefined where this process cannot see
+   * every write (PostgreSQL: other replicas have sessions of their own). On the embedded database a
+   * notification is handled before the COMMIT that sent it returns to its caller. Resolves to the
+   * function that stops listening.
+   */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<(() => Promise<void>) | undefined> {
+    return this.listenFn ? this.listenFn(channel, onPayload) : undefined;
   }
 
   /**
@@ -100,6 +114,9 @@ export class Database {
     await this.closeFn();
   }
 }
+
+/** Starts listening on a channel; resolves to the function that stops. */
+export type Listen = (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>;
 
 export interface PoolStats {
   total: number;
