@@ -18,7 +18,8 @@ describe.each(testBackends())('server change notices on %s', (backend) => {
     tenant = (rows as unknown as { rows: { id: string }[] }).rows[0]!.id;
     await t.database.system((tx) =>
       tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
-        monthly_price_cents, default_properties) values ('notice', 'N', '', 1000, 1024, 1024, 10, 0, '{}'::jsonb)
+        monthly_price_cents, default_properties, backup_storage_bytes)
+        values ('notice', 'N', '', 1000, 1024, 1024, 10, 0, '{}'::jsonb, 0)
         on conflict do nothing`),
     );
   });
