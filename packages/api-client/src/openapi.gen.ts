@@ -2406,11 +2406,13 @@ export interface paths {
                         "application/json": {
                             checks: {
                                 [key: string]: {
+                                    /** @enum {string} */
                                     status: "ok" | "degraded" | "down";
                                 } & {
                                     [key: string]: unknown;
                                 };
                             };
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "down";
                             uptime_seconds: number;
                             version: string;
@@ -2426,11 +2428,13 @@ export interface paths {
                         "application/json": {
                             checks: {
                                 [key: string]: {
+                                    /** @enum {string} */
                                     status: "ok" | "degraded" | "down";
                                 } & {
                                     [key: string]: unknown;
                                 };
                             };
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "down";
                             uptime_seconds: number;
                             version: string;

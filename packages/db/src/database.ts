@@ -102,7 +102,9 @@ export class Database {
   /** Round-trip time of a trivial query, in milliseconds. */
   async ping(): Promise<number> {
     const started = performance.now();
-    await this.drizzle.execute(sql`select 1`);
+    // The simple protocol straight to the driver: through drizzle, the embedded database spent 0.37–0.66
+    // ms of CPU on this query, 0.14 ms without it (`/health` asks on every call).
+    await this.simpleQuery('select 1');
     return performance.now() - started;
   }
 
