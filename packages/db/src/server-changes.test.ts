@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
-import { watchServerChanges } from './server-changes.js';
+// The built module: the test database is made by the testkit from the built package too.
+import { watchServerChanges } from '@minefleet/db/server-changes';
 
 describe.each(testBackends())('server change notices on %s', (backend) => {
   let t: TestDatabase;
