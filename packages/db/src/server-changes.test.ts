@@ -16,7 +16,7 @@ describe.each(testBackends())('server change notices on %s', (backend) => {
     const rows = await t.database.system((tx) =>
       tx.execute(sql`insert into tenants (name) values ('notices') returning id`),
     );
-    tenant = (rows as unknown as { rows: { id: string }[] }).rows[0]!.id;
+    tenant = (rows as { rows: { id: string }[] }).rows[0]!.id;
     await t.database.system((tx) =>
       tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
         monthly_price_cents, default_properties, backup_storage_bytes)
