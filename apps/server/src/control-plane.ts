@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { connectPglite, connectPostgres } from '@minefleet/db/connect';
 import type { Database } from '@minefleet/db/database';
 import { migrate } from '@minefleet/db/migrate';
+import { watchServerChanges } from '@minefleet/db/server-changes';
 import { DatabaseUpkeep } from '@minefleet/db/upkeep';
 import type { Clock } from '@minefleet/domain/clock';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
@@ -134,7 +135,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));
   const identity = createIdentityPlatform({ config, database, clock, audit, logger });
   const { accounts } = identity;
-  const core = createServersPlatform({
+  const core = await createServersPlatform({
+    watchServerChanges: async (onChange) => (await watchServerChanges(database, onChange)) !== undefined,
     config,
     database,
     runtime,

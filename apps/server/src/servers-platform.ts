@@ -18,6 +18,7 @@ import type { Ownership } from '@minefleet/services/ownership/ownership';
 import { PortAllocator } from '@minefleet/services/port-allocator';
 import { ServerService } from '@minefleet/services/servers';
 import { ServerCounts } from '@minefleet/services/server-counts';
+import { ServerPages } from '@minefleet/services/server-pages';
 import { SkuService } from '@minefleet/services/skus';
 import type { Config } from './config.js';
 import { ConsoleStreamGuard } from './http/console-stream-guard.js';
@@ -76,7 +77,12 @@ export interface LifecycleOptions {
  * and watches servers. Every process that starts servers builds it here, so a start from the
  * standalone gateway (a wake) goes through the same admission and start path as a user's request.
  */
-export function createLifecycle(options: LifecycleOptions): {
+export function createLifecycle(
+  options: LifecycleOptions & {
+    /** Each tenant's server total, kept between writes where the database announces every one. */
+    serverCounts?: ServerCounts | undefined;
+  },
+): {
   lifecycle: LifecycleService;
   lifecycleHooks: LifecycleHooks;
   ports: PortAllocator;
@@ -90,9 +96,7 @@ export function createLifecycle(options: LifecycleOptions): {
     maxRunningPerTenant: maxRunningPerTenant > 0 ? maxRunningPerTenant : null,
   });
   const lifecycleHooks: LifecycleHooks = {};
-  // The embedded database has one writer, this process: each tenant's server total can be remembered
-  // between the creates and deletes that change it. PostgreSQL may have other replicas writing.
-  const serverCounts = database.dialect === 'pglite' ? new ServerCounts() : undefined;
+  const { serverCounts } = options;
   const lifecycle = new LifecycleService({
     db: database,
     serverCounts,
@@ -116,13 +120,31 @@ export function createLifecycle(options: LifecycleOptions): {
 }
 
 /** Servers and their lifecycle: plans, ports, the lifecycle service, settings and the console. */
-export function createServersPlatform(
-  options: LifecycleOptions & { accounts: AccountService },
-): ServersPlatform {
+export async function createServersPlatform(
+  options: LifecycleOptions & {
+    accounts: AccountService;
+    /**
+     * Called with the function to run on each write to a tenant's servers, if the database announces
+     * every one (the embedded database: `@minefleet/db/server-changes`); it answers whether it will.
+     * Then each tenant's server total and its serialised list pages are kept between writes.
+     */
+    watchServerChanges?: ((onChange: (tenantId: string) => void) => Promise<boolean>) | undefined;
+  },
+): Promise<ServersPlatform> {
   const { config, database, runtime, events, clock, logger } = options;
   const skus = new SkuService(database);
   const catalogue = cachedCatalogue(runtime);
-  const { lifecycle, lifecycleHooks, ports, serverCounts } = createLifecycle(options);
+  // The embedded database has one writer, this process, and announces each write to servers: each
+  // tenant's total and list pages can be kept between writes. PostgreSQL may have other replicas writing.
+  const counts = new ServerCounts();
+  const pages = new ServerPages();
+  const watching =
+    (await options.watchServerChanges?.((tenantId) => {
+      counts.changed(tenantId);
+      pages.changed(tenantId);
+    })) ?? false;
+  const serverCounts = watching ? counts : undefined;
+  const { lifecycle, lifecycleHooks, ports } = createLifecycle({ ...options, serverCounts });
   const servers = new ServerService({
     db: database,
     clock,
@@ -150,7 +172,7 @@ export function createServersPlatform(
     lifecycleHooks,
     routes: (includes) => [
       catalogueRoutes({ skus, catalogue }),
-      serverRoutes({ servers, gameHost, includes }),
+      serverRoutes({ servers, gameHost, includes, pages: watching ? pages : undefined }),
       powerRoutes({ lifecycle, gameHost }),
       configRoutes({ config: configManager, gameHost }),
       consoleRoutes({

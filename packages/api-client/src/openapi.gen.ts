@@ -2481,11 +2481,13 @@ export interface paths {
                         "application/json": {
                             checks: {
                                 [key: string]: {
+                                    /** @enum {string} */
                                     status: "ok" | "degraded" | "down";
                                 } & {
                                     [key: string]: unknown;
                                 };
                             };
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "down";
                             uptime_seconds: number;
                             version: string;
@@ -2501,11 +2503,13 @@ export interface paths {
                         "application/json": {
                             checks: {
                                 [key: string]: {
+                                    /** @enum {string} */
                                     status: "ok" | "degraded" | "down";
                                 } & {
                                     [key: string]: unknown;
                                 };
                             };
+                            /** @enum {string} */
                             status: "ok" | "degraded" | "down";
                             uptime_seconds: number;
                             version: string;

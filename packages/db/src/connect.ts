@@ -79,6 +79,7 @@ export async function connectPglite(
       // requests wait (milliseconds for a small database) instead of landing half in the copy.
       return await client._runExclusiveTransaction(() => client.dumpDataDir('gzip'));
     },
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
   });
   return { database, client };
 }

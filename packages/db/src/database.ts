@@ -40,6 +40,7 @@ export class Database {
   private readonly statsFn: () => PoolStats;
   private readonly simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
   private readonly snapshotFn: (() => Promise<Blob>) | undefined;
+  private readonly listenFn: Listen | undefined;
 
   constructor(options: {
     dialect: DatabaseDialect;
@@ -50,6 +51,8 @@ export class Database {
     simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
     /** The embedded database only: a gzip tar of its whole data folder, taken between transactions. */
     snapshot?: () => Promise<Blob>;
+    /** LISTEN on this database's own session (the embedded database: every write goes through it). */
+    listen?: Listen;
   }) {
     this.dialect = options.dialect;
     this.drizzle = options.drizzle;
@@ -57,6 +60,7 @@ export class Database {
     this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
     this.simpleQuery = options.simpleQuery;
     this.snapshotFn = options.snapshot;
+    this.listenFn = options.listen;
   }
 
   /**
@@ -66,6 +70,19 @@ export class Database {
    */
   get snapshot(): (() => Promise<Blob>) | undefined {
     return this.snapshotFn;
+  }
+
+  /**
+   * Calls `onPayload` for each NOTIFY on `channel`, or answers undefined where this process cannot see
+   * every write (PostgreSQL: other replicas have sessions of their own). On the embedded database a
+   * notification is handled before the COMMIT that sent it returns to its caller. Resolves to the
+   * function that stops listening.
+   */
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<(() => Promise<void>) | undefined> {
+    return this.listenFn ? this.listenFn(channel, onPayload) : undefined;
   }
 
   /**
@@ -107,7 +124,9 @@ export class Database {
   /** Round-trip time of a trivial query, in milliseconds. */
   async ping(): Promise<number> {
     const started = performance.now();
-    await this.drizzle.execute(sql`select 1`);
+    // The simple protocol straight to the driver: through drizzle, the embedded database spent 0.37–0.66
+    // ms of CPU on this query, 0.14 ms without it (`/health` asks on every call).
+    await this.simpleQuery('select 1');
     return performance.now() - started;
   }
 
@@ -119,6 +138,9 @@ export class Database {
     await this.closeFn();
   }
 }
+
+/** Starts listening on a channel; resolves to the function that stops. */
+export type Listen = (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>;
 
 export interface PoolStats {
   total: number;

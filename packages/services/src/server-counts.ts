@@ -42,6 +42,16 @@ export class ServerCounts {
     }
   }
 
+  /**
+   * A write to `tenantId`'s servers committed (`'*'`: to any tenant's), announced by the database
+   * (`@minefleet/db/server-changes`): covers writes made outside `changing()` too.
+   */
+  changed(tenantId: string): void {
+    if (tenantId !== '*') return this.forget(tenantId);
+    this.generation++;
+    this.totals.clear();
+  }
+
   private forget(tenantId: string): void {
     this.generation++;
     this.totals.delete(tenantId);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '@minefleet/domain/errors';
 import { SERVER_STATUSES, type ServerStatus } from '@minefleet/domain/server-state';
 import type { ServerService } from '@minefleet/services/servers';
+import { ServerPages } from '@minefleet/services/server-pages';
 import { IdParams, Ref, errors } from '../schemas/common.js';
 import { CreateServerBody, Server, ServerList, ServerListQuery } from '../schemas/servers.js';
 import type { Actor } from '@minefleet/services/actor';
@@ -90,8 +91,10 @@ export function serverRoutes(options: {
   servers: ServerService;
   gameHost: string;
   includes: ServerIncludes;
+  /** Serialised list pages kept between writes; only where every write is announced (server-pages.ts). */
+  pages?: ServerPages | undefined;
 }): FastifyPluginAsyncTypebox {
-  const { servers, gameHost, includes } = options;
+  const { servers, gameHost, includes, pages } = options;
   return async (app) => {
     app.post(
       '/servers',
@@ -134,18 +137,34 @@ export function serverRoutes(options: {
           response: { 200: ServerList, ...errors(400, 401) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const q = request.query;
         const page = { page: q.page ?? 1, perPage: q.per_page ?? 20 };
-        const result = await servers.list(actorOf(request), {
-          ...page,
-          status: parseStatuses(q.status),
-          q: q.q,
-        });
-        return {
-          servers: result.items.map((s) => toServer(s, gameHost)),
-          pagination: { page: page.page, per_page: page.perPage, total: result.total },
+        const actor = actorOf(request);
+        const status = parseStatuses(q.status);
+        const read = async () => {
+          const result = await servers.list(actor, { ...page, status, q: q.q });
+          return {
+            servers: result.items.map((s) => toServer(s, gameHost)),
+            pagination: { page: page.page, per_page: page.perPage, total: result.total },
+          };
         };
+        if (!pages) return read();
+        // The page as this route's schema serialises it, kept until a write to the tenant's servers.
+        const key = ServerPages.key(
+          actor.tenantId,
+          actor.userId,
+          JSON.stringify([page.page, page.perPage, status ?? [], q.q ?? '']),
+        );
+        let body = pages.get(key);
+        if (body === undefined) {
+          const seen = pages.seen();
+          // Fastify's schema serializer for this route and status: the same bytes an uncached answer has.
+          body = reply.serialize(await read()) as string;
+          pages.remember(actor.tenantId, key, body, seen);
+        }
+        // A string with a JSON content type is sent as it is (no second serialization).
+        return reply.type('application/json; charset=utf-8').send(body as never);
       },
     );
 
