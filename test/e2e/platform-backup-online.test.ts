@@ -108,7 +108,8 @@ describe('online platform backup (pglite)', () => {
     // Into a new data folder, with the control plane still running on the old one.
     const restoredDir = path.join(root, 'b');
     const restored = await runCli(['admin', 'restore', archive, '--data-dir', restoredDir], {
-      env: cliEnv(cliDir),
+      // Into the embedded database of that folder, even where the suite runs with PostgreSQL configured.
+      env: cliEnv(cliDir, { DATABASE_URL: '' }),
       timeoutMs: 60_000,
     });
     expect(restored.stderr).toBe('');
