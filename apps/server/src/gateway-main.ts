@@ -5,6 +5,7 @@
  * /metrics), and serves until SIGTERM/SIGINT. Game servers it woke keep running after it stops.
  */
 import { ConfigError } from './config.js';
+import { closeOnSignals } from './shutdown.js';
 import { createGatewayProcess, loadGatewayProcessConfig } from './gateway-process.js';
 import { VERSION } from './version.js';
 
@@ -30,29 +31,7 @@ async function main(): Promise<void> {
       `  Metrics:  ${adminUrl}/metrics\n\n`,
   );
 
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(
-      () => {
-        logger.error('shutdown took too long; exiting');
-        process.exit(1);
-      },
-      config.shutdownGraceSeconds * 1000 + 5000,
-    );
-    force.unref();
-    gateway
-      .close()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  closeOnSignals(gateway, logger, config.shutdownGraceSeconds);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
  * restart of the control plane; the next one adopts them.
  */
 import { ConfigError, loadConfig } from './config.js';
+import { closeOnSignals } from './shutdown.js';
 import { createControlPlane, VERSION } from './control-plane.js';
 
 async function main(): Promise<void> {
@@ -43,29 +44,7 @@ async function main(): Promise<void> {
           `              (API keys, invitations and administrator rights need a verified email)\n\n`),
   );
 
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(
-      () => {
-        logger.error('shutdown took too long; exiting');
-        process.exit(1);
-      },
-      config.shutdownGraceSeconds * 1000 + 5000,
-    );
-    force.unref();
-    controlPlane
-      .close()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  closeOnSignals(controlPlane, logger, config.shutdownGraceSeconds);
 }
 
 main().catch((error: unknown) => {
