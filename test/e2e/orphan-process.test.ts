@@ -57,3 +57,54 @@ describe('a game process left running under a failed server', () => {
     if (orphan.state === 'alive' && fresh.state === 'alive') expect(fresh.pid).not.toBe(orphan.pid);
   }, 150_000);
 });
+
+/**
+ * Found by the chaos run (two replicas): the owner's reconcile pass saw a server another replica had
+ * just moved to `starting`, found no process (not spawned yet), declared it gone and started it itself;
+ * the other replica's process then came up beside it and every later start was refused ("adopt it
+ * first"). A `starting` server without a process is now left alone for `startGraceMs` after its record
+ * last changed (replicas sharing servers; a sole replica starts everything itself and uses 0).
+ */
+describe('a server another replica has just moved to starting', () => {
+  let cp: RunningControlPlane | undefined;
+  afterAll(async () => {
+    await cp?.close();
+  });
+
+  it('is not started a second time inside the grace period, and is restarted once it is over', async () => {
+    cp = await startControlPlane(primaryBackend(), { lifecycle: { startGraceMs: 3_000 } });
+    const user = await cp.api.signup('grace');
+    const created = await cp.api.post(
+      '/servers',
+      { name: 'grace', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+      user.token,
+    );
+    const id = created.body.id as string;
+    await cp.api.waitForStatus(id, user.token, 'stopped', 60_000);
+    const { runtime, database, lifecycle } = cp.controlPlane;
+
+    // What the other replica's start looks like from here: `starting`, no process yet.
+    const movedAt = Date.now();
+    await database.system((tx) =>
+      tx
+        .update(servers)
+        .set({ status: 'starting', desiredState: 'running', updatedAt: new Date(movedAt) })
+        .where(eq(servers.id, id)),
+    );
+    const generationOf = async () =>
+      (await database.system((tx) => tx.select().from(servers).where(eq(servers.id, id))))[0]!.generation;
+    const generation = await generationOf();
+    await lifecycle.reconcile(false);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Left alone: no start of its own (a start takes the next generation), no process.
+    expect(await generationOf()).toBe(generation);
+    expect((await cp.api.get(`/servers/${id}`, user.token)).body.status).toBe('starting');
+    expect((await runtime.inspect(id)).state).not.toBe('alive');
+
+    // Nobody launched it within the grace period: it is gone, and this replica starts it.
+    await new Promise((r) => setTimeout(r, Math.max(0, movedAt + 3_000 - Date.now())));
+    await lifecycle.reconcile(false);
+    await cp.api.waitForStatus(id, user.token, 'running', 60_000);
+    expect((await runtime.inspect(id)).state).toBe('alive');
+  }, 150_000);
+});

@@ -109,6 +109,8 @@ export function createLifecycle(
       ...DEFAULT_LIFECYCLE_SETTINGS,
       // Replicas sharing servers must not kill a process another one is starting (docs/events.md).
       reapUnresponsive: config.live.ownership.mode === 'sole',
+      // A sole replica starts every server itself: a `starting` one without a process is gone at once.
+      ...(config.live.ownership.mode === 'sole' ? { startGraceMs: 0 } : {}),
       startConcurrency: config.admission.startConcurrency,
       ...options.lifecycle,
       bindHost: config.gameBindHost,

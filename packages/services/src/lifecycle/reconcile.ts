@@ -107,7 +107,7 @@ export class Reconciler {
       case 'running':
       case 'stopping':
         if (alive) this.alive(server, firstPass);
-        else await this.gone(server);
+        else if (!this.mayBeStartingElsewhere(server)) await this.gone(server);
         return;
       case 'crashed':
         if (!this.restarts.has(id) && server.desiredState === 'running') {
@@ -179,6 +179,19 @@ export class Reconciler {
         });
       }),
     );
+  }
+
+  /**
+   * A `starting` server without a process, changed less than `startGraceMs` ago: another replica (or a
+   * user's request on one) may be launching it and not have spawned its process yet. Declaring it gone
+   * now would start a second process beside that one, and every start after it would be refused
+   * ("adopt it first"); the next pass looks again. (This replica's own starts hold the lock or sit in
+   * its start queue, and never get here.)
+   */
+  private mayBeStartingElsewhere(server: ServerRecord): boolean {
+    if (server.status !== 'starting') return false;
+    const changedAt = server.updatedAt.getTime();
+    return this.core.deps.clock.now() - changedAt < this.core.settings.startGraceMs;
   }
 
   /** The process is gone and no exit was seen (the control plane was down, or the event was lost). */

@@ -35,6 +35,12 @@ export interface LifecycleSettings {
    * longer than this, so a server slow to load does not hold up the queue.
    */
   launchSlotMaxMs: number;
+  /**
+   * How long a `starting` server with no process is left alone by a replica that is not starting it
+   * (another replica may be launching it, its process not spawned yet) before it is declared gone and
+   * started again. Counted from the record's last change. 0 for a sole replica (nobody else starts).
+   */
+  startGraceMs: number;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
@@ -47,6 +53,7 @@ export const DEFAULT_LIFECYCLE_SETTINGS: Omit<LifecycleSettings, 'bindHost'> = {
   reapUnresponsive: true,
   startConcurrency: 4,
   launchSlotMaxMs: 60_000,
+  startGraceMs: 30_000,
 };
 
 export interface StartRequest {
