@@ -12,6 +12,7 @@ import { TestApi } from './api.js';
 import { createTestDatabase, type Backend, type TestDatabase } from './databases.js';
 import { freePortRange } from './ports.js';
 import { Mailbox } from './mailbox.js';
+import { endGameProcesses } from './processes.js';
 
 export interface RunningControlPlane {
   controlPlane: ControlPlane;
@@ -84,9 +85,12 @@ export async function startControlPlane(
       const servers = await db.database.system((tx) => tx.select({ id: serverTable.id }).from(serverTable));
       await Promise.all(servers.map((s) => controlPlane.runtime.remove(s.id).catch(() => {})));
       await controlPlane.close();
+      // A launch the start queue handed out while the servers were being removed may have spawned a
+      // game after its remove: end whatever still runs in this data folder before deleting it.
+      await endGameProcesses(dataDir);
       await mailbox?.close();
       await db.close().catch(() => {});
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
