@@ -7,7 +7,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
 import { downloadFileName } from './download-name.js';
-import { CliError } from './errors.js';
+import { CliError, failureOf } from './errors.js';
 import { formatBytes } from './output/bytes.js';
 import type { Backup } from './resolve-backup.js';
 
@@ -27,14 +27,7 @@ export async function downloadBackup(
     }),
     { timeoutMs: null },
   );
-  if (!response.ok || !response.body) {
-    // Error answers are JSON like any other: let the typed client's error path describe them.
-    const body = (await response.json().catch(() => undefined)) as
-      { error?: { code: string; message: string } } | undefined;
-    throw new CliError(body?.error?.message ?? `HTTP ${response.status}`, {
-      code: body?.error?.code ?? 'INTERNAL',
-    });
-  }
+  if (!response.ok || !response.body) throw await failureOf(response);
   const target = output ?? downloadFileName(response.headers.get('content-disposition'), `${backup.id}.tar`);
   const hash = createHash('sha256');
   let bytes = 0;

@@ -70,6 +70,18 @@ const HINTS: Partial<Record<string, string>> = {
 };
 
 /** The one line printed for an error, and the exit code, whatever was thrown. */
+/**
+ * An error answer to a raw request (a download, an upload, a stream: not through the typed client), as
+ * the typed client would describe it: the API's own code and message, else the HTTP status.
+ */
+export async function failureOf(response: Response): Promise<CliError> {
+  const body = (await response.json().catch(() => undefined)) as
+    { error?: { code: string; message: string } } | undefined;
+  return new CliError(body?.error?.message ?? `HTTP ${response.status}`, {
+    code: body?.error?.code ?? 'INTERNAL',
+  });
+}
+
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof ApiError) {
     const hint = HINTS[error.code];

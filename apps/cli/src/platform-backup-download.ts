@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
-import { CliError } from './errors.js';
+import { CliError, failureOf } from './errors.js';
 
 /** What `admin backup` reports of an archive, online or offline. */
 export interface PlatformBackupSummary {
@@ -35,13 +35,7 @@ export async function downloadPlatformBackup(
     }),
     { timeoutMs: null },
   );
-  if (!response.ok || !response.body) {
-    const body = (await response.json().catch(() => undefined)) as
-      { error?: { code: string; message: string } } | undefined;
-    throw new CliError(body?.error?.message ?? `HTTP ${response.status}`, {
-      code: body?.error?.code ?? 'INTERNAL',
-    });
-  }
+  if (!response.ok || !response.body) throw await failureOf(response);
   const manifest = JSON.parse(
     response.headers.get('x-platform-backup-manifest') ?? 'null',
   ) as PlatformBackupSummary | null;

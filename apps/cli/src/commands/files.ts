@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { unwrap, type Schemas } from '@minefleet/api-client/client';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import type { Context } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, failureOf } from '../errors.js';
 import { formatBytes } from '../output/bytes.js';
 import { renderTable } from '../output/table.js';
 import { formatAge } from '../output/time.js';
@@ -21,15 +21,6 @@ type FileEntry = Schemas['FileEntry'];
 
 /** Chunk size of `files put`: well under the API's 50 MB bound, big enough to keep the disk busy. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
-
-/** An error answer of a raw (non-JSON-client) request, as the typed client would describe it. */
-async function failure(response: Response): Promise<CliError> {
-  const body = (await response.json().catch(() => undefined)) as
-    { error?: { code: string; message: string } } | undefined;
-  return new CliError(body?.error?.message ?? `HTTP ${response.status}`, {
-    code: body?.error?.code ?? 'INTERNAL',
-  });
-}
 
 function entryTable(ctx: Context, entries: readonly FileEntry[]): string {
   return renderTable(
@@ -199,7 +190,7 @@ export function registerFileCommands(program: Command, app: CliApp): void {
               body: new Uint8Array(0),
             }),
           );
-          if (!res.ok) throw await failure(res);
+          if (!res.ok) throw await failureOf(res);
         }
         while (!done) {
           const end = Math.min(size, offset + CHUNK_BYTES);
@@ -218,7 +209,7 @@ export function registerFileCommands(program: Command, app: CliApp): void {
             }),
             { timeoutMs: null },
           );
-          if (!res.ok) throw await failure(res);
+          if (!res.ok) throw await failureOf(res);
           const state = (await res.json()) as { offset: number; complete: boolean };
           offset = state.offset;
           done = state.complete;
@@ -257,7 +248,7 @@ export function registerFileCommands(program: Command, app: CliApp): void {
           }),
           { timeoutMs: null },
         );
-        if (!response.ok || !response.body) throw await failure(response);
+        if (!response.ok || !response.body) throw await failureOf(response);
         const disposition = /filename\*=UTF-8''([^;]+)/.exec(
           response.headers.get('content-disposition') ?? '',
         );
