@@ -3,10 +3,8 @@
 // The lifecycle test checks what the driver writes and reads of the cluster; the port's conformance suite
 // then runs with a real flying-squid game (the image's entrypoint) where FakeNode says the pod is, so the
 // server-list ping and players reach a real server. Features without the in-pod agent are named skips.
+// The control plane and gateway running on this driver: platform-on-kubernetes.test.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { isIP } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
@@ -23,9 +21,7 @@ import {
 } from '@minefleet/runtime-kubernetes/resource';
 import { DEFAULT_POLICY, tenantPolicyName } from '@minefleet/runtime-kubernetes/tenant-isolation';
 import { runtimeDriverConformance } from '@minefleet/runtime-local/conformance';
-import { loopbackEnv, spawnControlPlane } from '@minefleet/testkit/control-plane-process';
 import { BOT_TEST_VERSION, freePort, joinBot } from '@minefleet/testkit/minecraft';
-import { freePortRange } from '@minefleet/testkit/ports';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
 import { createLogger } from '../../apps/operator/src/log.js';
 import { createMetrics } from '../../apps/operator/src/metrics.js';
@@ -55,9 +51,6 @@ const loopbackAddress = (_server: ServerResource, pod: V1Pod) => {
   const ip = pod.status?.podIP;
   return ip && isIP(ip) === 4 && ip.startsWith('127.') ? { host: ip, port: GAME_PORT } : undefined;
 };
-
-/** The game of the control plane's server (the API test): the image's entrypoint where its pod is said to be. */
-const apiGame = { host: `127.0.5.${2 + Math.floor(Math.random() * 250)}` };
 
 /**
  * The conformance suite's server and its game: the image's entrypoint on a loopback address of its own,
@@ -110,7 +103,6 @@ describe.skipIf(unavailable)(
       const { host, properties } = conformanceGame;
       games.push(
         startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
-        startImageGame({ host: apiGame.host, port: GAME_PORT, version: BOT_TEST_VERSION }),
       );
       cluster = await startCluster();
       node = new FakeNode(cluster.api);
@@ -271,74 +263,6 @@ describe.skipIf(unavailable)(
       expect(await gone(`${policies}/${tenantPolicyName(spec.tenantId)}`)).toBe(true);
       await next.close();
     }, 60_000);
-
-    it('a control plane with MINEFLEET_RUNTIME=kubernetes deploys, starts, stops and deletes through its API', async () => {
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-cp-'));
-      const env = loopbackEnv({
-        port: await freePort(),
-        dataDir,
-        portRange: await freePortRange(4),
-        extra: {
-          MINEFLEET_RUNTIME: 'kubernetes',
-          MINEFLEET_KUBECONFIG: cluster.kubeconfig,
-          MINEFLEET_K8S_NAMESPACE: NAMESPACE,
-          // FakeNode's pod address is where the game listens; a Service has no DNS name here.
-          MINEFLEET_K8S_ADDRESS: 'pod-ip',
-        },
-      });
-      let cp = await spawnControlPlane(env);
-      try {
-        const user = await cp.api.signup('k8s');
-        const created = await cp.api.post(
-          '/servers',
-          { name: 'on-kubernetes', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
-          user.token,
-        );
-        expect(created.status, JSON.stringify(created.body)).toBe(202);
-        const id = created.body.id as string;
-        await cp.api.waitForStatus(id, user.token, 'stopped', 30_000);
-        const resource = await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)));
-        expect(resource.metadata.labels).toMatchObject({
-          [TENANT_LABEL]: user.tenantId,
-          [SERVER_ID_LABEL]: id,
-        });
-        expect(resource.spec.state).toBe('Stopped');
-        node.addresses.set(`${NAMESPACE}/${podName(id)}`, apiGame.host);
-
-        expect((await cp.api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
-        await cp.api.waitForStatus(id, user.token, 'running', 45_000);
-        expect((await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)))).spec.state).toBe(
-          'Running',
-        );
-        const podPathOf = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(id)}`;
-        const podUid = (await get<V1Pod>(podPathOf)).metadata?.uid;
-        const startedAt = (await cp.api.get(`/servers/${id}`, user.token)).body.started_at as string;
-
-        // A control plane killed outright: the next one finds the server running where it was.
-        await cp.stop('SIGKILL');
-        cp = await spawnControlPlane(env);
-        const adopted = await cp.api.get(`/servers/${id}`, user.token);
-        expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt });
-        expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
-
-        // What needs the in-pod agent is refused plainly, not half done.
-        const files = await cp.api.get(`/servers/${id}/files`, user.token);
-        expect(files.status, JSON.stringify(files.body)).toBe(501);
-        expect(files.body.error.code).toBe('RUNTIME_UNSUPPORTED');
-
-        expect((await cp.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
-        await cp.api.waitForStatus(id, user.token, 'stopped', 45_000);
-        expect((await get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)))).spec.state).toBe(
-          'Stopped',
-        );
-
-        expect((await cp.api.delete(`/servers/${id}`, user.token)).status).toBe(202);
-        await eventually('every object of the server to be gone', () => allGone(objectPaths(id)));
-      } finally {
-        await cp.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-    }, 120_000);
 
     const ports = new Map<number, string>();
     runtimeDriverConformance('kubernetes (operator + fake node)', {

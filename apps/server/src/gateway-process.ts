@@ -12,6 +12,7 @@ import type { GatewayConfig } from './gateway-config.js';
 import { createGatewayPlatform } from './gateway-platform.js';
 import { createMetricsRegistry, databaseCheck } from './health-checks.js';
 import { healthRoutes } from './http/routes/health.js';
+import { createKubernetesRuntime } from './kubernetes-runtime.js';
 import { createLiveAdapters } from './live-platform.js';
 import { createLifecycle } from './servers-platform.js';
 import { VERSION } from './version.js';
@@ -122,7 +123,12 @@ export async function createGatewayProcess(options: {
     database,
     registry,
     logger,
-    runtime: createLocalDriver({ dataDir: config.dataDir, ...config.runtime }),
+    // The replicas' runtime: on Kubernetes a wake sets the MinecraftServer's state, as a replica's
+    // start does, and players are routed to the server's Service (or pod) address.
+    runtime:
+      config.runtimeKind === 'kubernetes'
+        ? await createKubernetesRuntime(config.kubernetes)
+        : createLocalDriver({ dataDir: config.dataDir, ...config.runtime }),
     ownership,
   });
   const audit = new AuditLog(database, (error) => logger.error({ err: error }, 'audit write failed'));

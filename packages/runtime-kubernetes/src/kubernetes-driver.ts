@@ -287,13 +287,31 @@ export class KubernetesDriver implements RuntimeDriver {
     return new Map(seen);
   }
 
-  async ping(serverId: string, timeoutMs = 5_000): Promise<PingResult> {
+  /** The running server's address, or why it has none (for `endpoint` and `ping`). */
+  private async address(
+    serverId: string,
+  ): Promise<
+    | { address: { host: string; port: number }; resource: ServerResource }
+    | { missing: string; resource?: undefined }
+  > {
     const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
-    const notRunning = (why: string) => new DomainError('SERVER_NOT_RUNNING', why, { serverId });
-    if (!resource || resource.spec.state !== 'Running') throw notRunning('The server is not running');
-    if (!pod || !podReady(pod)) throw notRunning('The server’s pod is not ready');
+    if (!resource || resource.spec.state !== 'Running') return { missing: 'The server is not running' };
+    if (!pod || !podReady(pod)) return { missing: 'The server’s pod is not ready' };
     const address = this.o.address ? this.o.address(resource, pod) : resource.status?.endpoint;
-    if (!address) throw notRunning('The operator reports no address for the server yet');
+    if (!address) return { missing: 'The operator reports no address for the server yet' };
+    return { address, resource };
+  }
+
+  /** The address the gateway connects to: the Service's (or the pod's, with `address`) once ready. */
+  async endpoint(serverId: string): Promise<{ host: string; port: number } | undefined> {
+    const found = await this.address(serverId);
+    return found.resource ? found.address : undefined;
+  }
+
+  async ping(serverId: string, timeoutMs = 5_000): Promise<PingResult> {
+    const found = await this.address(serverId);
+    if (!found.resource) throw new DomainError('SERVER_NOT_RUNNING', found.missing, { serverId });
+    const { address, resource } = found;
     return pingServer(
       {
         serverId,

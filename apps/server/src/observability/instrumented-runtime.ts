@@ -53,6 +53,7 @@ export function instrumentRuntime(runtime: RuntimeDriver, registry: Registry, lo
       ? { pause: (serverId: string, paused: boolean) => runtime.pause!(serverId, paused) }
       : {}),
     adopt: (serverIds, options) => runtime.adopt(serverIds, options),
+    ...(runtime.endpoint ? { endpoint: (serverId: string) => runtime.endpoint!(serverId) } : {}),
     ping: (serverId, timeoutMs) => runtime.ping(serverId, timeoutMs),
     ...(runtime.ready ? { ready: (serverId: string) => runtime.ready!(serverId) } : {}),
     stats: (serverId) => runtime.stats(serverId),

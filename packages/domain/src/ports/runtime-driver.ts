@@ -69,6 +69,15 @@ export interface RuntimeDriver {
    */
   adopt(serverIds: readonly string[], options?: AdoptOptions): Promise<Map<string, ProcessObservation>>;
 
+  /**
+   * Where a player's connection reaches the running server from inside the platform (the gateway
+   * connects there), for a driver whose servers are not on this host's game ports: the Kubernetes driver
+   * answers the server's Service (or pod) address. Undefined while the server has no address (not
+   * running, pod not ready). Optional: without it a server is at the gateway's backend host and the
+   * server's own game port.
+   */
+  endpoint?(serverId: string): Promise<{ host: string; port: number } | undefined>;
+
   /** Minecraft server-list ping of the running server. Throws if it does not answer within `timeoutMs`. */
   ping(serverId: string, timeoutMs?: number): Promise<PingResult>;
 

@@ -12,6 +12,12 @@ type StatusEvent = Extract<PlatformEvent, { type: 'status' }>;
  */
 export class RouteSync {
   private readonly startingAt = new Map<string, number>();
+  /**
+   * Running servers' addresses, for a driver that has its own (Kubernetes: the Service or pod). Asked
+   * when a server comes up and dropped when it leaves `running`, so a new pod's address is never
+   * mistaken for the old one's.
+   */
+  private readonly endpoints = new Map<string, { host: string; port: number }>();
 
   constructor(private readonly core: SleepCore) {}
 
@@ -28,7 +34,11 @@ export class RouteSync {
       serverId: row.serverId,
       tenantId: row.tenantId,
       status: row.status,
-      backend: row.port ? { host: this.core.settings.backendHost, port: row.port } : null,
+      backend: this.core.deps.runtime.endpoint
+        ? (this.endpoints.get(row.serverId) ?? null)
+        : row.port
+          ? { host: this.core.settings.backendHost, port: row.port }
+          : null,
       proxyProtocol: row.settings.proxyProtocol,
       hostnames: this.hostnamesOf(row),
       region: row.region,
@@ -49,6 +59,7 @@ export class RouteSync {
     for (const row of rows) {
       seen.add(row.serverId);
       frontDoor.routes.upsert(this.toRoute(row));
+      if (row.status === 'running' && !this.endpoints.has(row.serverId)) this.askEndpoint(row.serverId);
       const cached = frontDoor.statuses.get(row.serverId);
       const stored = row.settings.lastStatus as CachedStatus | null;
       const storedAt = row.settings.lastStatusAt?.getTime() ?? 0;
@@ -67,8 +78,11 @@ export class RouteSync {
     const { serverId } = event;
     const status = event.data.status;
     const route = core.frontDoor?.routes.all().find((r) => r.serverId === serverId);
+    if (status !== 'running' && this.endpoints.delete(serverId))
+      core.frontDoor?.routes.update(serverId, { backend: null });
     if (route) core.frontDoor!.routes.update(serverId, { status });
     else core.background('route of a new server', () => this.reload([serverId]));
+    if (status === 'running' && route && !core.owns(serverId)) this.askEndpoint(serverId);
     if (status === 'starting') this.startingAt.set(serverId, Date.parse(event.ts));
     if (status === 'running') {
       core.active(serverId);
@@ -77,10 +91,28 @@ export class RouteSync {
       // A resumed freeze is not a start: only starting → running is timed.
       if (began !== undefined && core.owns(serverId))
         core.background('start time', () => this.recordStart(serverId, Date.parse(event.ts) - began));
-      if (core.owns(serverId)) core.background('status cache', () => this.cacheStatus(serverId));
+      if (core.owns(serverId))
+        core.background('status cache', async () => {
+          // Its address first, where the driver has its own: the status is read from there.
+          if (route && core.deps.runtime.endpoint) await this.resolveEndpoint(serverId);
+          await this.cacheStatus(serverId);
+        });
       if (!route) core.background('route port', () => this.reload([serverId]));
     }
     if (status === 'deleting') core.frontDoor?.routes.remove(serverId);
+  }
+
+  /** Asks a driver with addresses of its own where a running server is, and routes there. */
+  private askEndpoint(serverId: string): void {
+    if (this.core.deps.runtime.endpoint)
+      this.core.background('route address', () => this.resolveEndpoint(serverId));
+  }
+
+  private async resolveEndpoint(serverId: string): Promise<void> {
+    const endpoint = await this.core.deps.runtime.endpoint?.(serverId);
+    if (!endpoint) return;
+    this.endpoints.set(serverId, endpoint);
+    this.core.frontDoor?.routes.update(serverId, { backend: endpoint });
   }
 
   private async recordStart(serverId: string, ms: number): Promise<void> {

@@ -95,11 +95,17 @@ export class Waker {
     return this.startAndHold(attempt, signal);
   }
 
-  private forward(attempt: WakeAttempt): WakeResult {
-    return {
-      kind: 'forward',
-      backend: { host: this.core.settings.backendHost, port: attempt.server.port ?? 0 },
-    };
+  /** Where the running server is: its driver's address where it has one, else its game port here. */
+  private async forward(attempt: WakeAttempt): Promise<WakeResult> {
+    const { runtime } = this.core.deps;
+    if (!runtime.endpoint)
+      return {
+        kind: 'forward',
+        backend: { host: this.core.settings.backendHost, port: attempt.server.port ?? 0 },
+      };
+    const backend = await runtime.endpoint(attempt.serverId).catch(() => undefined);
+    if (backend) return { kind: 'forward', backend };
+    return { kind: 'disconnect', message: 'The server is running but cannot be reached yet. Join again.' };
   }
 
   /** A frozen server: its process is resumed under the server's lock. */

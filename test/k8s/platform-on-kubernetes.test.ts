@@ -1,0 +1,297 @@
+// The platform on Kubernetes, end to end through its API and its gateway: the built control plane with
+// MINEFLEET_RUNTIME=kubernetes and the standalone gateway (`minefleet gateway run`, as the Helm chart's
+// gateway Deployment runs it) on one PostgreSQL database and one NATS server, against a real API server,
+// the real StatefulSet controller, the operator in-process and FakeNode playing the kubelet. FakeNode
+// reports a pod at the loopback address where the test runs that pod's game (the image's entrypoint),
+// so pings and players reach a real server at the pod's address.
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1Pod } from '@kubernetes/client-node';
+import { isStatus } from '@minefleet/runtime-kubernetes/kube/client';
+import {
+  SERVER_ID_LABEL,
+  TENANT_LABEL,
+  podName,
+  resourceName,
+  resourcePath,
+  type ServerResource,
+} from '@minefleet/runtime-kubernetes/resource';
+import type { SignedUp } from '@minefleet/testkit/api';
+import { assertCliBuilt, startCli } from '@minefleet/testkit/cli';
+import {
+  loopbackEnv,
+  spawnControlPlane,
+  type ControlPlaneProcess,
+} from '@minefleet/testkit/control-plane-process';
+import { createTestDatabase, type TestDatabase } from '@minefleet/testkit/databases';
+import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
+import { freePortRange } from '@minefleet/testkit/ports';
+import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
+import { createLogger } from '../../apps/operator/src/log.js';
+import { createMetrics } from '../../apps/operator/src/metrics.js';
+import { Operator } from '../../apps/operator/src/operator.js';
+import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
+import { FakeNode } from './fake-node.js';
+import { startImageGame, type ImageGame } from './image-game.js';
+
+const noCluster = clusterUnavailable();
+const noServices =
+  process.env.DATABASE_URL && process.env.NATS_URL ? undefined : 'no DATABASE_URL and NATS_URL';
+if (process.env.MINEFLEET_REQUIRE_POSTGRES === '1' && noServices)
+  throw new Error(
+    'MINEFLEET_REQUIRE_POSTGRES=1: the platform-on-Kubernetes test needs DATABASE_URL and NATS_URL.',
+  );
+const unavailable = noCluster ?? noServices;
+if (unavailable) console.warn(`\n!!! SKIPPING the platform-on-Kubernetes suite: ${unavailable} !!!\n`);
+
+const NAMESPACE = 'minefleet-servers';
+const images = { java: 'itzg/minecraft-server:java21', flyingSquid: 'ghcr.io/minefleet/flying-squid:test' };
+const octet = () => 2 + Math.floor(Math.random() * 250);
+/** Where each pod's game runs: the first test's server, and the sleeper before and after its wake. */
+const hosts = { api: `127.0.5.${octet()}`, before: `127.0.6.${octet()}`, after: `127.0.7.${octet()}` };
+
+describe.skipIf(unavailable)(
+  `the platform on Kubernetes through its API and its gateway${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    const run = randomBytes(4).toString('hex');
+    const stream = `MFTEST_K8S_${run}`;
+    let cluster: TestCluster;
+    let node: FakeNode;
+    let operator: Operator;
+    let db: TestDatabase;
+    let dataDir: string;
+    let env: NodeJS.ProcessEnv;
+    let cp: ControlPlaneProcess;
+    let gatewayProc: ChildProcess | undefined;
+    let gatewayOutput = '';
+    let gateway: { host: string; port: number };
+    let user: SignedUp;
+    const games: ImageGame[] = [];
+    const bots: TestBot[] = [];
+
+    const get = <T>(p: string) => cluster.api.request<T>('GET', p);
+    const resourceOf = (id: string) => get<ServerResource>(resourcePath(NAMESPACE, resourceName(id)));
+    const gone = async (p: string) => {
+      try {
+        await get(p);
+        return false;
+      } catch (error) {
+        return isStatus(error, 404);
+      }
+    };
+
+    beforeAll(async () => {
+      assertCliBuilt();
+      games.push(
+        startImageGame({ host: hosts.api, port: GAME_PORT, version: BOT_TEST_VERSION }),
+        startImageGame({
+          host: hosts.before,
+          port: GAME_PORT,
+          version: BOT_TEST_VERSION,
+          properties: { motd: 'Before the sleep' },
+        }),
+        startImageGame({
+          host: hosts.after,
+          port: GAME_PORT,
+          version: BOT_TEST_VERSION,
+          properties: { motd: 'After the wake' },
+        }),
+      );
+      cluster = await startCluster();
+      node = new FakeNode(cluster.api);
+      await node.start();
+      await cluster.api.request('POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
+      });
+      operator = new Operator(
+        {
+          namespace: NAMESPACE,
+          workers: 2,
+          resyncSeconds: 30,
+          images,
+          retry: { baseDelayMs: 100, maxDelayMs: 2000 },
+          playersIntervalSeconds: 0,
+        },
+        { api: cluster.api, log: createLogger('error'), metrics: createMetrics() },
+      );
+      await operator.start();
+
+      db = await createTestDatabase('postgres');
+      dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-platform-'));
+      const [apiPort, gatewayPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+      gateway = { host: '127.0.0.1', port: gatewayPort };
+      // One environment for both processes, as the chart gives them.
+      env = loopbackEnv({
+        port: apiPort,
+        dataDir,
+        portRange: await freePortRange(4),
+        databaseUrl: db.url,
+        extra: {
+          MINEFLEET_RUNTIME: 'kubernetes',
+          MINEFLEET_KUBECONFIG: cluster.kubeconfig,
+          MINEFLEET_K8S_NAMESPACE: NAMESPACE,
+          // FakeNode's pod address is where the game listens; a Service has no DNS name here.
+          MINEFLEET_K8S_ADDRESS: 'pod-ip',
+          MINEFLEET_JWT_SECRET: `k8s-platform-secret-${run}-0123456789abcdef`,
+          NATS_STREAM: stream,
+          NATS_SUBJECT_PREFIX: `mftest_k8s_${run}`,
+          NATS_STREAM_STORAGE: 'memory',
+          MINEFLEET_GAME_DOMAIN: 'play.test',
+          MINEFLEET_SLEEP_CHECK_SECONDS: '1',
+          MINEFLEET_GATEWAY_HOST: '127.0.0.1',
+          MINEFLEET_GATEWAY_PORT: String(gatewayPort),
+          MINEFLEET_GATEWAY_RATE_PER_SECOND: '1000',
+          MINEFLEET_GATEWAY_ADMIN_PORT: String(adminPort),
+        },
+      });
+      gatewayProc = startCli(['gateway', 'run'], env);
+      gatewayProc.stdout!.on('data', (d: Buffer) => (gatewayOutput += d.toString()));
+      gatewayProc.stderr!.on('data', (d: Buffer) => (gatewayOutput += d.toString()));
+      gatewayProc.stdin!.end();
+      cp = await spawnControlPlane({ ...env, MINEFLEET_GATEWAY: 'external' });
+      await eventually(
+        'the gateway to start',
+        async () => (await fetch(`http://127.0.0.1:${adminPort}/health`)).ok,
+      );
+      user = await cp.api.signup('k8s');
+    }, 240_000);
+
+    afterAll(async () => {
+      for (const bot of bots) await bot.quit().catch(() => {});
+      if (gatewayProc && gatewayProc.exitCode === null && gatewayProc.signalCode === null) {
+        const exited = new Promise((resolve) => gatewayProc!.once('exit', resolve));
+        gatewayProc.kill('SIGTERM');
+        await exited;
+      }
+      await cp?.stop().catch(() => {});
+      for (const game of games) game.dispose();
+      await operator?.stop();
+      await node?.stop();
+      await cluster?.stop();
+      await db?.close().catch(() => {});
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      const nc = await connect({ servers: process.env.NATS_URL });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }, 120_000);
+
+    it('deploys, starts, stops and deletes through the API; a control plane killed outright is followed by one that adopts the server', async () => {
+      const created = await cp.api.post(
+        '/servers',
+        { name: 'on-kubernetes', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        user.token,
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const id = created.body.id as string;
+      await cp.api.waitForStatus(id, user.token, 'stopped', 30_000);
+      const resource = await resourceOf(id);
+      expect(resource.metadata.labels).toMatchObject({
+        [TENANT_LABEL]: user.tenantId,
+        [SERVER_ID_LABEL]: id,
+      });
+      expect(resource.spec.state).toBe('Stopped');
+      node.addresses.set(`${NAMESPACE}/${podName(id)}`, hosts.api);
+
+      expect((await cp.api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
+      await cp.api.waitForStatus(id, user.token, 'running', 45_000);
+      expect((await resourceOf(id)).spec.state).toBe('Running');
+      const podPathOf = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(id)}`;
+      const podUid = (await get<V1Pod>(podPathOf)).metadata?.uid;
+      const startedAt = (await cp.api.get(`/servers/${id}`, user.token)).body.started_at as string;
+
+      // A control plane killed outright: the next one finds the server running where it was.
+      await cp.stop('SIGKILL');
+      cp = await spawnControlPlane({ ...env, MINEFLEET_GATEWAY: 'external' });
+      const adopted = await cp.api.get(`/servers/${id}`, user.token);
+      expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt });
+      expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
+
+      // What needs the in-pod agent is refused plainly, not half done.
+      const files = await cp.api.get(`/servers/${id}/files`, user.token);
+      expect(files.status, JSON.stringify(files.body)).toBe(501);
+      expect(files.body.error.code).toBe('RUNTIME_UNSUPPORTED');
+
+      expect((await cp.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
+      await cp.api.waitForStatus(id, user.token, 'stopped', 45_000);
+      expect((await resourceOf(id)).spec.state).toBe('Stopped');
+
+      expect((await cp.api.delete(`/servers/${id}`, user.token)).status).toBe(202);
+      await eventually('the server’s resource and pod to be gone', async () => {
+        const left = await Promise.all([resourcePath(NAMESPACE, resourceName(id)), podPathOf].map(gone));
+        return left.every(Boolean);
+      });
+    }, 150_000);
+
+    it('routes a player to the pod, sleeps the server (resource Stopped) and wakes it through its MinecraftServer when a player joins', async () => {
+      const api = cp.api;
+      const created = await api.post(
+        '/servers',
+        { name: 'sleeper', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        user.token,
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const id = created.body.id as string;
+      const pod = `${NAMESPACE}/${podName(id)}`;
+      node.addresses.set(pod, hosts.before);
+      await api.waitForStatus(id, user.token, 'stopped', 30_000);
+      expect((await api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
+      await api.waitForStatus(id, user.token, 'running', 45_000);
+      const host = (await api.get(`/servers/${id}/gateway`, user.token)).body.platform_hostname as string;
+      expect(host).toMatch(/^sleeper\.[a-z0-9-]+\.play\.test$/);
+
+      // Routed by hostname to the pod's address (the driver's, not a game port on this host).
+      await eventually(
+        `the gateway to route to the pod\n${gatewayOutput}`,
+        async () => (await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd === 'Before the sleep',
+        15_000,
+      );
+
+      // Empty for a second: the control plane puts it to sleep, which stops its MinecraftServer.
+      const enabled = await api.patch(
+        `/servers/${id}/gateway`,
+        { sleep_enabled: true, idle_after_seconds: 1 },
+        user.token,
+      );
+      expect(enabled.status).toBe(200);
+      await api.waitForStatus(id, user.token, 'sleeping', 20_000);
+      expect((await resourceOf(id)).spec.state).toBe('Stopped');
+      await eventually('the pod to be gone', () => gone(`/api/v1/namespaces/${pod.replace('/', '/pods/')}`));
+      await eventually(
+        'the gateway to show the server asleep',
+        async () => /sleeping/i.test((await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd),
+        10_000,
+      );
+      // A ping does not wake it.
+      expect((await resourceOf(id)).spec.state).toBe('Stopped');
+
+      // The next pod's game is elsewhere: a login must land where the new pod is, not where the old was.
+      node.addresses.set(pod, hosts.after);
+      const waker = await joinBot(gateway, {
+        username: 'Waker',
+        version: BOT_TEST_VERSION,
+        serverHost: host,
+        timeoutMs: 25_000,
+      });
+      bots.push(waker);
+      expect(waker.bot.entity).toBeDefined();
+      expect((await resourceOf(id)).spec.state).toBe('Running');
+      expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
+      expect((await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd).toBe('After the wake');
+      // The player is on the new pod's game; nobody is on the old one's.
+      expect((await pingOnce({ host: hosts.after, port: GAME_PORT }, BOT_TEST_VERSION)).online).toBe(1);
+      expect((await pingOnce({ host: hosts.before, port: GAME_PORT }, BOT_TEST_VERSION)).online).toBe(0);
+      let wakes: { player: string; from_status: string; outcome: string }[] = [];
+      await eventually('the wake to be recorded', async () => {
+        wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;
+        return wakes.length > 0;
+      });
+      expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
+    }, 150_000);
+  },
+);
