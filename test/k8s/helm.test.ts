@@ -86,6 +86,64 @@ describe('Helm chart', () => {
     }
   });
 
+  it('gateway (opt-in, on Kubernetes): two replicas behind one public Minecraft port, the control plane external to it', async () => {
+    const all = objects(await render(PRODUCTION_VALUES));
+    type Container = { command?: string[]; env: { name: string; value?: string }[] };
+    const podOf = (name: string) =>
+      (
+        all.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec!['template'] as {
+          spec: { serviceAccountName: string; containers: Container[] };
+        }
+      ).spec;
+    const envOf = (c: Container) =>
+      Object.fromEntries(c.env.map((e) => [e.name, e.value ?? 'from a secret']));
+
+    const gateway = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'mf-minefleet-gateway')!;
+    expect(gateway.spec!['replicas']).toBe(2);
+    const pod = podOf('mf-minefleet-gateway');
+    expect(pod.containers[0]!.command).toEqual(['node', 'apps/server/dist/gateway-main.js']);
+    expect(envOf(pod.containers[0]!)).toMatchObject({
+      MINEFLEET_RUNTIME: 'kubernetes',
+      MINEFLEET_K8S_NAMESPACE: 'games',
+      MINEFLEET_K8S_ADDRESS: 'service',
+      MINEFLEET_GAME_DOMAIN: 'play.example.org',
+      MINEFLEET_GATEWAY_PORT: '25565',
+      MINEFLEET_GATEWAY_HOST: '0.0.0.0',
+      MINEFLEET_GATEWAY_TRUSTED_PROXIES: '10.0.0.0/8',
+      DATABASE_URL: 'from a secret',
+      NATS_URL: 'nats://nats.nats.svc:4222',
+    });
+    // The replicas run the same runtime and leave the front door to the gateway.
+    expect(envOf(podOf('mf-minefleet-control-plane').containers[0]!)).toMatchObject({
+      MINEFLEET_RUNTIME: 'kubernetes',
+      MINEFLEET_K8S_NAMESPACE: 'games',
+      MINEFLEET_GATEWAY: 'external',
+      MINEFLEET_GAME_DOMAIN: 'play.example.org',
+    });
+    const service = all.find((o) => o.kind === 'Service' && o.metadata.name === 'mf-minefleet-gateway')!;
+    expect(service.spec).toMatchObject({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      ports: [{ name: 'minecraft', port: 25565, targetPort: 'minecraft', protocol: 'TCP' }],
+    });
+    // A wake is the control plane's own start: the gateway is bound to the same role.
+    const binding = all.find(
+      (o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'mf-minefleet-gateway',
+    ) as unknown as { roleRef: { name: string }; subjects: { name: string }[] };
+    expect(binding.roleRef.name).toBe('mf-minefleet-control-plane');
+    expect(binding.subjects[0]!.name).toBe(pod.serviceAccountName);
+    for (const kind of ['PodDisruptionBudget', 'NetworkPolicy', 'ServiceAccount'])
+      expect(all.some((o) => o.kind === kind && o.metadata.name === 'mf-minefleet-gateway')).toBe(true);
+
+    // Without what it shares with the control plane it is refused with the reason.
+    await expect(helm(['template', 'mf', CHART, '--set', 'gateway.enabled=true'])).rejects.toThrow(
+      /controlPlane.runtime.kind=kubernetes/,
+    );
+    await expect(
+      helm(['template', 'mf', CHART, '--set', 'gateway.enabled=true,controlPlane.runtime.kind=kubernetes']),
+    ).rejects.toThrow(/controlPlane.database.existingSecret and controlPlane.nats.url/);
+  });
+
   it('monitoring (opt-in): the alert rules of deploy/monitoring as a PrometheusRule, scraped as the rules expect', async () => {
     // The chart cannot read outside its folder: it carries a copy of the rule file, kept identical.
     const rules = await readFile(path.resolve(CHART, '../../monitoring/alerts.yml'), 'utf8');

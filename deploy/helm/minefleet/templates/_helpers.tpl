@@ -40,3 +40,28 @@ runAsNonRoot: true
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/* Where game servers run: the control plane's and the gateway's MINEFLEET_RUNTIME settings. */}}
+{{- define "minefleet.runtimeEnv" -}}
+{{- $rt := .Values.controlPlane.runtime -}}
+- name: MINEFLEET_RUNTIME
+  value: {{ $rt.kind | quote }}
+{{- if eq $rt.kind "kubernetes" }}
+- name: MINEFLEET_K8S_NAMESPACE
+  value: {{ $rt.namespace | quote }}
+- name: MINEFLEET_K8S_ADDRESS
+  value: {{ $rt.address | quote }}
+- name: MINEFLEET_K8S_PLATFORM_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The gateway settings the control plane and the gateway share (hostnames, port). */}}
+{{- define "minefleet.gatewayEnv" -}}
+{{- with .Values.gateway.gameDomain }}
+- name: MINEFLEET_GAME_DOMAIN
+  value: {{ . | quote }}
+{{- end }}
+- name: MINEFLEET_GATEWAY_PORT
+  value: {{ .Values.gateway.port | quote }}
+{{- end -}}
