@@ -171,7 +171,14 @@ async function statusRate(port: number, host: string, seconds: number): Promise<
 async function startChild(routes: unknown): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.resolve('bench/gateway-child.ts'), JSON.stringify(routes)],
+    [
+      // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": where the gateway's own time goes.
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      path.resolve('bench/gateway-child.ts'),
+      JSON.stringify(routes),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

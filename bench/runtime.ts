@@ -151,6 +151,8 @@ try {
   const first = await call('POST', `/servers/${server.id}/start`);
   if (first.status !== 'starting') throw new Error(`start refused: ${JSON.stringify(first)}`);
   await waitStatus(server.id, 'running');
+  // The game port is given at the first start (a created server has no address yet) and kept.
+  const { port } = (await call('GET', `/servers/${server.id}`)).address as { port: number };
   await call('POST', `/servers/${server.id}/stop`);
   await waitStatus(server.id, 'stopped');
   const viaApi: number[] = [];
@@ -171,7 +173,7 @@ try {
       stdio: 'ignore',
       detached: true,
     });
-    while (!(await ping(server.address.port))) await new Promise((r) => setTimeout(r, 10));
+    while (!(await ping(port))) await new Promise((r) => setTimeout(r, 10));
     direct.push(performance.now() - t0);
     game.kill('SIGTERM');
     await new Promise((r) => game.once('exit', r));
