@@ -20,6 +20,11 @@ export interface BackupConfig {
   retentionIntervalMs: number;
   /** How often backups left by dead control planes are looked for (besides at boot). */
   sweepIntervalMs: number;
+  /**
+   * The platform's own backup on a schedule, into this store (MINEFLEET_PLATFORM_BACKUP_HOURS, 0: off;
+   * MINEFLEET_PLATFORM_BACKUP_KEEP newest kept): platform-backup-schedule.ts.
+   */
+  platform: { intervalHours: number; keep: number };
   scheduler: {
     tickMs: number;
     graceMs: number;
@@ -122,6 +127,10 @@ export function loadBackupConfig(env: NodeJS.ProcessEnv, dataDir: string): Backu
     lockWaitMs: Math.round(number(env, 'MINEFLEET_BACKUP_QUEUE_WAIT_SECONDS', 600, 1, 86_400) * 1000),
     orphanRetainDays: Math.round(number(env, 'MINEFLEET_BACKUP_ORPHAN_RETAIN_DAYS', 30, 1, 3650)),
     preRestoreRetainDays: Math.round(number(env, 'MINEFLEET_BACKUP_PRE_RESTORE_RETAIN_DAYS', 7, 1, 3650)),
+    platform: {
+      intervalHours: number(env, 'MINEFLEET_PLATFORM_BACKUP_HOURS', 0, 0, 24 * 365),
+      keep: Math.round(number(env, 'MINEFLEET_PLATFORM_BACKUP_KEEP', 7, 1, 1000)),
+    },
     retentionIntervalMs: Math.round(
       number(env, 'MINEFLEET_RETENTION_INTERVAL_SECONDS', 600, 0.2, 86_400) * 1000,
     ),

@@ -43,6 +43,7 @@ import { isolationWarning } from './isolation-check.js';
 import { createLiveAdapters, createLiveServices } from './live-platform.js';
 import { RequestContexts } from './observability/request-context.js';
 import { OnlinePlatformBackups } from './platform-backup-online.js';
+import { schedulePlatformBackups } from './platform-backup-metrics.js';
 import { createPlayersPlatform } from './players-platform.js';
 import { createPluginsPlatform } from './plugins-platform.js';
 import { createServersPlatform } from './servers-platform.js';
@@ -252,6 +253,21 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     logger,
   );
 
+  const onlineBackups = new OnlinePlatformBackups({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    database,
+  });
+  const platformSchedule = schedulePlatformBackups({
+    backups: onlineBackups,
+    store: backupPlatform.store,
+    settings: config.backups.platform,
+    leads: () => ownership.leads(),
+    now: () => clock.now(),
+    logger: logger.child({ component: 'platform-backup' }),
+    registry: metricsRegistry,
+  });
+
   // What GET /servers/{id}?include= adds from the other platforms.
   const includes: ServerIncludes = {
     performance: async (actor, id) => {
@@ -288,14 +304,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       ...identity.routes(core.servers),
       ...core.routes(includes),
       ...features.flatMap((feature) => feature.routes),
-      platformAdminRoutes({
-        admins: identity.platformAdmins,
-        backups: new OnlinePlatformBackups({
-          dataDir: config.dataDir,
-          databaseUrl: config.databaseUrl,
-          database,
-        }),
-      }),
+      platformAdminRoutes({ admins: identity.platformAdmins, backups: onlineBackups, schedule: platformSchedule }),
     ],
     extraSchemas: [...core.extraSchemas, ...features.flatMap((feature) => feature.extraSchemas)],
     rootPlugins: [dashboardPlugin()],
@@ -323,6 +332,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       await live.start();
       await backupPlatform.start();
       await plugins.start();
+      platformSchedule.start();
       filesPlatform.start();
       storageWatcher.start();
       gatewayAddress = await gatewayPlatform.start();
@@ -336,6 +346,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       await app.close();
       await gatewayPlatform.stop();
       await live.stop();
+      await platformSchedule.stop();
       await backupPlatform.stop();
       await filesPlatform.stop();
       await storageWatcher.close();

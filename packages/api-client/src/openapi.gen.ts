@@ -77,6 +77,205 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/platform-backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform backups kept in the backup store, and their schedule (platform administrators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Newest first. */
+                            backups: {
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @description The archive’s name in the store (under `platform/`). */
+                                name: string;
+                                size_bytes: number;
+                            }[];
+                            schedule: {
+                                /** @description MINEFLEET_PLATFORM_BACKUP_HOURS; 0: not scheduled. */
+                                interval_hours: number;
+                                /** @description MINEFLEET_PLATFORM_BACKUP_KEEP: the newest kept. */
+                                keep: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Take a platform backup into the backup store now (platform administrators)
+         * @description The archive of `POST /admin/platform-backup`, written under `platform/` in the backup store; then all but the newest MINEFLEET_PLATFORM_BACKUP_KEEP are deleted. Answers when it is stored.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description The archive’s name in the store (under `platform/`). */
+                            name: string;
+                            size_bytes: number;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/platform-backups/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a platform backup kept in the backup store (platform administrators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The archive (gzip tar), for `minefleet admin restore`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/gzip": string;
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -12119,7 +12318,7 @@ export interface components {
                  * @description Stable error code; see docs/errors.md.
                  * @enum {string}
                  */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "INVALID_TEXT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "STREAM_LIMIT" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_IN_USE" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "EMAIL_NOT_VERIFIED" | "LINK_INVALID" | "MFA_REQUIRED" | "PASSKEY_CHALLENGE_INVALID" | "PASSKEY_REJECTED" | "PASSKEY_NOT_FOUND" | "MFA_ENROLMENT_REQUIRED" | "SESSION_NOT_FOUND" | "OIDC_PROVIDER_NOT_FOUND" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_FLOW_INVALID" | "OIDC_STATE_MISMATCH" | "OIDC_NONCE_MISMATCH" | "OIDC_PROVIDER_ERROR" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_LINK_REFUSED" | "SSO_REQUIRED" | "DEVICE_LOGIN_PENDING" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "STORAGE_LIMIT_REACHED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "HOST_CAPACITY" | "RUNTIME_UNAVAILABLE" | "RUNTIME_UNSUPPORTED" | "DISTRIBUTION_UNAVAILABLE" | "HOSTNAME_TAKEN" | "INVALID_HOSTNAME" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_DELETE_PENDING" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "INVALID_PLAYER" | "PLAYER_NOT_FOUND" | "PLAYER_LOOKUP_UNAVAILABLE" | "PLAYER_CHANGE_NOT_LIVE" | "INVALID_PATH" | "PATH_OUTSIDE_SERVER" | "PATH_PROTECTED" | "FILE_NOT_FOUND" | "FILE_EXISTS" | "FILE_TYPE_MISMATCH" | "FILE_CHANGED" | "FILE_TOO_LARGE" | "FILE_VERSION_NOT_FOUND" | "TRASH_ITEM_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "UPLOAD_OFFSET_MISMATCH" | "ARCHIVE_UNSAFE" | "INVALID_CONFIG_FILE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "PLATFORM_BACKUP_IN_PROGRESS" | "PLATFORM_BACKUP_FAILED" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "INVALID_TEXT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "STREAM_LIMIT" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_IN_USE" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "EMAIL_NOT_VERIFIED" | "LINK_INVALID" | "MFA_REQUIRED" | "PASSKEY_CHALLENGE_INVALID" | "PASSKEY_REJECTED" | "PASSKEY_NOT_FOUND" | "MFA_ENROLMENT_REQUIRED" | "SESSION_NOT_FOUND" | "OIDC_PROVIDER_NOT_FOUND" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_FLOW_INVALID" | "OIDC_STATE_MISMATCH" | "OIDC_NONCE_MISMATCH" | "OIDC_PROVIDER_ERROR" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_LINK_REFUSED" | "SSO_REQUIRED" | "DEVICE_LOGIN_PENDING" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "STORAGE_LIMIT_REACHED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "HOST_CAPACITY" | "RUNTIME_UNAVAILABLE" | "RUNTIME_UNSUPPORTED" | "DISTRIBUTION_UNAVAILABLE" | "HOSTNAME_TAKEN" | "INVALID_HOSTNAME" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_DELETE_PENDING" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "INVALID_PLAYER" | "PLAYER_NOT_FOUND" | "PLAYER_LOOKUP_UNAVAILABLE" | "PLAYER_CHANGE_NOT_LIVE" | "INVALID_PATH" | "PATH_OUTSIDE_SERVER" | "PATH_PROTECTED" | "FILE_NOT_FOUND" | "FILE_EXISTS" | "FILE_TYPE_MISMATCH" | "FILE_CHANGED" | "FILE_TOO_LARGE" | "FILE_VERSION_NOT_FOUND" | "TRASH_ITEM_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "UPLOAD_OFFSET_MISMATCH" | "ARCHIVE_UNSAFE" | "INVALID_CONFIG_FILE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "PLATFORM_BACKUP_IN_PROGRESS" | "PLATFORM_BACKUP_NOT_FOUND" | "PLATFORM_BACKUP_FAILED" | "INTERNAL";
                 details?: {
                     [key: string]: unknown;
                 };
@@ -12279,7 +12478,7 @@ export interface components {
             enabled: boolean;
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "INVALID_TEXT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "STREAM_LIMIT" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_IN_USE" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "EMAIL_NOT_VERIFIED" | "LINK_INVALID" | "MFA_REQUIRED" | "PASSKEY_CHALLENGE_INVALID" | "PASSKEY_REJECTED" | "PASSKEY_NOT_FOUND" | "MFA_ENROLMENT_REQUIRED" | "SESSION_NOT_FOUND" | "OIDC_PROVIDER_NOT_FOUND" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_FLOW_INVALID" | "OIDC_STATE_MISMATCH" | "OIDC_NONCE_MISMATCH" | "OIDC_PROVIDER_ERROR" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_LINK_REFUSED" | "SSO_REQUIRED" | "DEVICE_LOGIN_PENDING" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "STORAGE_LIMIT_REACHED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "HOST_CAPACITY" | "RUNTIME_UNAVAILABLE" | "RUNTIME_UNSUPPORTED" | "DISTRIBUTION_UNAVAILABLE" | "HOSTNAME_TAKEN" | "INVALID_HOSTNAME" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_DELETE_PENDING" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "INVALID_PLAYER" | "PLAYER_NOT_FOUND" | "PLAYER_LOOKUP_UNAVAILABLE" | "PLAYER_CHANGE_NOT_LIVE" | "INVALID_PATH" | "PATH_OUTSIDE_SERVER" | "PATH_PROTECTED" | "FILE_NOT_FOUND" | "FILE_EXISTS" | "FILE_TYPE_MISMATCH" | "FILE_CHANGED" | "FILE_TOO_LARGE" | "FILE_VERSION_NOT_FOUND" | "TRASH_ITEM_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "UPLOAD_OFFSET_MISMATCH" | "ARCHIVE_UNSAFE" | "INVALID_CONFIG_FILE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "PLATFORM_BACKUP_IN_PROGRESS" | "PLATFORM_BACKUP_FAILED" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "INVALID_ID" | "INVALID_TIME" | "INVALID_TEXT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "ROUTE_NOT_FOUND" | "RATE_LIMITED" | "STREAM_LIMIT" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "EMAIL_TAKEN" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "USER_NOT_FOUND" | "TENANT_NOT_FOUND" | "MEMBER_NOT_FOUND" | "MEMBER_EXISTS" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_IN_USE" | "LAST_OWNER" | "API_KEY_NOT_FOUND" | "EMAIL_NOT_VERIFIED" | "LINK_INVALID" | "MFA_REQUIRED" | "PASSKEY_CHALLENGE_INVALID" | "PASSKEY_REJECTED" | "PASSKEY_NOT_FOUND" | "MFA_ENROLMENT_REQUIRED" | "SESSION_NOT_FOUND" | "OIDC_PROVIDER_NOT_FOUND" | "OIDC_PROVIDER_UNAVAILABLE" | "OIDC_FLOW_INVALID" | "OIDC_STATE_MISMATCH" | "OIDC_NONCE_MISMATCH" | "OIDC_PROVIDER_ERROR" | "OIDC_EMAIL_UNVERIFIED" | "OIDC_LINK_REFUSED" | "SSO_REQUIRED" | "DEVICE_LOGIN_PENDING" | "INVALID_SKU" | "QUOTA_EXCEEDED" | "STORAGE_LIMIT_REACHED" | "SERVER_NOT_FOUND" | "SERVER_NAME_TAKEN" | "UNSUPPORTED_VERSION" | "UNSUPPORTED_DISTRIBUTION" | "INVALID_PROPERTY" | "INVALID_TRANSITION" | "SERVER_NOT_RUNNING" | "SERVER_BUSY" | "REVISION_NOT_FOUND" | "NO_PORT_AVAILABLE" | "HOST_CAPACITY" | "RUNTIME_UNAVAILABLE" | "RUNTIME_UNSUPPORTED" | "DISTRIBUTION_UNAVAILABLE" | "HOSTNAME_TAKEN" | "INVALID_HOSTNAME" | "BACKUP_NOT_FOUND" | "BACKUP_NAME_TAKEN" | "BACKUP_NOT_READY" | "BACKUP_CORRUPT" | "BACKUP_LOCKED" | "BACKUP_DELETE_PENDING" | "BACKUP_INCOMPATIBLE" | "SCHEDULE_NOT_FOUND" | "INVALID_CRON" | "PLUGIN_NOT_FOUND" | "PLUGIN_INCOMPATIBLE" | "DEPENDENCY_CONFLICT" | "PLUGIN_HAS_DEPENDENTS" | "PLUGIN_ALREADY_INSTALLED" | "PLUGIN_HASH_MISMATCH" | "INSTALLATION_NOT_FOUND" | "PLUGIN_SOURCE_UNAVAILABLE" | "INVALID_PLAYER" | "PLAYER_NOT_FOUND" | "PLAYER_LOOKUP_UNAVAILABLE" | "PLAYER_CHANGE_NOT_LIVE" | "INVALID_PATH" | "PATH_OUTSIDE_SERVER" | "PATH_PROTECTED" | "FILE_NOT_FOUND" | "FILE_EXISTS" | "FILE_TYPE_MISMATCH" | "FILE_CHANGED" | "FILE_TOO_LARGE" | "FILE_VERSION_NOT_FOUND" | "TRASH_ITEM_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "UPLOAD_OFFSET_MISMATCH" | "ARCHIVE_UNSAFE" | "INVALID_CONFIG_FILE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "PLATFORM_BACKUP_IN_PROGRESS" | "PLATFORM_BACKUP_NOT_FOUND" | "PLATFORM_BACKUP_FAILED" | "INTERNAL";
                 message: string;
             } | null;
             file_name: string | null;

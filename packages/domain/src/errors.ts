@@ -146,6 +146,7 @@ export const ERROR_CATALOGUE = {
   DATABASE_UNAVAILABLE: 'The database cannot be reached.',
   SHUTTING_DOWN: 'The control plane is shutting down.',
   PLATFORM_BACKUP_IN_PROGRESS: 'A platform backup is already being taken; try again when it ends.',
+  PLATFORM_BACKUP_NOT_FOUND: 'No platform backup with this name in the backup store.',
   PLATFORM_BACKUP_FAILED:
     'The platform backup could not be taken; details.reason gives the cause (docs/operations.md).',
   INTERNAL: 'An unexpected error; the request id in the logs tells what happened.',

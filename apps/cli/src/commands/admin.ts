@@ -4,6 +4,7 @@ import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import { createContext } from '../context.js';
 import { CliError, ConnectionError, EXIT_CODES, UsageError } from '../errors.js';
 import { downloadPlatformBackup, type PlatformBackupSummary } from '../platform-backup-download.js';
+import { registerAdminBackupsCommand } from './admin-backups.js';
 
 interface Location {
   dataDir?: string;
@@ -169,4 +170,6 @@ export function registerAdminCommands(program: Command, app: CliApp): void {
     );
   });
   examples(verify, ['minefleet admin verify platform.tar.gz']);
+
+  registerAdminBackupsCommand(admin, app);
 }
