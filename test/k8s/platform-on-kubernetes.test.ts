@@ -33,11 +33,10 @@ import { createTestDatabase, type TestDatabase } from '@minefleet/testkit/databa
 import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
 import { freePortRange } from '@minefleet/testkit/ports';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
-import { createLogger } from '../../apps/operator/src/log.js';
-import { createMetrics } from '../../apps/operator/src/metrics.js';
-import { Operator } from '../../apps/operator/src/operator.js';
+import type { Operator } from '../../apps/operator/src/operator.js';
 import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
-import { FakeNode } from './fake-node.js';
+import type { FakeNode } from './fake-node.js';
+import { startGameNamespace } from './game-namespace.js';
 import { startImageGame, type ImageGame } from './image-game.js';
 
 const noCluster = clusterUnavailable();
@@ -51,7 +50,6 @@ const unavailable = noCluster ?? noServices;
 if (unavailable) console.warn(`\n!!! SKIPPING the platform-on-Kubernetes suite: ${unavailable} !!!\n`);
 
 const NAMESPACE = 'minefleet-servers';
-const images = { java: 'itzg/minecraft-server:java21', flyingSquid: 'ghcr.io/minefleet/flying-squid:test' };
 const octet = () => 2 + Math.floor(Math.random() * 250);
 /** Where each pod's game runs: the first test's server, and the sleeper before and after its wake. */
 const hosts = { api: `127.0.5.${octet()}`, before: `127.0.6.${octet()}`, after: `127.0.7.${octet()}` };
@@ -104,23 +102,7 @@ describe.skipIf(unavailable)(
         }),
       );
       cluster = await startCluster();
-      node = new FakeNode(cluster.api);
-      await node.start();
-      await cluster.api.request('POST', '/api/v1/namespaces', {
-        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
-      });
-      operator = new Operator(
-        {
-          namespace: NAMESPACE,
-          workers: 2,
-          resyncSeconds: 30,
-          images,
-          retry: { baseDelayMs: 100, maxDelayMs: 2000 },
-          playersIntervalSeconds: 0,
-        },
-        { api: cluster.api, log: createLogger('error'), metrics: createMetrics() },
-      );
-      await operator.start();
+      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE));
 
       db = await createTestDatabase('postgres');
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-platform-'));

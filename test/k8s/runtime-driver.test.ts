@@ -23,11 +23,10 @@ import { DEFAULT_POLICY, tenantPolicyName } from '@minefleet/runtime-kubernetes/
 import { runtimeDriverConformance } from '@minefleet/runtime-local/conformance';
 import { BOT_TEST_VERSION, freePort, joinBot } from '@minefleet/testkit/minecraft';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
-import { createLogger } from '../../apps/operator/src/log.js';
-import { createMetrics } from '../../apps/operator/src/metrics.js';
-import { Operator } from '../../apps/operator/src/operator.js';
+import type { Operator } from '../../apps/operator/src/operator.js';
 import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
-import { FakeNode } from './fake-node.js';
+import type { FakeNode } from './fake-node.js';
+import { startGameNamespace } from './game-namespace.js';
 import { startImageGame, type ImageGame } from './image-game.js';
 
 const unavailable = clusterUnavailable();
@@ -44,7 +43,6 @@ interface Policy {
     ingress: { from?: { podSelector?: { matchLabels?: Record<string, string> } }[]; ports?: unknown[] }[];
   };
 }
-const images = { java: 'itzg/minecraft-server:java21', flyingSquid: 'ghcr.io/minefleet/flying-squid:test' };
 
 /** Only a loopback address FakeNode was told about is ever contacted; made-up pod addresses never are. */
 const loopbackAddress = (_server: ServerResource, pod: V1Pod) => {
@@ -105,24 +103,7 @@ describe.skipIf(unavailable)(
         startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
       );
       cluster = await startCluster();
-      node = new FakeNode(cluster.api);
-      await node.start();
-      await cluster.api.request('POST', '/api/v1/namespaces', {
-        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
-      });
-      operator = new Operator(
-        {
-          namespace: NAMESPACE,
-          workers: 2,
-          resyncSeconds: 30,
-          images,
-          retry: { baseDelayMs: 100, maxDelayMs: 2000 },
-          playersIntervalSeconds: 0,
-        },
-        // Conflicts with the driver's writes are retried and logged as warnings: only errors are shown.
-        { api: cluster.api, log: createLogger('error'), metrics: createMetrics() },
-      );
-      await operator.start();
+      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE));
     }, 240_000);
 
     afterAll(async () => {

@@ -41,6 +41,14 @@ export async function downloadPlatformBackup(
   ) as PlatformBackupSummary | null;
   if (!manifest)
     throw new CliError('the control plane sent no manifest with the archive', { code: 'INTERNAL' });
+  return { manifest, bytes: await saveArchive(response, target) };
+}
+
+/**
+ * Writes an archive answer to `target` (0600): as `<target>.partial`, renamed when complete, removed
+ * when not; an existing file is never overwritten. Resolves to its size.
+ */
+export async function saveArchive(response: Response, target: string): Promise<number> {
   const partial = `${target}.partial`;
   try {
     await pipeline(
@@ -52,5 +60,5 @@ export async function downloadPlatformBackup(
     await rm(partial, { force: true });
     throw error;
   }
-  return { manifest, bytes: (await stat(target)).size };
+  return (await stat(target)).size;
 }

@@ -1,15 +1,12 @@
-import { createWriteStream, existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { unwrap } from '@minefleet/api-client/client';
 import { examples, leafCommand, type CliApp } from '../cli-app.js';
 import type { Context } from '../context.js';
 import { CliError, failureOf, UsageError } from '../errors.js';
 import { renderTable } from '../output/table.js';
+import { saveArchive } from '../platform-backup-download.js';
 
 const MIB = 1024 * 1024;
 
@@ -24,25 +21,7 @@ async function fetchStored(ctx: Context, name: string, output: string): Promise<
     { timeoutMs: null },
   );
   if (!response.ok || !response.body) throw await failureOf(response);
-  const partial = `${target}.partial`;
-  let bytes = 0;
-  try {
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      async function* (chunks: AsyncIterable<Uint8Array>) {
-        for await (const chunk of chunks) {
-          bytes += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
-    );
-    await rename(partial, target);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
-  return bytes;
+  return saveArchive(response, target);
 }
 
 /**
