@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuQuotaUs, detectLimits, memoryLimitBytes, ServerCgroup } from './cgroups.js';
 
@@ -92,5 +93,43 @@ describe('plan limits in control groups', () => {
       expect(process.memoryUsage().rss).toBeLessThan(2 * 1024 ** 3);
     },
     30_000,
+  );
+
+  it.skipIf(!enforced)(
+    `a launch's group is its own: removing the last launch's group leaves the next launch's process running${enforced ? '' : ' (skipped: no control groups here)'}`,
+    async () => {
+      const serverId = randomUUID();
+      const launch = async (generation: number) => {
+        const group = new ServerCgroup(limits, serverId, generation);
+        groups.push(group);
+        await group.sweepEarlier();
+        await group.create({ memoryMb: 256, cpuMillicores: 1000 });
+        const { command, args } = group.wrap('/bin/sh', ['-c', 'sleep 30']);
+        const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+        await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+        children.push(child.pid!);
+        for (let i = 0; i < 50 && !(await group.pids()).includes(child.pid!); i++) await sleep(20);
+        return { group, child };
+      };
+      const first = await launch(1);
+      process.kill(-first.child.pid!, 'SIGKILL');
+      // The server starts again while the first launch's group is still being emptied and removed.
+      const second = await launch(2);
+      await first.group.remove();
+      await sleep(200);
+      expect(second.child.exitCode).toBeNull();
+      expect(second.child.signalCode).toBeNull();
+      expect(await second.group.pids()).toContain(second.child.pid);
+      // A later launch sweeps the empty groups of earlier ones (left when no one removed them).
+      process.kill(-second.child.pid!, 'SIGKILL');
+      await new Promise((resolve) => second.child.once('exit', resolve));
+      for (let i = 0; i < 50 && (await second.group.pids()).length > 0; i++) await sleep(20);
+      const third = await launch(3);
+      const parent = Object.values(limits.parents ?? {}).find(Boolean)!;
+      const left = (await readdir(parent)).filter((n) => n.startsWith(serverId));
+      expect(left).toEqual([`${serverId}.g3`]);
+      process.kill(-third.child.pid!, 'SIGKILL');
+    },
+    20_000,
   );
 });

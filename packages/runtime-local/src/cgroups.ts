@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -105,16 +105,43 @@ export interface GroupLimits {
   cpuMillicores: number;
 }
 
-/** One server's control group (a directory per hierarchy in v1, one in v2). */
+/**
+ * One launch's control group (a directory per hierarchy in v1, one in v2), named after the server and
+ * the launch's generation: the group of a process that ended is emptied and removed while the server
+ * may already be starting again (the exit is recorded by whichever replica sees it first), and a group
+ * shared between the two launches had that removal kill the new process or delete the folder it was
+ * joining.
+ */
 export class ServerCgroup {
   constructor(
     readonly limits: ResourceLimits,
     readonly serverId: string,
+    readonly generation?: number,
   ) {}
+
+  private get name(): string {
+    return this.generation === undefined ? this.serverId : `${this.serverId}.g${this.generation}`;
+  }
 
   private dir(controller: Controller): string | undefined {
     const parent = this.limits.parents?.[controller];
-    return parent ? path.join(parent, this.serverId) : undefined;
+    return parent ? path.join(parent, this.name) : undefined;
+  }
+
+  /**
+   * Removes the server's groups of earlier launches that are empty (their removal never ran: the control
+   * plane that watched them died). One that still holds a process is left alone (rmdir refuses it).
+   */
+  async sweepEarlier(): Promise<void> {
+    const parents = new Set(Object.values(this.limits.parents ?? {}).filter((p): p is string => !!p));
+    for (const parent of parents) {
+      const names = await readdir(parent).catch(() => [] as string[]);
+      for (const name of names) {
+        if (name === this.name) continue;
+        if (name !== this.serverId && !name.startsWith(`${this.serverId}.g`)) continue;
+        await rmdir(path.join(parent, name)).catch(() => {});
+      }
+    }
   }
 
   private get dirs(): string[] {

@@ -146,6 +146,7 @@ export class LocalDriver implements RuntimeDriver {
       const plan = await launchInGroup(
         this.limits,
         spec,
+        options.generation,
         await this.sandbox.wrap(await runtime.launch(spec, folder, options), folder),
       );
       await this.specs.save(spec);

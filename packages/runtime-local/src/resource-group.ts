@@ -4,17 +4,19 @@ import { memoryLimitBytes, ServerCgroup, type ResourceLimits } from './cgroups.j
 import type { LaunchPlan } from './distribution-runtime.js';
 
 /**
- * The plan run inside the server's control group (made now, with the plan's limits): the process joins
- * it before it execs the launch, so it and everything it starts are held to the plan.
+ * The plan run inside a control group of this launch (made now, with the plan's limits): the process
+ * joins it before it execs the launch, so it and everything it starts are held to the plan.
  */
 export async function launchInGroup(
   limits: ResourceLimits,
   spec: ServerSpec,
+  generation: number,
   plan: LaunchPlan,
 ): Promise<LaunchPlan> {
   if (limits.level === 'none') return plan;
-  const group = new ServerCgroup(limits, spec.serverId);
+  const group = new ServerCgroup(limits, spec.serverId, generation);
   try {
+    await group.sweepEarlier();
     await group.create({ memoryMb: spec.memoryMb, cpuMillicores: spec.cpuMillicores });
   } catch (error) {
     throw new DomainError(
@@ -26,7 +28,7 @@ export async function launchInGroup(
   return { ...plan, ...group.wrap(plan.command, plan.args) };
 }
 
-/** After a process ended: why, when its group saw an OOM kill (set on `exit`), and the group removed. */
+/** After a process ended: why, when its launch's group saw an OOM kill (set on `exit`), and that group removed. */
 export async function releaseGroup(
   limits: ResourceLimits,
   serverId: string,
@@ -34,7 +36,7 @@ export async function releaseGroup(
   loadSpec: (serverId: string) => Promise<ServerSpec | null>,
 ): Promise<void> {
   if (limits.level === 'none') return;
-  const group = new ServerCgroup(limits, serverId);
+  const group = new ServerCgroup(limits, serverId, exit.generation);
   if ((await group.oomKills()) > 0) {
     const spec = await loadSpec(serverId);
     const limit = spec

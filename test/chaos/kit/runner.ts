@@ -190,11 +190,13 @@ async function checkRound(
   log(`chaos:   settled: ${settled.servers.map((s) => s.status).join(', ')}`);
   violations.push(...settled.violations);
   // A server the fault left crashed, failed or stopped is started again (the workload wants it up).
+  const startAnswers = new Map<string, string>();
   for (const server of settled.servers.filter(
     (s) => s.status !== 'running' && !['restoring'].includes(s.status),
   )) {
     report.repairs++;
-    await call(platform, 'POST', `/servers/${server.id}/start`, {});
+    const answer = await call(platform, 'POST', `/servers/${server.id}/start`, {});
+    startAnswers.set(server.id, `${answer.status} ${answer.body?.error?.code ?? answer.body?.status ?? ''}`);
   }
   if (settled.servers.some((s) => s.status !== 'running')) {
     settled = await checks.settle(ids, Date.now());
@@ -204,7 +206,7 @@ async function checkRound(
       violations.push(
         ...down.map((s) => ({
           invariant: 'no-stuck-server' as const,
-          detail: `server ${s.id} ${s.status} after a start: ${s.status_reason ?? ''}`,
+          detail: `server ${s.id} ${s.status} after a start (answered ${startAnswers.get(s.id) ?? 'not asked'}): ${s.status_reason ?? ''}`,
         })),
       );
   }
