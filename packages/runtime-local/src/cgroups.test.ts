@@ -120,6 +120,7 @@ describe('plan limits in control groups', () => {
       expect(second.child.exitCode).toBeNull();
       expect(second.child.signalCode).toBeNull();
       expect(await second.group.pids()).toContain(second.child.pid);
+      expect((await ServerCgroup.latest(limits, serverId))?.generation).toBe(2);
       // A later launch sweeps the empty groups of earlier ones (left when no one removed them).
       process.kill(-second.child.pid!, 'SIGKILL');
       await new Promise((resolve) => second.child.once('exit', resolve));

@@ -119,6 +119,17 @@ export class ServerCgroup {
     readonly generation?: number,
   ) {}
 
+  /** The group of the server's newest launch that still exists (undefined: none). */
+  static async latest(limits: ResourceLimits, serverId: string): Promise<ServerCgroup | undefined> {
+    const parent = Object.values(limits.parents ?? {}).find(Boolean);
+    if (!parent) return undefined;
+    const prefix = `${serverId}.g`;
+    const generations = (await readdir(parent).catch(() => [] as string[]))
+      .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+      .map((name) => Number(name.slice(prefix.length)));
+    return generations.length > 0 ? new ServerCgroup(limits, serverId, Math.max(...generations)) : undefined;
+  }
+
   private get name(): string {
     return this.generation === undefined ? this.serverId : `${this.serverId}.g${this.generation}`;
   }
