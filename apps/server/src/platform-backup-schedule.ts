@@ -72,9 +72,15 @@ export class PlatformBackupSchedule {
     return this.deps.settings.intervalHours > 0;
   }
 
-  /** A stored platform backup's bytes (a key from `list`). */
-  read(key: string): Promise<AsyncIterable<Uint8Array>> {
-    return this.deps.store.get(key);
+  /**
+   * A stored platform backup by its name under `platform/` (one stat and the read, not a listing of
+   * the store); undefined when there is none by that name.
+   */
+  async open(name: string): Promise<{ sizeBytes: number; body: AsyncIterable<Uint8Array> } | undefined> {
+    const key = `${PLATFORM_BACKUP_PREFIX}${name}`;
+    if (!createdAtOf(key)) return undefined;
+    const found = await this.deps.store.stat(key);
+    return found ? { sizeBytes: found.sizeBytes, body: await this.deps.store.get(key) } : undefined;
   }
 
   start(): void {

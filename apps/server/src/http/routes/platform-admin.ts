@@ -142,14 +142,14 @@ export function platformAdminRoutes(options: {
       async (request, reply) => {
         await options.admins.require(actorOf(request));
         const { name } = request.params;
-        const found = (await schedule.list()).find((b) => toStored(b).name === name);
+        const found = await schedule.open(name);
         if (!found) throw new DomainError('PLATFORM_BACKUP_NOT_FOUND', undefined, { name });
         void reply
           .header('content-type', 'application/gzip')
           .header('content-length', String(found.sizeBytes))
           .header('content-disposition', `attachment; filename="${name}"`)
           .header('cache-control', 'no-store');
-        return reply.send(Readable.from(await schedule.read(found.key)));
+        return reply.send(Readable.from(found.body));
       },
     );
   };
