@@ -1,4 +1,4 @@
-import { FAULT_KINDS, type FaultKind } from './kit/faults.js';
+import { FAULT_KINDS, OPERATIONS, type FaultKind, type Operation } from './kit/faults.js';
 import { seedFromEnv } from './kit/rng.js';
 
 /**
@@ -30,6 +30,13 @@ export function chaosSettings(defaults: { faults: number; budgetMinutes: number 
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+  // CHAOS_STEPS=restore: the fault hits only these workload steps (where its kind allows them).
+  const steps = (process.env.CHAOS_STEPS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean) as Operation[];
+  const badSteps = steps.filter((s) => !(OPERATIONS as readonly string[]).includes(s));
+  if (badSteps.length > 0) throw new Error(`CHAOS_STEPS: unknown steps ${badSteps.join(', ')}`);
   const unknown = only.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new Error(`CHAOS_KINDS: unknown fault kinds ${unknown.join(', ')}`);
   return {
@@ -37,6 +44,8 @@ export function chaosSettings(defaults: { faults: number; budgetMinutes: number 
     faults,
     budgetMs: budgetMinutes * 60_000,
     store,
+    logDir: process.env.CHAOS_LOG_DIR || undefined,
+    ...(steps.length > 0 ? { steps } : {}),
     ...(only.length > 0 ? { only: only as FaultKind[] } : {}),
   };
 }

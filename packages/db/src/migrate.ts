@@ -87,7 +87,22 @@ async function ensureAppRole(database: Database): Promise<void> {
     );
   }
   if (!row.member) await db.execute(sql.raw(`grant ${APP_ROLE} to current_user`));
-  await db.execute(sql.raw(`grant usage on schema public to ${APP_ROLE}`));
+  // Replicas starting together on a new database grant at the same moment, and PostgreSQL refuses the
+  // second concurrent change of the schema's privileges ("tuple concurrently updated", XX000): read
+  // first, and on that refusal read again (the other replica's grant is what we wanted).
+  for (let attempt = 0; ; attempt++) {
+    const granted = await db.execute(
+      sql`select has_schema_privilege(${APP_ROLE}, 'public', 'USAGE') as usage`,
+    );
+    if (rowsOf<{ usage: boolean }>(granted)[0]?.usage) return;
+    try {
+      await db.execute(sql.raw(`grant usage on schema public to ${APP_ROLE}`));
+      return;
+    } catch (error) {
+      if (pgCode(error) !== 'XX000' || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
 }
 
 function pgCode(error: unknown): string | undefined {

@@ -30,7 +30,8 @@ export function faultKindsFor(options: { store: 'disk' | 's3'; replicas: 1 | 2 }
 const STORE_KINDS: readonly FaultKind[] = ['backup-disk-full', 'backup-store-fail', 's3-fail', 's3-stall'];
 
 /** The workload step a fault is paired with: what it interrupts. */
-export type Operation = 'build' | 'backup' | 'restore';
+export const OPERATIONS = ['build', 'backup', 'restore'] as const;
+export type Operation = (typeof OPERATIONS)[number];
 
 /** Shared between a workload step and the fault injected into it. */
 export interface StepContext {

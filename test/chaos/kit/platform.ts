@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { SignedUp } from '@minefleet/testkit/api';
 import {
   loopbackEnv,
@@ -24,6 +25,8 @@ export interface PlatformOptions {
   store: 'disk' | 's3';
   backupDiskMb: number;
   log: (line: string) => void;
+  /** A folder each replica's whole output is appended to (`replica-<n>.log`), kept after the run. */
+  logDir?: string | undefined;
 }
 
 /**
@@ -104,6 +107,8 @@ export class ChaosPlatform {
             MINEFLEET_PLUGIN_SOURCES: 'local',
             MINEFLEET_MOJANG_API_URL: 'http://127.0.0.1:9',
             MINEFLEET_DB_POOL_SIZE: '5',
+            // With CHAOS_LOG_DIR, info (each request, each lifecycle step) says what led to a finding.
+            ...(this.options.logDir ? { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info' } : {}),
             NATS_URL: this.nats?.url ?? '',
             NATS_STREAM: `MFCHAOS_${run}`,
             NATS_SUBJECT_PREFIX: `mfchaos_${run}`,
@@ -118,6 +123,13 @@ export class ChaosPlatform {
     // A loaded machine (load average 20–30 on 2 cores here) took over a minute to start one.
     const started = await spawnControlPlane(this.env[index]!, { timeoutMs: 180_000 });
     this.replicas[index] = started;
+    if (this.options.logDir) {
+      const file = createWriteStream(path.join(this.options.logDir, `replica-${index}.log`), { flags: 'a' });
+      file.write(started.output());
+      started.proc.stdout?.on('data', (d: Buffer) => file.write(d));
+      started.proc.stderr?.on('data', (d: Buffer) => file.write(d));
+      started.proc.once('exit', () => file.end());
+    }
     started.proc.once('exit', (code, signal) => {
       if (this.replicas[index] !== started) return; // killed by the chaos run itself
       this.replicas[index] = undefined;
@@ -182,6 +194,37 @@ export class ChaosPlatform {
       size += (chunk as Buffer).length;
     }
     return { sha256: hash.digest('hex'), size };
+  }
+
+  /**
+   * What the run's database is doing, read past the proxy: every session that is not idle (a statement
+   * running or waiting, a transaction left open), with what it waits on and for how long. Printed with a
+   * stuck server, where a held connection is the first suspect.
+   */
+  async databaseActivity(): Promise<string> {
+    const client = new pg.Client({ connectionString: this.db.url! });
+    try {
+      await client.connect();
+      const { rows } = await client.query(
+        `select pid, application_name, state, wait_event_type, wait_event,
+                round(extract(epoch from now() - xact_start))::int as xact_s,
+                round(extract(epoch from now() - state_change))::int as state_s,
+                left(query, 300) as query
+           from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+      );
+      if (rows.length === 0) return 'no session of the database is active or in a transaction';
+      return rows
+        .map(
+          (r) =>
+            `pid ${r.pid} ${r.state} (${r.state_s} s; transaction ${r.xact_s ?? '-'} s; waits ${r.wait_event_type ?? '-'}/${r.wait_event ?? '-'}): ${r.query}`,
+        )
+        .join('\n');
+    } catch (error) {
+      return `could not read pg_stat_activity: ${(error as Error).message}`;
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   gameProcesses() {

@@ -5,6 +5,7 @@ import {
   injectFault,
   operationsFor,
   type FaultKind,
+  type Operation,
   type StepContext,
 } from './faults.js';
 import { INVARIANTS, InvariantChecks, type Invariant, type Violation } from './invariants.js';
@@ -28,6 +29,10 @@ export interface ChaosOptions {
   maxOutageMs: number;
   /** Each fault kind once, in an order the seed shuffles (the short run), instead of random picks. */
   eachKindOnce?: boolean;
+  /** Only these workload steps where the fault allows them (CHAOS_STEPS, to study one). */
+  steps?: Operation[] | undefined;
+  /** Each replica's whole output is appended to a file here (CHAOS_LOG_DIR). */
+  logDir?: string | undefined;
   log: (line: string) => void;
 }
 
@@ -65,7 +70,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     `chaos: seed ${options.seed} (CHAOS_SEED=${options.seed} reproduces), ${options.faults} faults, ${options.replicas} replica(s), ${options.store ?? 'disk'} store`,
   );
   const store = options.store ?? 'disk';
-  const platform = await ChaosPlatform.start({ replicas: options.replicas, store, backupDiskMb: 48, log });
+  const platform = await ChaosPlatform.start({
+    replicas: options.replicas,
+    store,
+    backupDiskMb: 48,
+    log,
+    logDir: options.logDir,
+  });
   const checks = new InvariantChecks(platform, LIMITS);
   const report: ChaosReport = {
     seed: options.seed,
@@ -119,7 +130,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (let n = 0; n < options.faults && Date.now() - firstFault < options.budgetMs; n++) {
       const kind = options.eachKindOnce ? order[n % order.length]! : rng.pick(kinds);
       const server = rng.pick(servers);
-      const operation = rng.pick(operationsFor(kind));
+      const allowed = operationsFor(kind).filter((o) => !options.steps || options.steps.includes(o));
+      const operation = rng.pick(allowed.length > 0 ? allowed : operationsFor(kind));
       const ctx: StepContext = { serverId: server.id };
       report.operations[operation] = (report.operations[operation] ?? 0) + 1;
       let release!: () => void;
@@ -189,6 +201,10 @@ async function checkRound(
   let settled = await checks.settle(ids, healedAt);
   log(`chaos:   settled: ${settled.servers.map((s) => s.status).join(', ')}`);
   violations.push(...settled.violations);
+  if (settled.violations.length > 0) {
+    // A stuck server or backup: what the database is doing is the first thing to know.
+    log(`chaos:   database sessions:\n${await platform.databaseActivity()}`);
+  }
   // A server the fault left crashed, failed or stopped is started again (the workload wants it up).
   const startAnswers = new Map<string, string>();
   for (const server of settled.servers.filter(
