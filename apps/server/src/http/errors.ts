@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '@minefleet/domain/errors';
+import { isDatabaseUnavailable } from '@minefleet/db/outage';
 import { ERROR_STATUS } from './error-status.js';
 
 interface ErrorAnswer {
@@ -17,30 +18,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
 };
-
-function isDatabaseDown(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (
-      code === 'ECONNREFUSED' ||
-      code === 'ECONNRESET' ||
-      code === '57P01' ||
-      code === '57P03' ||
-      code === '08006'
-    )
-      return true;
-    const message = (current as { message?: unknown }).message;
-    if (
-      typeof message === 'string' &&
-      /Connection terminated|timeout exceeded when trying to connect|PGlite is closed/i.test(message)
-    ) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 /** Turns anything thrown into the one error shape of the API. */
 export function toErrorAnswer(error: unknown): ErrorAnswer {
@@ -88,7 +65,7 @@ export function toErrorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON.' };
   }
-  if (isDatabaseDown(error)) {
+  if (isDatabaseUnavailable(error)) {
     return { status: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached.' };
   }
   if (

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
+import { untilWritten } from '@minefleet/db/outage';
 import { backups } from '@minefleet/db/schema';
 import type { Clock } from '@minefleet/domain/clock';
 import { DomainError, isDomainError } from '@minefleet/domain/errors';
@@ -165,12 +166,24 @@ export class BackupRestorer {
       throw error;
     } finally {
       const error = failure === undefined ? null : describe(failure);
-      const [row] = await db.system((tx) =>
-        tx
-          .update(backups)
-          .set({ status: 'completed', error })
-          .where(and(eq(backups.id, backup.id), eq(backups.status, 'restoring')))
-          .returning(),
+      // Retried while the database is away: the backup would otherwise stay `restoring` (and refuse a
+      // second restore) until this replica restarts.
+      const [row] = await untilWritten(
+        () =>
+          db.system((tx) =>
+            tx
+              .update(backups)
+              .set({ status: 'completed', error })
+              .where(and(eq(backups.id, backup.id), eq(backups.status, 'restoring')))
+              .returning(),
+          ),
+        {
+          onRetry: (err, attempt) =>
+            this.deps.logger.warn(
+              { err, backupId: backup.id, attempt },
+              'restore: could not mark the backup completed again; retrying',
+            ),
+        },
       );
       this.deps.backups.runner.publish(row ?? backup, {
         status: 'completed',

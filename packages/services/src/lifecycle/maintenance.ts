@@ -1,3 +1,4 @@
+import { untilWritten } from '@minefleet/db/outage';
 import { DomainError } from '@minefleet/domain/errors';
 import { assertActionAllowed } from '@minefleet/domain/server-state';
 import type { ServerRecord } from '../servers.js';
@@ -57,10 +58,19 @@ export function maintenance<T>(
       } catch (error) {
         failure = error;
       }
-      const after = await status.transition(serverId, 'stopped', {
-        onlyFrom: ['restoring'],
-        patch: { statusReason: failure ? `${operation} failed: ${(failure as Error).message}` : null },
-      });
+      // The write that ends `restoring` outlasts a database restart: nothing else moves a server out of
+      // it while this process lives (a chaos run left one `restoring` after a connection reset here).
+      const after = await untilWritten(
+        () =>
+          status.transition(serverId, 'stopped', {
+            onlyFrom: ['restoring'],
+            patch: { statusReason: failure ? `${operation} failed: ${(failure as Error).message}` : null },
+          }),
+        {
+          onRetry: (error, attempt) =>
+            core.log.warn({ err: error, serverId, attempt }, `${operation}: the database is away; retrying`),
+        },
+      );
       if (after && (options.startAfter ?? wasRunning)) await power.start(after, { resetCrashes: true });
       if (failure)
         throw failure instanceof Error ? failure : new Error(`${operation} failed`, { cause: failure });
