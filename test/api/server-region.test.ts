@@ -29,6 +29,8 @@ describe('server region', () => {
     const plain = await create({ name: 'here' });
     expect(plain.status).toBe(202);
     expect(plain.body.region).toBe('eu-west-1');
+    // The installation's runtime, shown on every server (the only other sign of it is the address).
+    expect(plain.body.runtime).toBe('local');
     const named = await create({ name: 'there', region: 'us-east-2' });
     expect(named.status).toBe(202);
     expect(named.body.region).toBe('us-east-2');

@@ -191,7 +191,7 @@ describe.skipIf(unavailable)(
       await cp.stop('SIGKILL');
       cp = await spawnControlPlane({ ...env, MINEFLEET_GATEWAY: 'external' });
       const adopted = await cp.api.get(`/servers/${id}`, user.token);
-      expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt });
+      expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt, runtime: 'kubernetes' });
       expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
 
       // What needs the in-pod agent is refused plainly, not half done.

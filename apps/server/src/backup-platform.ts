@@ -24,6 +24,7 @@ import type { AccountService } from '@minefleet/services/accounts';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { Backup, BackupQuota, RetentionPolicy } from './http/schemas/backups.js';
 import { Schedule, ScheduleRun } from './http/schemas/schedules.js';
+import type { ServerAddressing } from './http/serializers.js';
 
 export interface BackupPlatform {
   store: BackupStore;
@@ -63,7 +64,7 @@ export function createBackupPlatform(options: {
   /** The platform default of a tenant's backup storage (MINEFLEET_QUOTA_BACKUP_BYTES). */
   quotaBytes: number;
   /** Host of the game addresses in server answers (restores answer with the server). */
-  gameHost: string;
+  addressing: ServerAddressing;
   /** Issues the download links the dashboard uses (a browser download cannot send a header). */
   accounts: AccountService;
 }): BackupPlatform {
@@ -149,7 +150,13 @@ export function createBackupPlatform(options: {
     store,
     backups,
     routes: [
-      backupRoutes({ backups, restorer, retention, accounts: options.accounts, gameHost: options.gameHost }),
+      backupRoutes({
+        backups,
+        restorer,
+        retention,
+        accounts: options.accounts,
+        addressing: options.addressing,
+      }),
       scheduleRoutes({ schedules }),
     ],
     extraSchemas: [Backup, BackupQuota, RetentionPolicy, Schedule, ScheduleRun],

@@ -171,7 +171,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     store: options.backupStore,
     warmupTimeoutMs: options.lifecycle?.warmupTimeoutMs ?? DEFAULT_LIFECYCLE_SETTINGS.warmupTimeoutMs,
     quotaBytes: config.quotas.backupStorageBytes,
-    gameHost: config.gameHost,
+    addressing: { gameHost: config.gameHost, runtime: config.runtimeKind },
     accounts,
   });
   core.lifecycleHooks.beforeRemove = backupPlatform.hooks.beforeRemove;
@@ -304,7 +304,11 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       ...identity.routes(core.servers),
       ...core.routes(includes),
       ...features.flatMap((feature) => feature.routes),
-      platformAdminRoutes({ admins: identity.platformAdmins, backups: onlineBackups, schedule: platformSchedule }),
+      platformAdminRoutes({
+        admins: identity.platformAdmins,
+        backups: onlineBackups,
+        schedule: platformSchedule,
+      }),
     ],
     extraSchemas: [...core.extraSchemas, ...features.flatMap((feature) => feature.extraSchemas)],
     rootPlugins: [dashboardPlugin()],

@@ -164,7 +164,7 @@ export async function createServersPlatform(
     logger: logger.child({ component: 'config' }),
   });
   const consoleService = new ConsoleService({ lifecycle, runtime, events });
-  const { gameHost } = config;
+  const addressing = { gameHost: config.gameHost, runtime: config.runtimeKind };
   return {
     lifecycle,
     servers,
@@ -174,9 +174,9 @@ export async function createServersPlatform(
     lifecycleHooks,
     routes: (includes) => [
       catalogueRoutes({ skus, catalogue }),
-      serverRoutes({ servers, gameHost, includes, pages: watching ? pages : undefined }),
-      powerRoutes({ lifecycle, gameHost }),
-      configRoutes({ config: configManager, gameHost }),
+      serverRoutes({ servers, addressing, includes, pages: watching ? pages : undefined }),
+      powerRoutes({ lifecycle, addressing }),
+      configRoutes({ config: configManager, addressing }),
       consoleRoutes({
         console: consoleService,
         clock,

@@ -5068,6 +5068,11 @@ export interface paths {
                                 memory_mb: number;
                                 storage_mb: number;
                             };
+                            /**
+                             * @description What runs its game: `local` (a process on the control plane's machine) or `kubernetes` (a MinecraftServer resource the operator runs; docs/kubernetes.md). One per installation.
+                             * @enum {string}
+                             */
+                            runtime: "local" | "kubernetes";
                             /** @description server.properties keys and values; see GET /server-properties for the catalogue. */
                             server_properties: {
                                 [key: string]: string | number | boolean;
@@ -12660,6 +12665,11 @@ export interface components {
                 memory_mb: number;
                 storage_mb: number;
             };
+            /**
+             * @description What runs its game: `local` (a process on the control plane's machine) or `kubernetes` (a MinecraftServer resource the operator runs; docs/kubernetes.md). One per installation.
+             * @enum {string}
+             */
+            runtime: "local" | "kubernetes";
             /** @description server.properties keys and values; see GET /server-properties for the catalogue. */
             server_properties: {
                 [key: string]: string | number | boolean;

@@ -41,6 +41,7 @@ export function serverFields(server: Server, style: Style): string {
       ['Software', `${server.distribution} ${server.minecraft_version}`],
       ['Address', addressOf(server)],
       ['Region', server.region],
+      ['Runtime', server.runtime],
       ['Players', players(server)],
       ['Max players', String(server.max_players)],
       ['Plan', server.sku_id],

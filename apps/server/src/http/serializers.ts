@@ -5,6 +5,7 @@ import type { TenantRecord, UserRecord } from '@minefleet/services/accounts';
 import type { MemberRecord } from '@minefleet/services/members';
 import type { ServerRecord } from '@minefleet/services/servers';
 import type { SkuRecord } from '@minefleet/services/skus';
+import type { RuntimeKind } from '../kubernetes-runtime.js';
 
 /** Records (camelCase, Dates) to the API's JSON shapes (snake_case, ISO strings). */
 
@@ -66,7 +67,16 @@ export function toSku(s: SkuRecord) {
   };
 }
 
-export function toServer(s: ServerRecord, gameHost: string) {
+/**
+ * What a server's representation takes from the installation: the host players connect to, and the
+ * runtime its game servers run on (one per installation: `MINEFLEET_RUNTIME`).
+ */
+export interface ServerAddressing {
+  gameHost: string;
+  runtime: RuntimeKind;
+}
+
+export function toServer(s: ServerRecord, addressing: ServerAddressing) {
   return {
     id: s.id,
     name: s.name,
@@ -77,7 +87,8 @@ export function toServer(s: ServerRecord, gameHost: string) {
     status: s.status,
     desired_state: s.desiredState,
     status_reason: s.statusReason,
-    address: s.port ? { host: gameHost, port: s.port } : null,
+    runtime: addressing.runtime,
+    address: s.port ? { host: addressing.gameHost, port: s.port } : null,
     max_players: s.maxPlayers,
     server_properties: s.serverProperties,
     players_online: s.status === 'running' ? s.playersOnline : null,

@@ -38,6 +38,7 @@ async function mount(limits: { level: string; reason: string }, server: Partial<
     minecraft_version: '1.20.2',
     distribution: 'flying-squid',
     region: 'local',
+    runtime: 'local',
     sku_id: 'starter',
     max_players: 10,
     created_at: new Date().toISOString(),
@@ -57,6 +58,11 @@ describe('overview: plan limits', () => {
       'enforced by control groups (cgroup-v1)',
     );
     expect(screen.getByTestId('storage-reason').textContent).toBe('storage limit reached (31 MB of 30 MB)');
+  });
+
+  it('shows the runtime its game runs on', async () => {
+    await mount({ level: 'none', reason: 'x' }, { runtime: 'kubernetes' });
+    expect((await screen.findByTestId('runtime')).textContent).toBe('Kubernetes');
   });
 
   it('shows the region the server runs in', async () => {

@@ -26,7 +26,7 @@ import {
 import { Server } from '../schemas/servers.js';
 import { actorOf } from '../auth.js';
 import { toBackup, toRetentionPolicy } from '../backup-serializers.js';
-import { toServer } from '../serializers.js';
+import { toServer, type ServerAddressing } from '../serializers.js';
 import { SERVER_SCOPE, TENANT_SCOPE, oneBackupRoutes } from './one-backup.js';
 
 function parseStatuses(raw: string | undefined): BackupStatus[] | undefined {
@@ -96,9 +96,9 @@ export function backupRoutes(options: {
   restorer: BackupRestorer;
   retention: RetentionJob;
   accounts: AccountService;
-  gameHost: string;
+  addressing: ServerAddressing;
 }): FastifyPluginAsyncTypebox {
-  const { backups, restorer, retention, gameHost } = options;
+  const { backups, restorer, retention, addressing } = options;
 
   return async (app) => {
     // ─── Under a server ─────────────────────────────────────────────────────────────────────
@@ -216,7 +216,7 @@ export function backupRoutes(options: {
           restoreRequest(request.body ?? {}),
         );
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -264,7 +264,7 @@ export function backupRoutes(options: {
         const target = body.server_id ?? (await backups.get(actor, ref)).serverId;
         const server = await restorer.restore(actor, ref, target, restoreRequest(body));
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
   };

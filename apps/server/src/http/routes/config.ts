@@ -10,7 +10,7 @@ import {
   RevisionParams,
 } from '../schemas/power.js';
 import { actorOf } from '../auth.js';
-import { toServer } from '../serializers.js';
+import { toServer, type ServerAddressing } from '../serializers.js';
 
 const PropertyCatalogue = Type.Object({
   properties: Type.Array(
@@ -61,11 +61,11 @@ function toRevision(r: RevisionRecord) {
 
 export function configRoutes(options: {
   config: ConfigManager;
-  gameHost: string;
+  addressing: ServerAddressing;
 }): FastifyPluginAsyncTypebox {
-  const { config, gameHost } = options;
+  const { config, addressing } = options;
   const answer = (r: ConfigResult) => ({
-    server: toServer(r.server, gameHost),
+    server: toServer(r.server, addressing),
     revision: r.revision,
     applied: r.applied,
     changes: r.changes,

@@ -11,7 +11,7 @@ import {
   StopBody,
 } from '../schemas/power.js';
 import { actorOf } from '../auth.js';
-import { toServer } from '../serializers.js';
+import { toServer, type ServerAddressing } from '../serializers.js';
 
 /** The start half of a start or restart body, as the lifecycle service takes it. */
 function startOptions(body: Static<typeof StartBody> | undefined) {
@@ -36,9 +36,9 @@ function stopOptions(body: Static<typeof StopBody> | undefined) {
 /** Power actions, console commands and delete: the long ones answer 202 with the new transitional state. */
 export function powerRoutes(options: {
   lifecycle: LifecycleService;
-  gameHost: string;
+  addressing: ServerAddressing;
 }): FastifyPluginAsyncTypebox {
-  const { lifecycle, gameHost } = options;
+  const { lifecycle, addressing } = options;
   const accepted = { 202: Ref(Server), ...errors(400, 401, 403, 404, 409) };
   return async (app) => {
     app.post(
@@ -58,7 +58,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.start(actorOf(request), request.params.id, startOptions(request.body));
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -77,7 +77,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.stop(actorOf(request), request.params.id, stopOptions(request.body));
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -99,7 +99,7 @@ export function powerRoutes(options: {
           ...startOptions(request.body),
         });
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -117,7 +117,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.kill(actorOf(request), request.params.id);
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -161,7 +161,7 @@ export function powerRoutes(options: {
           keepBackups: request.query.keep_backups,
         });
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
   };

@@ -11,7 +11,7 @@ import { actorOf } from '../auth.js';
 import { LogLine } from '../schemas/power.js';
 import { Backup } from '../schemas/backups.js';
 import { PluginInstallation } from '../schemas/plugins.js';
-import { toServer } from '../serializers.js';
+import { toServer, type ServerAddressing } from '../serializers.js';
 
 export const INCLUDES = ['performance', 'logs', 'backups', 'plugins'] as const;
 export type IncludeName = (typeof INCLUDES)[number];
@@ -89,12 +89,12 @@ function parseStatuses(raw: string | undefined): ServerStatus[] | undefined {
 
 export function serverRoutes(options: {
   servers: ServerService;
-  gameHost: string;
+  addressing: ServerAddressing;
   includes: ServerIncludes;
   /** Serialised list pages kept between writes; only where every write is announced (server-pages.ts). */
   pages?: ServerPages | undefined;
 }): FastifyPluginAsyncTypebox {
-  const { servers, gameHost, includes, pages } = options;
+  const { servers, addressing, includes, pages } = options;
   return async (app) => {
     app.post(
       '/servers',
@@ -122,7 +122,7 @@ export function serverRoutes(options: {
           region: body.region,
         });
         void reply.status(202);
-        return toServer(server, gameHost);
+        return toServer(server, addressing);
       },
     );
 
@@ -145,7 +145,7 @@ export function serverRoutes(options: {
         const read = async () => {
           const result = await servers.list(actor, { ...page, status, q: q.q });
           return {
-            servers: result.items.map((s) => toServer(s, gameHost)),
+            servers: result.items.map((s) => toServer(s, addressing)),
             pagination: { page: page.page, per_page: page.perPage, total: result.total },
           };
         };
@@ -192,7 +192,7 @@ export function serverRoutes(options: {
       async (request) => {
         const actor = actorOf(request);
         const wanted = parseIncludes(request.query.include);
-        const server = toServer(await servers.get(actor, request.params.id), gameHost);
+        const server = toServer(await servers.get(actor, request.params.id), addressing);
         const extra: Record<string, unknown> = {};
         for (const name of wanted) extra[name] = await includes[name](actor, request.params.id);
         return { ...server, ...extra };

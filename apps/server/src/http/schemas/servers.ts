@@ -22,6 +22,10 @@ export const Server = Type.Object(
       description:
         'The region it runs in, fixed at creation; a gateway routes only to servers of its own region (docs/multi-region.md).',
     }),
+    runtime: StringEnum(['local', 'kubernetes'] as const, {
+      description:
+        "What runs its game: `local` (a process on the control plane's machine) or `kubernetes` (a MinecraftServer resource the operator runs; docs/kubernetes.md). One per installation.",
+    }),
     status: ServerStatus,
     desired_state: StringEnum(DESIRED_STATES),
     status_reason: Nullable(Type.String()),
