@@ -185,6 +185,8 @@ describe('the minefleet CLI drives a server’s life', () => {
     expect(list.stdout).toMatch(/^NAME\s+STATUS/);
     expect(list.stdout).toMatch(/cli-life\s+running\s+flying-squid 1\.20\.2/);
     expect(list.stdout).not.toContain('\u001b[');
+    // Which runtime runs it: a local process here (docs/kubernetes.md for the other).
+    expect((await cli(['servers', 'get', 'cli-life'])).stdout).toMatch(/Runtime:?\s+local\n/);
   });
 
   it('a bot joins at the address the CLI printed and is counted; a console command reaches it', async () => {
