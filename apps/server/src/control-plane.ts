@@ -255,7 +255,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
 
   const onlineBackups = new OnlinePlatformBackups({
     dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl,
+    databaseUrl: database.url,
     database,
   });
   const platformSchedule = schedulePlatformBackups({

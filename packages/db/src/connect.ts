@@ -33,6 +33,7 @@ export function connectPostgres(options: PostgresOptions): Database {
   return new Database({
     dialect: 'postgres',
     drizzle: db,
+    url: options.url,
     close: () => pool.end(),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     simpleQuery: async (text) => {

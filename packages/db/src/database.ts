@@ -36,6 +36,8 @@ export const APP_ROLE = 'minefleet_app';
 export class Database {
   readonly dialect: DatabaseDialect;
   readonly drizzle: DrizzleDb;
+  /** PostgreSQL: the URL it was opened with (what `pg_dump` of the platform backup connects to). */
+  readonly url: string | undefined;
   private readonly closeFn: () => Promise<void>;
   private readonly statsFn: () => PoolStats;
   private readonly simpleQuery: (text: string) => Promise<{ rows: Record<string, unknown>[] }[]>;
@@ -45,6 +47,7 @@ export class Database {
   constructor(options: {
     dialect: DatabaseDialect;
     drizzle: DrizzleDb;
+    url?: string;
     close: () => Promise<void>;
     stats?: () => PoolStats;
     /** Runs a multi-statement text with the simple protocol, one result per statement. */
@@ -56,6 +59,7 @@ export class Database {
   }) {
     this.dialect = options.dialect;
     this.drizzle = options.drizzle;
+    this.url = options.url;
     this.closeFn = options.close;
     this.statsFn = options.stats ?? (() => ({ total: 1, idle: 0, waiting: 0 }));
     this.simpleQuery = options.simpleQuery;

@@ -63,9 +63,7 @@ export async function startControlPlane(
     ...options.env,
   });
   const controlPlane = await createControlPlane({
-    // The database is handed over opened; its URL is still what the online platform backup's pg_dump
-    // connects to. (DATABASE_URL in the environment would also switch ownership to leases.)
-    config: { ...config, databaseUrl: db.url },
+    config,
     database: db.database,
     ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
