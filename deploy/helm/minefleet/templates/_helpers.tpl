@@ -65,3 +65,35 @@ capabilities:
 - name: MINEFLEET_GATEWAY_PORT
   value: {{ .Values.gateway.port | quote }}
 {{- end -}}
+
+{{/*
+The secrets and services the control plane and the gateway both connect with: the JWT secret (tokens),
+the metrics token, the external database and NATS (each only when configured; the gateway requires both).
+*/}}
+{{- define "minefleet.sharedEnv" -}}
+{{- $cp := .Values.controlPlane -}}
+{{- $cpName := printf "%s-control-plane" (include "minefleet.fullname" .) -}}
+- name: MINEFLEET_JWT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (printf "%s-jwt" $cpName) $cp.jwtSecret.existingSecret }}
+      key: {{ $cp.jwtSecret.key }}
+{{- with $cp.metricsToken.existingSecret }}
+- name: MINEFLEET_METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $cp.metricsToken.key }}
+{{- end }}
+{{- if $cp.database.existingSecret }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $cp.database.existingSecret }}
+      key: {{ $cp.database.key }}
+{{- end }}
+{{- with $cp.nats.url }}
+- name: NATS_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
