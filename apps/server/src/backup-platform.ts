@@ -31,8 +31,11 @@ export interface BackupPlatform {
   backups: BackupService;
   routes: FastifyPluginAsyncTypebox[];
   extraSchemas: { $id?: string }[];
-  /** For the lifecycle: the final backup (or removal of backups) when a server is deleted. */
-  hooks: Required<Pick<LifecycleHooks, 'beforeRemove'>>;
+  /**
+   * For the lifecycle: the final backup (or removal of backups) when a server is deleted, and whether a
+   * replica still runs (its worker presence: a restore it ran ends when it does not).
+   */
+  hooks: Required<Pick<LifecycleHooks, 'beforeRemove' | 'replicaAlive'>>;
   /** Before the lifecycle's first reconcile: server folders left mid-restore are put right. */
   recoverFolders(): Promise<void>;
   /** After the lifecycle adopted running servers: interrupted jobs failed, scheduler and retention started. */
@@ -107,6 +110,7 @@ export function createBackupPlatform(options: {
     lifecycle,
     backups,
     warmupTimeoutMs: options.warmupTimeoutMs,
+    workerId,
   });
   const recovery = new BackupRecovery({
     db: database,
@@ -160,7 +164,10 @@ export function createBackupPlatform(options: {
       scheduleRoutes({ schedules }),
     ],
     extraSchemas: [Backup, BackupQuota, RetentionPolicy, Schedule, ScheduleRun],
-    hooks: { beforeRemove: (server, opts) => backups.beforeRemove(server, opts) },
+    hooks: {
+      beforeRemove: (server, opts) => backups.beforeRemove(server, opts),
+      replicaAlive: (id) => presence.alive(id),
+    },
     recoverFolders: () => recovery.recoverFolders(),
     async start() {
       await presence.start();

@@ -175,6 +175,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     accounts,
   });
   core.lifecycleHooks.beforeRemove = backupPlatform.hooks.beforeRemove;
+  core.lifecycleHooks.replicaAlive = backupPlatform.hooks.replicaAlive;
   registerPlatformGauges(metricsRegistry, {
     database,
     backupStore: backupPlatform.store,

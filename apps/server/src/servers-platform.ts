@@ -116,6 +116,7 @@ export function createLifecycle(
       bindHost: config.gameBindHost,
     },
     owns: (serverId) => ownership.owns(serverId),
+    replicaId: ownership.replicaId,
     hooks: lifecycleHooks,
   });
   return { lifecycle, lifecycleHooks, ports, serverCounts };

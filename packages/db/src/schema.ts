@@ -371,6 +371,11 @@ export const servers = pgTable(
     status: text('status', { enum: SERVER_STATUSES }).notNull().default('deploying'),
     desiredState: text('desired_state', { enum: DESIRED_STATES }).notNull().default('stopped'),
     statusReason: text('status_reason'),
+    /**
+     * The control plane (replica id) running a maintenance job on it (a restore) while it is `restoring`:
+     * when that replica dies, the owner sees it gone and ends the state (null otherwise).
+     */
+    maintenanceWorker: text('maintenance_worker'),
     /** Resource limits copied from the plan at creation (a plan change does not move live servers). */
     cpuMillicores: integer('cpu_millicores').notNull(),
     memoryMb: integer('memory_mb').notNull(),

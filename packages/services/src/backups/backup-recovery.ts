@@ -26,8 +26,9 @@ export interface BackupRecoveryDeps {
  * - backups left `pending`/`running` by a dead worker are marked `failed` (their archive, if the
  *   store kept a part, is deleted), and a server that was being backed up hot gets `save-on` again:
  *   the game outlived the control plane with periodic saving paused;
- * - backups left `restoring` go back to `completed` (the restore itself was atomic: the old or the
- *   new world is in place, and the lifecycle's reconcile moves the server out of `restoring`);
+ * - backups left `restoring` by a control plane that is gone go back to `completed` (the restore
+ *   itself was atomic: the old or the new world is in place, and the lifecycle's reconcile moves the
+ *   server out of `restoring`);
  * - each server folder gets `recoverInterruptedRestore` (puts back a folder renamed aside by a restore
  *   killed between its two renames, removes half-extracted ones).
  */
@@ -50,15 +51,43 @@ export class BackupRecovery {
         logger.error({ err: error, serverId: id }, 'could not check for an interrupted restore');
       }
     }
+  }
+
+  /**
+   * Backups left `restoring` by a control plane that is gone (its worker id is on the row) go back to
+   * `completed`: the restore itself was atomic, and the lifecycle's reconcile moves the server out of
+   * `restoring`. Restores of live replicas (this one's included, but at boot, when rows under this id
+   * are a previous life's) are left alone.
+   */
+  private async endAbandonedRestores(boot: boolean): Promise<void> {
+    const { db, logger } = this.deps;
+    const rows = await db.system((tx) =>
+      tx
+        .select({ id: backups.id, workerId: backups.workerId })
+        .from(backups)
+        .where(eq(backups.status, 'restoring')),
+    );
+    const abandoned: string[] = [];
+    for (const row of rows) {
+      if (row.workerId === this.deps.workerId && !boot) continue;
+      if (
+        row.workerId !== null &&
+        row.workerId !== this.deps.workerId &&
+        (await this.deps.workerAlive(row.workerId))
+      )
+        continue;
+      abandoned.push(row.id);
+    }
+    if (abandoned.length === 0) return;
     const reset = await db.system((tx) =>
       tx
         .update(backups)
         .set({ status: 'completed' })
-        .where(eq(backups.status, 'restoring'))
-        .returning({ id: backups.id, serverId: backups.serverId }),
+        .where(and(inArray(backups.id, abandoned), eq(backups.status, 'restoring')))
+        .returning({ id: backups.id }),
     );
     if (reset.length > 0)
-      logger.warn({ backups: reset.map((r) => r.id) }, 'restores interrupted by the last stop');
+      logger.warn({ backups: reset.map((r) => r.id) }, 'restores interrupted by a control-plane stop');
   }
 
   /**
@@ -72,6 +101,7 @@ export class BackupRecovery {
     // This replica's own jobs whose failure could not be written while the database was away: the
     // query below skips rows of a live worker, this one included.
     await this.deps.runner.recordUnrecorded();
+    await this.endAbandonedRestores(options.boot);
     const candidates = await db.system((tx) =>
       tx
         .select()

@@ -37,6 +37,8 @@ export interface BackupRestorerDeps {
   backups: BackupService;
   /** How long post-restore commands wait for the server to be running. */
   warmupTimeoutMs: number;
+  /** This control plane's worker id (backup-recovery.ts tells a dead one's restores by it). */
+  workerId: string;
 }
 
 /**
@@ -118,7 +120,8 @@ export class BackupRestorer {
         (
           await tx
             .update(backups)
-            .set({ status: 'restoring' })
+            // Who restores it: another replica puts the row back to `completed` if this one dies.
+            .set({ status: 'restoring', workerId: this.deps.workerId })
             .where(and(eq(backups.id, backup.id), eq(backups.status, 'completed')))
             .returning()
         )[0],

@@ -41,7 +41,12 @@ export function maintenance<T>(
       }
       const restoring = await status.transition(serverId, 'restoring', {
         onlyFrom: ['stopped', 'failed'],
-        patch: { desiredState: 'stopped', statusReason: `${operation} in progress` },
+        patch: {
+          desiredState: 'stopped',
+          statusReason: `${operation} in progress`,
+          // Who runs it: if this replica dies, the owner's reconcile sees it gone and ends `restoring`.
+          maintenanceWorker: core.deps.replicaId ?? null,
+        },
       });
       if (!restoring) {
         throw new DomainError(
@@ -64,7 +69,10 @@ export function maintenance<T>(
         () =>
           status.transition(serverId, 'stopped', {
             onlyFrom: ['restoring'],
-            patch: { statusReason: failure ? `${operation} failed: ${(failure as Error).message}` : null },
+            patch: {
+              statusReason: failure ? `${operation} failed: ${(failure as Error).message}` : null,
+              maintenanceWorker: null,
+            },
           }),
         {
           onRetry: (error, attempt) =>

@@ -81,6 +81,19 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Whether nobody runs the restore a `restoring` server is in: this replica (which runs none: the
+   * caller skipped locked servers) or a replica that is gone. Unknown (no record of who, or no way to
+   * ask) is not abandoned.
+   */
+  private async restoreAbandoned(server: ServerRecord): Promise<boolean> {
+    const worker = server.maintenanceWorker;
+    if (!worker) return false;
+    if (worker === this.core.deps.replicaId) return true;
+    const alive = this.core.deps.hooks?.replicaAlive;
+    return alive ? !(await alive(worker)) : false;
+  }
+
   private async one(server: ServerRecord, alive: boolean, firstPass: boolean): Promise<void> {
     const id = server.id;
     if (alive && ORPHAN_STATES.includes(server.status)) {
@@ -99,7 +112,21 @@ export class Reconciler {
         if (firstPass) {
           await this.core.status.transition(id, 'stopped', {
             onlyFrom: ['restoring'],
-            patch: { statusReason: 'A restore was interrupted by a control-plane restart.' },
+            patch: {
+              statusReason: 'A restore was interrupted by a control-plane restart.',
+              maintenanceWorker: null,
+            },
+          });
+        } else if (await this.restoreAbandoned(server)) {
+          // Any replica may run a restore (the one the request reached), and the owner may never change
+          // hands when that one dies: a chaos run found a server `restoring` for good after its restoring
+          // replica was SIGKILLed while another owned it.
+          await this.core.status.transition(id, 'stopped', {
+            onlyFrom: ['restoring'],
+            patch: {
+              statusReason: 'A restore was interrupted: the control plane running it stopped.',
+              maintenanceWorker: null,
+            },
           });
         }
         return;

@@ -78,6 +78,12 @@ export interface DeleteRequest {
 /** Work other services attach to the lifecycle (backups take a final backup before a delete). */
 export interface LifecycleHooks {
   beforeRemove?(server: ServerRecord, options: { keepBackups: boolean }): Promise<void>;
+  /**
+   * Whether the control plane with this replica id still runs (its presence lease): a server left
+   * `restoring` by one that does not is ended by the owner's reconcile. Without it, only a restart of
+   * the owner ends such a state.
+   */
+  replicaAlive?(replicaId: string): Promise<boolean>;
 }
 
 export interface LifecycleDeps {
@@ -94,6 +100,8 @@ export interface LifecycleDeps {
    * console); all by default. User actions run on any replica (docs/events.md, "Replicas and ownership").
    */
   owns?: (serverId: string) => boolean;
+  /** This control plane's replica id, recorded on a server while it runs a restore on it. */
+  replicaId?: string;
   /** Remembered server totals, dropped when a record is deleted (server-counts.ts). */
   serverCounts?: ServerCounts | undefined;
 }
