@@ -71,11 +71,12 @@ class GuardedClient {
   constructor(private readonly client: pg.PoolClient) {}
 
   async query(...args: unknown[]): Promise<unknown> {
-    const query = this.client.query as (...a: unknown[]) => Promise<unknown>;
-    if (!this.first) return query.apply(this.client, args);
+    const query = (...a: unknown[]) =>
+      (this.client.query as (...b: unknown[]) => Promise<unknown>).apply(this.client, a);
+    if (!this.first) return query(...args);
     this.first = false;
     try {
-      return await query.apply(this.client, args);
+      return await query(...args);
     } catch (error) {
       this.release(error instanceof Error ? error : new Error(String(error)));
       throw error;

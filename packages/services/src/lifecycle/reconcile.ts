@@ -90,8 +90,8 @@ export class Reconciler {
     const worker = server.maintenanceWorker;
     if (!worker) return false;
     if (worker === this.core.deps.replicaId) return true;
-    const alive = this.core.deps.hooks?.replicaAlive;
-    return alive ? !(await alive(worker)) : false;
+    const hooks = this.core.deps.hooks;
+    return hooks?.replicaAlive ? !(await hooks.replicaAlive(worker)) : false;
   }
 
   private async one(server: ServerRecord, alive: boolean, firstPass: boolean): Promise<void> {
