@@ -4,9 +4,8 @@ import base from '../../vitest.config.js';
 
 /**
  * `npm run test:chaos`: the chaos runs (test/chaos/*.chaos.ts: the short one, a fault of each kind, and
- * the long one), with the suite's aliases and setup but none of its other files. The short run joins
- * the normal suite once the faults it finds are fixed (docs/reliability.md, "Open findings"): a test
- * that fails for a known open bug would fail every CI run at random.
+ * the long one), with the suite's aliases and setup but none of its other files. CI (.ci/run) runs the
+ * short one beside the suite (docs/reliability.md).
  */
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 

@@ -353,9 +353,27 @@ describe.skipIf(unavailable)(
         const kept = await core<V1PersistentVolumeClaim>(ns, 'persistentvolumeclaims', 'data-kept-0');
         expect(kept.metadata?.labels?.['minefleet.io/retained']).toBe('true');
         expect(kept.metadata?.annotations?.['minefleet.io/retained-from']).toMatch(/^kept \(uid /);
-        await eventually('the unretained claim to be deleted', () =>
-          gone(() => core(ns, 'persistentvolumeclaims', 'data-dropped-0')),
-        );
+        // Kubernetes' own controllers do this part (the StatefulSet controller made the StatefulSet the
+        // claim's owner, the garbage collector deletes it, the protection controller lifts its finalizer
+        // once no pod uses it); under a loaded CI run that chain once took more than 20 s.
+        let claim: V1PersistentVolumeClaim | undefined;
+        try {
+          await eventually(
+            'the unretained claim to be deleted',
+            async () => {
+              const deleted = await gone(async () => {
+                claim = await core<V1PersistentVolumeClaim>(ns, 'persistentvolumeclaims', 'data-dropped-0');
+              });
+              return deleted;
+            },
+            60_000,
+          );
+        } catch (error) {
+          const m = claim?.metadata;
+          throw new Error(
+            `${(error as Error).message}; the claim: owners ${JSON.stringify(m?.ownerReferences ?? [])}, finalizers ${JSON.stringify(m?.finalizers ?? [])}, deletion ${m?.deletionTimestamp ? String(m.deletionTimestamp) : 'not started'}`,
+          );
+        }
       });
 
       it('repairs a StatefulSet deleted by hand within seconds', async () => {
