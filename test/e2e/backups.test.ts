@@ -201,14 +201,18 @@ describe('backups of real servers', () => {
     const b = await join();
     let building = true;
     let placed = 0;
+    let lastBuildError: unknown;
     const builder = (async () => {
       while (building) {
         try {
           const at = await b.placeBlockBeside('stone');
           placed++;
           await dig(b, at);
-        } catch {
-          // a slow confirmation under load: keep building
+        } catch (error) {
+          // A slow confirmation under load: keep building. A failure that comes at once (the bot was
+          // disconnected) must still let the event loop run, or this loop would starve the test's timers.
+          lastBuildError = error;
+          await new Promise((r) => setTimeout(r, 50));
         }
       }
     })();
@@ -221,7 +225,10 @@ describe('backups of real servers', () => {
     building = false;
     await builder;
     expect(hot.status, JSON.stringify(hot)).toBe('completed');
-    expect(placed, 'the bot kept building during the backup').toBeGreaterThan(placedBy);
+    expect(
+      placed,
+      `the bot kept building during the backup (last error: ${String(lastBuildError)})`,
+    ).toBeGreaterThan(placedBy);
     const since = hot.created_at;
     const lines = (await logs(serverId, `since=${since}`)).map((l) => l.message);
     const off = lines.findIndex((m) => m.includes('Automatic saving is now disabled'));
