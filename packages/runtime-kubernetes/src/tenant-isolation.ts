@@ -112,30 +112,52 @@ export class TenantIsolation {
     await this.apply(tenantPolicy(this.namespace, tenantId), signal);
   }
 
-  /** Deletes the tenant's policy when none of its servers is left in the namespace. */
+  /**
+   * Deletes the tenant's policy when none of its servers is left in the namespace. A server of the
+   * tenant deployed meanwhile (its `ensure` ran between our reading and our delete) would be left without
+   * its policy: the servers are read again afterwards, and the policy put back if one is there.
+   */
   async release(tenantId: string): Promise<void> {
-    const selector = encodeURIComponent(`${TENANT_LABEL}=${tenantId}`);
-    const left = await this.api.request<{ items: { metadata: { deletionTimestamp?: string } }[] }>(
-      'GET',
-      `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}?labelSelector=${selector}`,
-    );
-    if (left.items.some((item) => !item.metadata.deletionTimestamp)) return;
+    if (await this.hasLiveServers(tenantId)) return;
     try {
       await this.api.request('DELETE', policiesPath(this.namespace, tenantPolicyName(tenantId)));
     } catch (error) {
       if (!isStatus(error, 404)) throw error;
     }
+    if (await this.hasLiveServers(tenantId)) await this.apply(tenantPolicy(this.namespace, tenantId));
   }
 
+  private async hasLiveServers(tenantId: string): Promise<boolean> {
+    const selector = encodeURIComponent(`${TENANT_LABEL}=${tenantId}`);
+    const left = await this.api.request<{ items: { metadata: { deletionTimestamp?: string } }[] }>(
+      'GET',
+      `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}?labelSelector=${selector}`,
+    );
+    return left.items.some((item) => !item.metadata.deletionTimestamp);
+  }
+
+  /**
+   * Creates the policy, or replaces it when it exists. The tenant's last server being deleted at the same
+   * moment may delete it between the two (the replace then finds nothing: 404): it is created again. A
+   * CI run found that race (a deploy failed with the policy "not found").
+   */
   private async apply(policy: NetworkPolicy, signal?: AbortSignal): Promise<void> {
-    try {
-      await this.api.request('POST', policiesPath(this.namespace), { body: policy, signal });
-    } catch (error) {
-      if (!isStatus(error, 409)) throw error;
-      await this.api.request('PUT', policiesPath(this.namespace, policy.metadata.name), {
-        body: policy,
-        signal,
-      });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.api.request('POST', policiesPath(this.namespace), { body: policy, signal });
+        return;
+      } catch (error) {
+        if (!isStatus(error, 409)) throw error;
+      }
+      try {
+        await this.api.request('PUT', policiesPath(this.namespace, policy.metadata.name), {
+          body: policy,
+          signal,
+        });
+        return;
+      } catch (error) {
+        if (!isStatus(error, 404) || attempt >= 3) throw error;
+      }
     }
   }
 }
