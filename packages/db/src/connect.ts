@@ -67,16 +67,17 @@ class BeginGuardPool {
 class GuardedClient {
   private first = true;
   private released = false;
+  private readonly send: (...args: unknown[]) => Promise<unknown>;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(private readonly client: pg.PoolClient) {
+    this.send = (client.query as (...args: unknown[]) => Promise<unknown>).bind(client);
+  }
 
   async query(...args: unknown[]): Promise<unknown> {
-    const query = (...a: unknown[]) =>
-      (this.client.query as (...b: unknown[]) => Promise<unknown>).apply(this.client, a);
-    if (!this.first) return query(...args);
+    if (!this.first) return this.send(...args);
     this.first = false;
     try {
-      return await query(...args);
+      return await this.send(...args);
     } catch (error) {
       this.release(error instanceof Error ? error : new Error(String(error)));
       throw error;
