@@ -28,14 +28,11 @@ import { powerRoutes } from './http/routes/power.js';
 import { serverRoutes, type ServerIncludes } from './http/routes/servers.js';
 import { catalogueRoutes } from './http/routes/skus.js';
 import { LogLine, Revision } from './http/schemas/power.js';
-import type { ServerAddressing } from './http/serializers.js';
 
 export interface ServersPlatform {
   lifecycle: LifecycleService;
   servers: ServerService;
   configManager: ConfigManager;
-  /** How every route that returns a server shows its address and runtime. */
-  addressing: ServerAddressing;
   console: ConsoleService;
   /** The runtime's distributions, cached briefly. */
   catalogue: () => Promise<DistributionInfo[]>;
@@ -168,12 +165,11 @@ export async function createServersPlatform(
     logger: logger.child({ component: 'config' }),
   });
   const consoleService = new ConsoleService({ lifecycle, runtime, events });
-  const addressing: ServerAddressing = { gameHost: config.gameHost, runtime: config.runtimeKind };
+  const addressing = { gameHost: config.gameHost, runtime: config.runtimeKind };
   return {
     lifecycle,
     servers,
     configManager,
-    addressing,
     console: consoleService,
     catalogue,
     lifecycleHooks,

@@ -67,17 +67,16 @@ class BeginGuardPool {
 class GuardedClient {
   private first = true;
   private released = false;
-  private readonly send: (...args: unknown[]) => Promise<unknown>;
 
-  constructor(private readonly client: pg.PoolClient) {
-    this.send = (client.query as (...args: unknown[]) => Promise<unknown>).bind(client);
-  }
+  constructor(private readonly client: pg.PoolClient) {}
 
   async query(...args: unknown[]): Promise<unknown> {
-    if (!this.first) return this.send(...args);
+    const query = (...a: unknown[]) =>
+      (this.client.query as (...b: unknown[]) => Promise<unknown>).apply(this.client, a);
+    if (!this.first) return query(...args);
     this.first = false;
     try {
-      return await this.send(...args);
+      return await query(...args);
     } catch (error) {
       this.release(error instanceof Error ? error : new Error(String(error)));
       throw error;

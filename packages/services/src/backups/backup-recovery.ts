@@ -53,59 +53,73 @@ export class BackupRecovery {
     }
   }
 
-  /** Puts back to `completed` the backups a gone control plane left `restoring` (see failInterrupted). */
-  private async endAbandonedRestores(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const reset = await this.deps.db.system((tx) =>
+  /**
+   * Backups left `restoring` by a control plane that is gone (its worker id is on the row) go back to
+   * `completed`: the restore itself was atomic, and the lifecycle's reconcile moves the server out of
+   * `restoring`. Restores of live replicas (this one's included, but at boot, when rows under this id
+   * are a previous life's) are left alone.
+   */
+  private async endAbandonedRestores(boot: boolean): Promise<void> {
+    const { db, logger } = this.deps;
+    const rows = await db.system((tx) =>
+      tx
+        .select({ id: backups.id, workerId: backups.workerId })
+        .from(backups)
+        .where(eq(backups.status, 'restoring')),
+    );
+    const abandoned: string[] = [];
+    for (const row of rows) {
+      if (row.workerId === this.deps.workerId && !boot) continue;
+      if (
+        row.workerId !== null &&
+        row.workerId !== this.deps.workerId &&
+        (await this.deps.workerAlive(row.workerId))
+      )
+        continue;
+      abandoned.push(row.id);
+    }
+    if (abandoned.length === 0) return;
+    const reset = await db.system((tx) =>
       tx
         .update(backups)
         .set({ status: 'completed' })
-        .where(and(inArray(backups.id, ids), eq(backups.status, 'restoring')))
+        .where(and(inArray(backups.id, abandoned), eq(backups.status, 'restoring')))
         .returning({ id: backups.id }),
     );
     if (reset.length > 0)
-      this.deps.logger.warn(
-        { backups: reset.map((r) => r.id) },
-        'restores interrupted by a control-plane stop',
-      );
+      logger.warn({ backups: reset.map((r) => r.id) }, 'restores interrupted by a control-plane stop');
   }
 
   /**
    * Fails the jobs of dead workers (at boot, after the lifecycle re-adopted running servers, and
    * periodically: with several replicas one may die while the others run). At `boot`, jobs under this
    * control plane's own id are a previous life's too (the id may be fixed, MINEFLEET_REPLICA_ID): none
-   * of this process's can exist yet. Backups such a worker left `restoring` go back to `completed`: the
-   * restore itself was atomic, and the lifecycle's reconcile moves the server out of `restoring`.
-   * Returns how many were failed.
+   * of this process's can exist yet. Returns how many were failed.
    */
   async failInterrupted(options: { boot: boolean }): Promise<number> {
     const { db, logger } = this.deps;
     // This replica's own jobs whose failure could not be written while the database was away: the
     // query below skips rows of a live worker, this one included.
     await this.deps.runner.recordUnrecorded();
+    await this.endAbandonedRestores(options.boot);
     const candidates = await db.system((tx) =>
       tx
         .select()
         .from(backups)
         .where(
           and(
-            inArray(backups.status, ['pending', 'running', 'restoring']),
+            inArray(backups.status, ['pending', 'running']),
             options.boot ? undefined : or(isNull(backups.workerId), ne(backups.workerId, this.deps.workerId)),
           ),
         ),
     );
     const alive = new Map<string, boolean>();
-    const restores: string[] = [];
     let failed = 0;
     for (const backup of candidates) {
       const worker = backup.workerId;
       if (worker !== null && !(options.boot && worker === this.deps.workerId)) {
         if (!alive.has(worker)) alive.set(worker, await this.deps.workerAlive(worker));
         if (alive.get(worker)) continue;
-      }
-      if (backup.status === 'restoring') {
-        restores.push(backup.id);
-        continue;
       }
       const row = await this.deps.runner.failPending(
         backup,
@@ -119,7 +133,6 @@ export class BackupRecovery {
       );
       if (backup.status === 'running') await this.resumeSaving(backup.serverId);
     }
-    await this.endAbandonedRestores(restores);
     return failed;
   }
 

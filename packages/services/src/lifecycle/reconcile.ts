@@ -107,24 +107,29 @@ export class Reconciler {
       case 'deleting':
         if (firstPass) this.core.background('delete', id, () => this.deleter.finish(id, { force: true }));
         return;
-      case 'restoring': {
-        // A restore swaps folders atomically; one cut short left the old or the new world whole. Ended on
-        // the first pass after a start, and whenever nobody runs it any more: any replica may run a
-        // restore (the one the request reached), and the owner may never change hands when that one
-        // dies (a chaos run found a server `restoring` for good that way).
-        const reason = firstPass
-          ? 'A restore was interrupted by a control-plane restart.'
-          : (await this.restoreAbandoned(server))
-            ? 'A restore was interrupted: the control plane running it stopped.'
-            : undefined;
-        if (reason) {
+      case 'restoring':
+        // A restore swaps folders atomically; one cut short left the old or the new world whole.
+        if (firstPass) {
           await this.core.status.transition(id, 'stopped', {
             onlyFrom: ['restoring'],
-            patch: { statusReason: reason, maintenanceWorker: null },
+            patch: {
+              statusReason: 'A restore was interrupted by a control-plane restart.',
+              maintenanceWorker: null,
+            },
+          });
+        } else if (await this.restoreAbandoned(server)) {
+          // Any replica may run a restore (the one the request reached), and the owner may never change
+          // hands when that one dies: a chaos run found a server `restoring` for good after its restoring
+          // replica was SIGKILLed while another owned it.
+          await this.core.status.transition(id, 'stopped', {
+            onlyFrom: ['restoring'],
+            patch: {
+              statusReason: 'A restore was interrupted: the control plane running it stopped.',
+              maintenanceWorker: null,
+            },
           });
         }
         return;
-      }
       case 'starting':
       case 'running':
       case 'stopping':
