@@ -1,27 +1,43 @@
 // Plays the node's part, the way kwok does, because the test cluster has no scheduler and no kubelet:
-// binds the operator's pods to a fake Node, reports them Running and Ready (the kubelet would, once the
-// server-list ping probe passes), confirms the deletion of terminating pods (the kubelet would, once
-// the container stopped) and marks volume claims Bound (a provisioner would). Nothing else: every
-// decision about those objects is the operator's and the real controllers'.
+// binds the operator's pods to a fake Node, confirms the deletion of terminating pods (the kubelet would,
+// once the container stopped) and marks volume claims Bound (a provisioner would). Given a pod network
+// (`runContainers`), it also runs the containers of pods of Minefleet's flying-squid image as local
+// processes, each in a network namespace of its own with a non-loopback address, evaluates their probes
+// and reports their status from what really happens (node-containers.ts, pod-network.ts); without one, or
+// for other images (the community Java image cannot run here), it reports every pod Running and Ready at
+// a made-up address. Nothing else: every decision about those objects is the operator's and the real
+// controllers'.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { Informer } from '@minefleet/runtime-kubernetes/kube/informer';
+import { Informer, keyOf, type ChangeType } from '@minefleet/runtime-kubernetes/kube/informer';
 import { PATCH, isStatus, type KubeApi } from '@minefleet/runtime-kubernetes/kube/client';
 import { createLogger } from '../../apps/operator/src/log.js';
+import { PodContainer, claimFolder, runsImage } from './node-containers.js';
+import type { PodNetwork } from './pod-network.js';
 
 export class FakeNode {
   private readonly pods: Informer<V1Pod>;
   private readonly claims: Informer<V1PersistentVolumeClaim>;
   private nextIp = 10;
   private readonly busy = new Set<string>();
-  /** Pods named here stay not Ready (their server "does not answer the ping"). */
-  readonly unready = new Set<string>();
+  /** Keys that changed while busy: worked on again once the work at hand ends. */
+  private readonly again = new Set<string>();
+  /** The containers this node runs, by pod UID. */
+  private readonly containers = new Map<string, Promise<PodContainer>>();
+  /** This node's folder (pods' volumes, claims' data) when it runs containers. */
+  private readonly root: string | undefined;
   /** A pod (`namespace/name`) given this address instead of a made-up one: where its game really runs. */
   readonly addresses = new Map<string, string>();
 
   constructor(
     private readonly api: KubeApi,
     readonly name = 'fake-node-1',
+    /** Runs the game image's containers in this network; without it, pods only get a status. */
+    private readonly network?: PodNetwork,
   ) {
+    if (network) this.root = mkdtempSync(path.join(os.tmpdir(), 'mfn-'));
     const log = createLogger('silent');
     const selector = 'app.kubernetes.io/managed-by=minefleet-operator';
     this.pods = new Informer<V1Pod>({
@@ -31,8 +47,7 @@ export class FakeNode {
       resource: 'pods',
       labelSelector: selector,
       resyncMs: 1000,
-      onChange: (pod) =>
-        this.act(`pod/${pod.metadata?.namespace}/${pod.metadata?.name}`, () => this.pod(pod)),
+      onChange: (pod, change) => this.podChanged(keyOf(pod), pod, change),
     });
     this.claims = new Informer<V1PersistentVolumeClaim>({
       api,
@@ -41,7 +56,10 @@ export class FakeNode {
       resource: 'persistentvolumeclaims',
       labelSelector: selector,
       resyncMs: 1000,
-      onChange: (c) => this.act(`pvc/${c.metadata?.namespace}/${c.metadata?.name}`, () => this.claim(c)),
+      onChange: (c, change) => {
+        if (change === 'deleted') this.claimDeleted(c);
+        else this.act(`pvc/${keyOf(c)}`, () => this.claim(c));
+      },
     });
   }
 
@@ -62,25 +80,76 @@ export class FakeNode {
 
   async stop(): Promise<void> {
     await Promise.all([this.pods.stop(), this.claims.stop()]);
+    const running = [...this.containers.values()];
+    this.containers.clear();
+    await Promise.all(
+      running.map((c) => c.then((container) => container.terminate(0)).catch(() => undefined)),
+    );
+    if (this.root) rmSync(this.root, { recursive: true, force: true });
   }
 
+  /** Whether pods run in network namespaces of their own (non-loopback addresses, Service endpoints). */
+  get runsInNamespaces(): boolean {
+    return this.network !== undefined && this.network.fallback === undefined;
+  }
+
+  /** The address a pod (`namespace/name`) reports, as this node last saw it. */
+  podIP(key: string): string | undefined {
+    return this.pods.get(key)?.status?.podIP;
+  }
+
+  /** The container of a pod (`namespace/name`) this node runs, if it runs one. */
+  async container(key: string): Promise<PodContainer | undefined> {
+    const uid = this.pods.get(key)?.metadata?.uid;
+    return uid ? this.containers.get(uid) : undefined;
+  }
+
+  private podChanged(key: string, pod: V1Pod, change: ChangeType): void {
+    if (change !== 'deleted') {
+      this.act(`pod/${key}`, () => this.pod(key));
+      return;
+    }
+    // Deleted with no grace period (or its deletion confirmed): whatever still runs is killed.
+    const uid = pod.metadata?.uid ?? '';
+    const container = this.containers.get(uid);
+    this.containers.delete(uid);
+    void container?.then((c) => c.terminate(0)).catch(() => undefined);
+  }
+
+  /** Runs `work` for `key` unless it runs already; then it runs again once that ends. */
   private act(key: string, work: () => Promise<void>): void {
-    if (this.busy.has(key)) return;
+    if (this.busy.has(key)) {
+      this.again.add(key);
+      return;
+    }
     this.busy.add(key);
     void work()
       .catch((error: unknown) => {
         if (!isStatus(error, 404) && !isStatus(error, 409))
           console.warn(`fake node: ${key}: ${(error as Error).message}`);
       })
-      .finally(() => this.busy.delete(key));
+      .finally(() => {
+        this.busy.delete(key);
+        if (this.again.delete(key)) this.act(key, work);
+      });
   }
 
-  private async pod(pod: V1Pod): Promise<void> {
+  private async pod(key: string): Promise<void> {
+    const pod = this.pods.get(key);
+    if (!pod) return;
     const ns = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     const path = `/api/v1/namespaces/${ns}/pods/${name}`;
     if (pod.metadata?.deletionTimestamp) {
-      // The container has stopped: confirm the deletion, as the kubelet does.
+      // Stop the container within the pod's grace period, then confirm the deletion, as the kubelet does.
+      const uid = pod.metadata.uid ?? '';
+      const container = this.containers.get(uid);
+      if (container) {
+        const grace =
+          pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+        await (await container).terminate(grace);
+        this.containers.delete(uid);
+      }
       await this.api.request('DELETE', path, { body: { gracePeriodSeconds: 0 } });
       return;
     }
@@ -95,9 +164,11 @@ export class FakeNode {
       });
       return; // the bound pod comes back through the watch
     }
-    const ready = !this.unready.has(`${ns}/${name}`);
-    const flag = ready ? 'True' : 'False';
-    const reported = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === flag);
+    if (this.network && runsImage(pod)) {
+      await this.runContainer(key, pod);
+      return;
+    }
+    const reported = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (pod.status?.phase === 'Running' && reported) return;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const started = pod.status?.startTime ?? now;
@@ -113,14 +184,14 @@ export class FakeNode {
           conditions: [
             { type: 'PodScheduled', status: 'True', lastTransitionTime: started },
             { type: 'Initialized', status: 'True', lastTransitionTime: started },
-            { type: 'ContainersReady', status: flag, lastTransitionTime: now },
-            { type: 'Ready', status: flag, lastTransitionTime: now },
+            { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+            { type: 'Ready', status: 'True', lastTransitionTime: now },
           ],
           containerStatuses: (pod.spec.containers ?? []).map((c) => ({
             name: c.name,
             image: c.image,
             imageID: `fake://${c.image}`,
-            ready,
+            ready: true,
             started: true,
             restartCount: 0,
             state: { running: { startedAt: started } },
@@ -128,6 +199,54 @@ export class FakeNode {
         },
       },
     });
+  }
+
+  /** Starts the pod's container once, then writes its status whenever what it says changes. */
+  private async runContainer(key: string, pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    let running = this.containers.get(uid);
+    if (!running) {
+      running = PodContainer.run({
+        api: this.api,
+        pod,
+        network: this.network!,
+        root: this.root!,
+        changed: () => this.act(`pod/${key}`, () => this.pod(key)),
+      });
+      this.containers.set(uid, running);
+      running.catch(() => this.containers.delete(uid));
+    }
+    const status = (await running).status(pod);
+    const summary = (s: V1Pod['status']) => {
+      const c = s?.containerStatuses?.[0];
+      const ready = s?.conditions?.find((x) => x.type === 'Ready')?.status;
+      return JSON.stringify([
+        s?.phase,
+        s?.podIP,
+        ready,
+        c?.restartCount,
+        c?.started,
+        Object.keys(c?.state ?? {}),
+      ]);
+    };
+    if (summary(pod.status) === summary(status)) return;
+    await this.api.request(
+      'PATCH',
+      `/api/v1/namespaces/${pod.metadata!.namespace}/pods/${pod.metadata!.name}/status`,
+      {
+        contentType: PATCH.merge,
+        body: { status },
+      },
+    );
+  }
+
+  /** A deleted claim's data goes with it. */
+  private claimDeleted(claim: V1PersistentVolumeClaim): void {
+    if (this.root)
+      rmSync(claimFolder(this.root, claim.metadata!.namespace!, claim.metadata!.name!), {
+        recursive: true,
+        force: true,
+      });
   }
 
   private async claim(claim: V1PersistentVolumeClaim): Promise<void> {

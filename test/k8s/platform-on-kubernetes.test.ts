@@ -1,9 +1,9 @@
 // The platform on Kubernetes, end to end through its API and its gateway: the built control plane with
 // MINEFLEET_RUNTIME=kubernetes and the standalone gateway (`minefleet gateway run`, as the Helm chart's
 // gateway Deployment runs it) on one PostgreSQL database and one NATS server, against a real API server,
-// the real StatefulSet controller, the operator in-process and FakeNode playing the kubelet. FakeNode
-// reports a pod at the loopback address where the test runs that pod's game (the image's entrypoint),
-// so pings and players reach a real server at the pod's address.
+// the real StatefulSet controller, the operator in-process and FakeNode playing the kubelet: it runs each
+// pod's game (the image's entrypoint) in a network namespace of its own, so pings and players reach a
+// real server at the pod's address, and a new pod (after a wake) is somewhere else.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,7 +37,6 @@ import type { Operator } from '../../apps/operator/src/operator.js';
 import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
 import type { FakeNode } from './fake-node.js';
 import { startGameNamespace } from './game-namespace.js';
-import { startImageGame, type ImageGame } from './image-game.js';
 
 const noCluster = clusterUnavailable();
 const noServices =
@@ -50,9 +49,6 @@ const unavailable = noCluster ?? noServices;
 if (unavailable) console.warn(`\n!!! SKIPPING the platform-on-Kubernetes suite: ${unavailable} !!!\n`);
 
 const NAMESPACE = 'minefleet-servers';
-const octet = () => 2 + Math.floor(Math.random() * 250);
-/** Where each pod's game runs: the first test's server, and the sleeper before and after its wake. */
-const hosts = { api: `127.0.5.${octet()}`, before: `127.0.6.${octet()}`, after: `127.0.7.${octet()}` };
 
 describe.skipIf(unavailable)(
   `the platform on Kubernetes through its API and its gateway${unavailable ? ` (skipped: ${unavailable})` : ''}`,
@@ -70,7 +66,6 @@ describe.skipIf(unavailable)(
     let gatewayOutput = '';
     let gateway: { host: string; port: number };
     let user: SignedUp;
-    const games: ImageGame[] = [];
     const bots: TestBot[] = [];
 
     const get = <T>(p: string) => cluster.api.request<T>('GET', p);
@@ -86,23 +81,8 @@ describe.skipIf(unavailable)(
 
     beforeAll(async () => {
       assertCliBuilt();
-      games.push(
-        startImageGame({ host: hosts.api, port: GAME_PORT, version: BOT_TEST_VERSION }),
-        startImageGame({
-          host: hosts.before,
-          port: GAME_PORT,
-          version: BOT_TEST_VERSION,
-          properties: { motd: 'Before the sleep' },
-        }),
-        startImageGame({
-          host: hosts.after,
-          port: GAME_PORT,
-          version: BOT_TEST_VERSION,
-          properties: { motd: 'After the wake' },
-        }),
-      );
       cluster = await startCluster();
-      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE));
+      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE, { runContainers: true }));
 
       db = await createTestDatabase('postgres');
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'mf-k8s-platform-'));
@@ -118,7 +98,7 @@ describe.skipIf(unavailable)(
           MINEFLEET_RUNTIME: 'kubernetes',
           MINEFLEET_KUBECONFIG: cluster.kubeconfig,
           MINEFLEET_K8S_NAMESPACE: NAMESPACE,
-          // FakeNode's pod address is where the game listens; a Service has no DNS name here.
+          // The pod's address is where the game listens; a Service has no DNS name here.
           MINEFLEET_K8S_ADDRESS: 'pod-ip',
           MINEFLEET_JWT_SECRET: `k8s-platform-secret-${run}-0123456789abcdef`,
           NATS_STREAM: stream,
@@ -152,7 +132,6 @@ describe.skipIf(unavailable)(
         await exited;
       }
       await cp?.stop().catch(() => {});
-      for (const game of games) game.dispose();
       await operator?.stop();
       await node?.stop();
       await cluster?.stop();
@@ -178,7 +157,6 @@ describe.skipIf(unavailable)(
         [SERVER_ID_LABEL]: id,
       });
       expect(resource.spec.state).toBe('Stopped');
-      node.addresses.set(`${NAMESPACE}/${podName(id)}`, hosts.api);
 
       expect((await cp.api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
       await cp.api.waitForStatus(id, user.token, 'running', 45_000);
@@ -214,13 +192,17 @@ describe.skipIf(unavailable)(
       const api = cp.api;
       const created = await api.post(
         '/servers',
-        { name: 'sleeper', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        {
+          name: 'sleeper',
+          sku_id: 'starter',
+          minecraft_version: BOT_TEST_VERSION,
+          server_properties: { motd: 'Sleeper on Kubernetes' },
+        },
         user.token,
       );
       expect(created.status, JSON.stringify(created.body)).toBe(202);
       const id = created.body.id as string;
       const pod = `${NAMESPACE}/${podName(id)}`;
-      node.addresses.set(pod, hosts.before);
       await api.waitForStatus(id, user.token, 'stopped', 30_000);
       expect((await api.post(`/servers/${id}/start`, {}, user.token)).status).toBe(202);
       await api.waitForStatus(id, user.token, 'running', 45_000);
@@ -228,9 +210,11 @@ describe.skipIf(unavailable)(
       expect(host).toMatch(/^sleeper\.[a-z0-9-]+\.play\.test$/);
 
       // Routed by hostname to the pod's address (the driver's, not a game port on this host).
+      const before = node.podIP(pod)!;
+      expect(before).toBeTruthy();
       await eventually(
         `the gateway to route to the pod\n${gatewayOutput}`,
-        async () => (await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd === 'Before the sleep',
+        async () => (await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd === 'Sleeper on Kubernetes',
         15_000,
       );
 
@@ -252,8 +236,7 @@ describe.skipIf(unavailable)(
       // A ping does not wake it.
       expect((await resourceOf(id)).spec.state).toBe('Stopped');
 
-      // The next pod's game is elsewhere: a login must land where the new pod is, not where the old was.
-      node.addresses.set(pod, hosts.after);
+      // The next pod is elsewhere (another address): a login must land where it is, not where the old was.
       const waker = await joinBot(gateway, {
         username: 'Waker',
         version: BOT_TEST_VERSION,
@@ -264,10 +247,15 @@ describe.skipIf(unavailable)(
       expect(waker.bot.entity).toBeDefined();
       expect((await resourceOf(id)).spec.state).toBe('Running');
       expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
-      expect((await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).motd).toBe('After the wake');
-      // The player is on the new pod's game; nobody is on the old one's.
-      expect((await pingOnce({ host: hosts.after, port: GAME_PORT }, BOT_TEST_VERSION)).online).toBe(1);
-      expect((await pingOnce({ host: hosts.before, port: GAME_PORT }, BOT_TEST_VERSION)).online).toBe(0);
+      // The player is on the new pod's game, at its new address.
+      const after = node.podIP(pod)!;
+      expect(after).toBeTruthy();
+      expect(after).not.toBe(before);
+      expect((await pingOnce({ host: after, port: GAME_PORT }, BOT_TEST_VERSION)).online).toBe(1);
+      expect(await pingOnce(gateway, BOT_TEST_VERSION, 3_000, host)).toMatchObject({
+        motd: 'Sleeper on Kubernetes',
+        online: 1,
+      });
       let wakes: { player: string; from_status: string; outcome: string }[] = [];
       await eventually('the wake to be recorded', async () => {
         wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;

@@ -1,13 +1,14 @@
-// The Kubernetes runtime driver against a real API server, the real StatefulSet controller and garbage
-// collector, the operator running in-process and FakeNode playing the kubelet (cluster.ts, fake-node.ts).
-// The lifecycle test checks what the driver writes and reads of the cluster; the port's conformance suite
-// then runs with a real flying-squid game (the image's entrypoint) where FakeNode says the pod is, so the
-// server-list ping and players reach a real server. Features without the in-pod agent are named skips.
-// The control plane and gateway running on this driver: platform-on-kubernetes.test.ts.
+// The Kubernetes runtime driver against a real API server, the real StatefulSet controller, garbage
+// collector and EndpointSlice controller, the operator running in-process and FakeNode playing the kubelet
+// (cluster.ts, fake-node.ts): it runs each pod's container (the flying-squid image's entrypoint) as a
+// process in a network namespace of its own, so the pod's address is where its game really answers and
+// its Service gets that address as an endpoint. The lifecycle test checks what the driver writes and reads
+// of the cluster; the port's conformance suite then runs with real games in real pods. Features without
+// the in-pod agent are named skips. The control plane and gateway on this driver:
+// platform-on-kubernetes.test.ts.
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { V1ConfigMap, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EndpointSlice, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { RuntimeEvent, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
 import { isStatus } from '@minefleet/runtime-kubernetes/kube/client';
 import { KubernetesDriver } from '@minefleet/runtime-kubernetes/kubernetes-driver';
@@ -27,7 +28,6 @@ import type { Operator } from '../../apps/operator/src/operator.js';
 import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
 import type { FakeNode } from './fake-node.js';
 import { startGameNamespace } from './game-namespace.js';
-import { startImageGame, type ImageGame } from './image-game.js';
 
 const unavailable = clusterUnavailable();
 if (unavailable) console.warn(`\n!!! SKIPPING the Kubernetes runtime driver suite: ${unavailable} !!!\n`);
@@ -44,21 +44,9 @@ interface Policy {
   };
 }
 
-/** Only a loopback address FakeNode was told about is ever contacted; made-up pod addresses never are. */
-const loopbackAddress = (_server: ServerResource, pod: V1Pod) => {
-  const ip = pod.status?.podIP;
-  return ip && isIP(ip) === 4 && ip.startsWith('127.') ? { host: ip, port: GAME_PORT } : undefined;
-};
-
-/**
- * The conformance suite's server and its game: the image's entrypoint on a loopback address of its own,
- * which FakeNode reports as the pod's. It boots while the cluster starts.
- */
-const conformanceGame = {
-  serverId: randomUUID(),
-  host: `127.0.4.${2 + Math.floor(Math.random() * 250)}`,
-  properties: { motd: 'Conformance suite', gamemode: 'creative', 'level-type': 'minecraft:flat' },
-};
+/** Where the pod's game answers: its address, the game port (as MINEFLEET_K8S_ADDRESS=pod-ip). */
+const podAddress = (_server: ServerResource, pod: V1Pod) =>
+  pod.status?.podIP ? { host: pod.status.podIP, port: GAME_PORT } : undefined;
 
 describe.skipIf(unavailable)(
   `Kubernetes runtime driver on a real API server${unavailable ? ' (skipped: no Kubernetes binaries in /opt/minefleet-k8s/bin and no MINEFLEET_K8S_KUBECONFIG)' : ''}`,
@@ -66,7 +54,6 @@ describe.skipIf(unavailable)(
     let cluster: TestCluster;
     let node: FakeNode;
     let operator: Operator;
-    const games: ImageGame[] = [];
 
     const get = <T>(path: string) => cluster.api.request<T>('GET', path);
     /** Resolves true when every path answers 404; otherwise throws naming what is left (for eventually). */
@@ -95,19 +82,14 @@ describe.skipIf(unavailable)(
       ];
     };
     const newDriver = () =>
-      new KubernetesDriver({ api: cluster.api, namespace: NAMESPACE, address: loopbackAddress, pollMs: 50 });
+      new KubernetesDriver({ api: cluster.api, namespace: NAMESPACE, address: podAddress, pollMs: 50 });
 
     beforeAll(async () => {
-      const { host, properties } = conformanceGame;
-      games.push(
-        startImageGame({ host, port: GAME_PORT, version: BOT_TEST_VERSION, properties, maxPlayers: 5 }),
-      );
       cluster = await startCluster();
-      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE));
+      ({ node, operator } = await startGameNamespace(cluster, NAMESPACE, { runContainers: true }));
     }, 240_000);
 
     afterAll(async () => {
-      for (const game of games) game.dispose();
       await operator?.stop();
       await node?.stop();
       await cluster?.stop();
@@ -201,10 +183,46 @@ describe.skipIf(unavailable)(
       );
       expect(config.data?.['server.properties']).toMatch(/^motd=On Kubernetes$/m);
       expect(config.data?.['server.properties']).toMatch(/^max-players=7$/m);
-      // The made-up pod address is never contacted: no address, no ping.
-      await expect(driver.ping(spec.serverId, 500)).rejects.toMatchObject({ code: 'SERVER_NOT_RUNNING' });
+      // The pod's container runs the game at the pod's own address, with the operator's configuration.
+      const podIP = pod.status?.podIP ?? '';
+      expect(podIP).toMatch(node.runsInNamespaces ? /^10\./ : /^127\./);
+      expect(await driver.endpoint?.(spec.serverId)).toEqual({ host: podIP, port: GAME_PORT });
+      const ping = await driver.ping(spec.serverId, 5_000);
+      expect(ping).toMatchObject({ motd: 'On Kubernetes', maxPlayers: 7, onlinePlayers: 0 });
+      // The Service's endpoint is that address, ready (the EndpointSlice controller refuses loopback ones).
+      if (node.runsInNamespaces) {
+        const slices = `/apis/discovery.k8s.io/v1/namespaces/${NAMESPACE}/endpointslices`;
+        const selector = `kubernetes.io/service-name=${resourceName(spec.serverId)}`;
+        await eventually('the Service to have the pod as a ready endpoint', async () => {
+          const { items } = await get<{ items: V1EndpointSlice[] }>(
+            `${slices}?labelSelector=${encodeURIComponent(selector)}`,
+          );
+          const endpoints = items.flatMap((slice) => slice.endpoints);
+          return endpoints.some((e) => e.addresses.includes(podIP) && e.conditions?.ready === true);
+        });
+      }
 
-      const exit = await driver.stop(spec.serverId, { timeoutMs: 15_000 });
+      // A container that dies is restarted in place by the node (restartPolicy Always): the same pod and
+      // address, its game answers again, and the server never stopped being alive (no exit reported).
+      const podKey = `${NAMESPACE}/${podName(spec.serverId)}`;
+      if (node.runsInNamespaces) {
+        (await node.container(podKey))!.crash();
+        const restarted = await eventually('the container to be restarted and Ready', async () => {
+          const p = await get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/${podName(spec.serverId)}`);
+          const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          return p.status?.containerStatuses?.[0]?.restartCount === 1 && ready ? p : undefined;
+        });
+        expect(restarted.metadata?.uid).toBe(pod.metadata?.uid);
+        expect(restarted.status?.podIP).toBe(podIP);
+        expect(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(137);
+        expect((await driver.ping(spec.serverId, 5_000)).motd).toBe('On Kubernetes');
+        expect(await driver.inspect(spec.serverId)).toMatchObject({ state: 'alive', generation: 3 });
+        expect(events.filter((e) => e.type === 'exit' && e.serverId === spec.serverId)).toEqual([]);
+      }
+
+      // The stop: the operator scales the StatefulSet to 0, the node runs the pod's preStop hook (the
+      // announcement, then the console's stop) within its grace period and the game exits on its own.
+      const exit = await driver.stop(spec.serverId, { timeoutMs: 30_000 });
       expect(exit).toMatchObject({ code: 0, signal: null, generation: 3 });
       const stopped = await eventually('phase Stopped', async () => {
         const s = await get<ServerResource>(path);
@@ -246,17 +264,16 @@ describe.skipIf(unavailable)(
     }, 60_000);
 
     const ports = new Map<number, string>();
-    runtimeDriverConformance('kubernetes (operator + fake node)', {
+    runtimeDriverConformance('kubernetes (operator + test node)', {
       createDriver: async () => {
         const driver = newDriver();
         await driver.watching();
         return driver;
       },
       newSpec: async () => {
-        const { serverId, host, properties } = conformanceGame;
+        const serverId = randomUUID();
         const port = await freePort();
         ports.set(port, serverId);
-        node.addresses.set(`${NAMESPACE}/${podName(serverId)}`, host);
         return {
           serverId,
           tenantId: randomUUID(),
@@ -268,11 +285,17 @@ describe.skipIf(unavailable)(
           memoryMb: 512,
           cpuMillicores: 1000,
           maxPlayers: 5,
-          properties: { ...properties, 'view-distance': 4 },
+          properties: {
+            motd: 'Conformance suite',
+            gamemode: 'creative',
+            'level-type': 'minecraft:flat',
+            'view-distance': 4,
+          },
         };
       },
+      // Players go where the pod runs: its address as it is now (a new pod after a restart has another).
       address: (spec) => ({
-        host: node.addresses.get(`${NAMESPACE}/${podName(spec.serverId)}`)!,
+        host: node.podIP(`${NAMESPACE}/${podName(spec.serverId)}`) ?? '0.0.0.0',
         port: GAME_PORT,
       }),
       crash: () => Promise.reject(new Error('the Kubernetes harness does not crash pods')),
@@ -288,7 +311,7 @@ describe.skipIf(unavailable)(
         files: 'no server files without the in-pod agent',
         logs: 'no captured log without the in-pod agent',
         crash:
-          'a crashed container is restarted in place by the kubelet; the driver reports a crash loop (phase Failed), which FakeNode does not play',
+          'a crashed container is restarted in place by the kubelet (the test node does so too), so the server does not exit; a crash loop is reported as phase Failed',
       },
     });
   },
