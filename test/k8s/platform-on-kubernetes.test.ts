@@ -208,6 +208,14 @@ describe.skipIf(unavailable)(
       await api.waitForStatus(id, user.token, 'running', 45_000);
       const host = (await api.get(`/servers/${id}/gateway`, user.token)).body.platform_hostname as string;
       expect(host).toMatch(/^sleeper\.[a-z0-9-]+\.play\.test$/);
+      // Its address is the gateway's (a pod has none players can reach), in the server and in the list.
+      const address = { host, port: gateway.port };
+      expect((await api.get(`/servers/${id}`, user.token)).body.address).toEqual(address);
+      const listed = (await api.get('/servers', user.token)).body.servers as {
+        id: string;
+        address: unknown;
+      }[];
+      expect(listed.find((s) => s.id === id)?.address).toEqual(address);
 
       // Routed by hostname to the pod's address (the driver's, not a game port on this host).
       const before = node.podIP(pod)!;

@@ -171,7 +171,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     store: options.backupStore,
     warmupTimeoutMs: options.lifecycle?.warmupTimeoutMs ?? DEFAULT_LIFECYCLE_SETTINGS.warmupTimeoutMs,
     quotaBytes: config.quotas.backupStorageBytes,
-    addressing: { gameHost: config.gameHost, runtime: config.runtimeKind },
+    addressing: core.addressing,
     accounts,
   });
   core.lifecycleHooks.beforeRemove = backupPlatform.hooks.beforeRemove;

@@ -28,6 +28,8 @@ import { powerRoutes } from './http/routes/power.js';
 import { serverRoutes, type ServerIncludes } from './http/routes/servers.js';
 import { catalogueRoutes } from './http/routes/skus.js';
 import { LogLine, Revision } from './http/schemas/power.js';
+import { createServerAddressing } from './server-addressing.js';
+import type { ServerAddressing } from './http/serializers.js';
 
 export interface ServersPlatform {
   lifecycle: LifecycleService;
@@ -38,6 +40,8 @@ export interface ServersPlatform {
   catalogue: () => Promise<DistributionInfo[]>;
   /** Filled in by the platforms built later (the backups' hook before a server is removed). */
   lifecycleHooks: LifecycleHooks;
+  /** Where players connect to a server, as the API shows it (server-addressing.ts). */
+  addressing: ServerAddressing;
   /** Plans, servers (with what other platforms add to a server: `includes`), power, settings, console. */
   routes(includes: ServerIncludes): FastifyPluginAsyncTypebox[];
   extraSchemas: { $id?: string }[];
@@ -165,7 +169,7 @@ export async function createServersPlatform(
     logger: logger.child({ component: 'config' }),
   });
   const consoleService = new ConsoleService({ lifecycle, runtime, events });
-  const addressing = { gameHost: config.gameHost, runtime: config.runtimeKind };
+  const addressing = createServerAddressing(config, database);
   return {
     lifecycle,
     servers,
@@ -173,6 +177,7 @@ export async function createServersPlatform(
     console: consoleService,
     catalogue,
     lifecycleHooks,
+    addressing,
     routes: (includes) => [
       catalogueRoutes({ skus, catalogue }),
       serverRoutes({ servers, addressing, includes, pages: watching ? pages : undefined }),

@@ -5024,7 +5024,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Where players connect while the server holds a game port (from its start until it stops); null while it is stopped, sleeping, failed or deploying. A start takes its last port again when still free. Gateway hostnames never change. */
+                            /** @description Where players connect. On the `local` runtime: the game port the server holds from its start until it stops (null while it is stopped, sleeping, failed or deploying; a start takes its last port again when still free). On `kubernetes`: the server's gateway hostname (`<server>.<team>.<game domain>`) and the gateway's port, at all times, since a game pod has no address players can reach (null when the installation has no gateway game domain). Gateway hostnames never change. */
                             address: {
                                 host: string;
                                 port: number;
@@ -12637,7 +12637,7 @@ export interface components {
             status: string;
         };
         Server: {
-            /** @description Where players connect while the server holds a game port (from its start until it stops); null while it is stopped, sleeping, failed or deploying. A start takes its last port again when still free. Gateway hostnames never change. */
+            /** @description Where players connect. On the `local` runtime: the game port the server holds from its start until it stops (null while it is stopped, sleeping, failed or deploying; a start takes its last port again when still free). On `kubernetes`: the server's gateway hostname (`<server>.<team>.<game domain>`) and the gateway's port, at all times, since a game pod has no address players can reach (null when the installation has no gateway game domain). Gateway hostnames never change. */
             address: {
                 host: string;
                 port: number;

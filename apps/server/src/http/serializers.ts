@@ -67,16 +67,20 @@ export function toSku(s: SkuRecord) {
   };
 }
 
-/**
- * What a server's representation takes from the installation: the host players connect to, and the
- * runtime its game servers run on (one per installation: `MINEFLEET_RUNTIME`).
- */
-export interface ServerAddressing {
-  gameHost: string;
+/** What a server's representation takes from the installation: its runtime, and where players connect. */
+export interface ServerView {
+  /** The runtime game servers run on (one per installation: `MINEFLEET_RUNTIME`). */
   runtime: RuntimeKind;
+  address(s: ServerRecord): { host: string; port: number } | null;
 }
 
-export function toServer(s: ServerRecord, addressing: ServerAddressing) {
+/** The installation's view of servers, ready for these records (server-addressing.ts). */
+export interface ServerAddressing {
+  runtime: RuntimeKind;
+  view(servers: readonly ServerRecord[]): Promise<ServerView>;
+}
+
+export function toServer(s: ServerRecord, view: ServerView) {
   return {
     id: s.id,
     name: s.name,
@@ -87,8 +91,8 @@ export function toServer(s: ServerRecord, addressing: ServerAddressing) {
     status: s.status,
     desired_state: s.desiredState,
     status_reason: s.statusReason,
-    runtime: addressing.runtime,
-    address: s.port ? { host: addressing.gameHost, port: s.port } : null,
+    runtime: view.runtime,
+    address: view.address(s),
     max_players: s.maxPlayers,
     server_properties: s.serverProperties,
     players_online: s.status === 'running' ? s.playersOnline : null,

@@ -216,7 +216,7 @@ export function backupRoutes(options: {
           restoreRequest(request.body ?? {}),
         );
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -264,7 +264,7 @@ export function backupRoutes(options: {
         const target = body.server_id ?? (await backups.get(actor, ref)).serverId;
         const server = await restorer.restore(actor, ref, target, restoreRequest(body));
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
   };

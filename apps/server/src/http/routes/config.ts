@@ -64,8 +64,8 @@ export function configRoutes(options: {
   addressing: ServerAddressing;
 }): FastifyPluginAsyncTypebox {
   const { config, addressing } = options;
-  const answer = (r: ConfigResult) => ({
-    server: toServer(r.server, addressing),
+  const answer = async (r: ConfigResult) => ({
+    server: toServer(r.server, await addressing.view([r.server])),
     revision: r.revision,
     applied: r.applied,
     changes: r.changes,

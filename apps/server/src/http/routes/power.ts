@@ -58,7 +58,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.start(actorOf(request), request.params.id, startOptions(request.body));
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -77,7 +77,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.stop(actorOf(request), request.params.id, stopOptions(request.body));
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -99,7 +99,7 @@ export function powerRoutes(options: {
           ...startOptions(request.body),
         });
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -117,7 +117,7 @@ export function powerRoutes(options: {
       async (request, reply) => {
         const server = await lifecycle.kill(actorOf(request), request.params.id);
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -161,7 +161,7 @@ export function powerRoutes(options: {
           keepBackups: request.query.keep_backups,
         });
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
   };

@@ -122,7 +122,7 @@ export function serverRoutes(options: {
           region: body.region,
         });
         void reply.status(202);
-        return toServer(server, addressing);
+        return toServer(server, await addressing.view([server]));
       },
     );
 
@@ -144,8 +144,9 @@ export function serverRoutes(options: {
         const status = parseStatuses(q.status);
         const read = async () => {
           const result = await servers.list(actor, { ...page, status, q: q.q });
+          const view = await addressing.view(result.items);
           return {
-            servers: result.items.map((s) => toServer(s, addressing)),
+            servers: result.items.map((s) => toServer(s, view)),
             pagination: { page: page.page, per_page: page.perPage, total: result.total },
           };
         };
@@ -192,7 +193,8 @@ export function serverRoutes(options: {
       async (request) => {
         const actor = actorOf(request);
         const wanted = parseIncludes(request.query.include);
-        const server = toServer(await servers.get(actor, request.params.id), addressing);
+        const record = await servers.get(actor, request.params.id);
+        const server = toServer(record, await addressing.view([record]));
         const extra: Record<string, unknown> = {};
         for (const name of wanted) extra[name] = await includes[name](actor, request.params.id);
         return { ...server, ...extra };
