@@ -126,8 +126,10 @@ export function buildStatefulSet(
       { name: 'tmp', mountPath: '/tmp' },
       ...parts.mounts,
     ],
-    // World generation on first start can take minutes: the startup probe allows 10.
-    startupProbe: { ...exec, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 120 },
+    // The startup probe asks every second, so the pod is Ready (and a waiting player let in) within a
+    // second of the game answering, not up to a period of 5 s later; world generation on a first start
+    // can take minutes: it allows 10.
+    startupProbe: { ...exec, periodSeconds: 1, timeoutSeconds: 3, failureThreshold: 600 },
     readinessProbe: { ...exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
     livenessProbe: { ...exec, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
     lifecycle: { preStop: { exec: { command: parts.preStop } } },
