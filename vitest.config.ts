@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { sourceAliases } from './scripts/workspace-sources.mjs';
@@ -20,6 +21,10 @@ export default defineConfig({
       'test/**/*.test.ts',
     ],
     pool: 'forks',
+    // Two test files at a time even on 2 cores (vitest's default is cores − 1, one file at a time there):
+    // most files spend their time waiting on spawned control planes, game servers, Kubernetes or a
+    // browser, so a single worker left a core idle and the suite took twice as long.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses;
     // inlined, Vite transforms that import.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
