@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Minefleet's game image for the built-in flying-squid distribution: the same launcher and console host
 # the local driver runs, started from the operator's ConfigMap (/config/server.properties) with the
-# world on /data. Provides mc-health (probes) and minefleet-console (preStop: announce, save, stop).
+# world on /data. Provides mc-health (probes), minefleet-console (preStop: announce, save, stop) and the
+# in-pod agent (minefleet-agent.mjs, started by the entrypoint).
 # Build from the repository root:
 #   docker build -f deploy/docker/flying-squid.Dockerfile -t minefleet/flying-squid:0.1.0 .
 ARG NODE_IMAGE=node:20.19.5-bookworm-slim
@@ -32,5 +33,6 @@ RUN ln -s /app/bin/mc-health.mjs /usr/local/bin/mc-health \
  && mkdir -p /data /config && chown 1000:1000 /data
 USER 1000:1000
 VOLUME /data
-EXPOSE 25565
+# 25565: the game; 25580: the in-pod agent (the console for the control plane).
+EXPOSE 25565 25580
 ENTRYPOINT ["node", "/app/bin/entrypoint.mjs"]

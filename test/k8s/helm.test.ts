@@ -68,6 +68,19 @@ describe('Helm chart', () => {
     expect(text).toContain('nats://nats.nats.svc:4222');
     const role = all.find((o) => o.kind === 'Role' && o.metadata.name === 'mf-minefleet-operator')!;
     expect(role.metadata.namespace).toBe('games');
+    // On the Kubernetes runtime the control plane reads the servers' console passwords (their agents'
+    // proof): `get` on Secrets in the servers' namespace, nothing more and nowhere else.
+    const consoles = all.find(
+      (o) => o.kind === 'Role' && o.metadata.name === 'mf-minefleet-control-plane-consoles',
+    )!;
+    expect(consoles.metadata.namespace).toBe('games');
+    expect((consoles as unknown as { rules: unknown }).rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    ]);
+    const clusterRole = all.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name === 'mf-minefleet-control-plane',
+    ) as unknown as { rules: { resources: string[] }[] };
+    expect(clusterRole.rules.flatMap((r) => r.resources)).not.toContain('secrets');
     for (const d of all.filter((o) => o.kind === 'Deployment')) {
       const pod = (
         d.spec!['template'] as {

@@ -53,6 +53,14 @@ export function claimFolder(root: string, namespace: string, claim: string): str
   );
 }
 
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 /** Whether this node runs the pod's containers: Minefleet's flying-squid game image only. */
 export function runsImage(pod: V1Pod): boolean {
   const containers = pod.spec?.containers ?? [];
@@ -235,7 +243,7 @@ export class PodContainer {
 
   /** Ends the container from outside, as an out-of-memory kill or a crash would: SIGKILL. */
   crash(): void {
-    this.child?.kill('SIGKILL');
+    if (this.child?.pid) killGroup(this.child.pid, 'SIGKILL');
   }
 
   /**
@@ -260,10 +268,10 @@ export class PodContainer {
         await this.exited(child, Math.max(0, deadline - Date.now()));
       }
     }
-    if (this.child) {
-      this.child.kill('SIGKILL');
+    if (this.child?.pid) {
+      killGroup(this.child.pid, 'SIGKILL');
       await this.exited(this.child, 10_000);
-    }
+    } else if (child?.pid) killGroup(child.pid, 'SIGKILL'); // what it left behind
     await this.address.release();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -280,7 +288,13 @@ export class PodContainer {
     mkdirSync(this.dir, { recursive: true });
     const log = createWriteStream(path.join(this.dir, `container-${this.restarts}.log`));
     const argv = [...this.address.exec, process.execPath, path.join(SCRIPTS, 'entrypoint.mjs')];
-    const child = spawn(argv[0]!, argv.slice(1), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: the container's processes (the game and the agent beside it) end
+    // together, as a container's do.
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.child = child;
@@ -290,6 +304,8 @@ export class PodContainer {
     this.failures = 0;
     const began = Date.now();
     child.once('exit', (code, signal) => {
+      // The container ends with its main process: whatever else it started goes too.
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
       if (this.child === child) this.child = undefined;
       this.lastExit = { code, signal, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
       this.ready = false;

@@ -31,6 +31,7 @@ import {
 } from '@minefleet/testkit/control-plane-process';
 import { createTestDatabase, type TestDatabase } from '@minefleet/testkit/databases';
 import { BOT_TEST_VERSION, freePort, joinBot, pingOnce, type TestBot } from '@minefleet/testkit/minecraft';
+import { LiveClient } from '@minefleet/testkit/live-client';
 import { freePortRange } from '@minefleet/testkit/ports';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
 import type { Operator } from '../../apps/operator/src/operator.js';
@@ -172,7 +173,7 @@ describe.skipIf(unavailable)(
       expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt, runtime: 'kubernetes' });
       expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
 
-      // What needs the in-pod agent is refused plainly, not half done.
+      // What needs more of the in-pod agent than the console is refused plainly, not half done.
       const files = await cp.api.get(`/servers/${id}/files`, user.token);
       expect(files.status, JSON.stringify(files.body)).toBe(501);
       expect(files.body.error.code).toBe('RUNTIME_UNSUPPORTED');
@@ -264,6 +265,24 @@ describe.skipIf(unavailable)(
         motd: 'Sleeper on Kubernetes',
         online: 1,
       });
+      // The console through the API's WebSocket: the command reaches the game in the pod (through its
+      // in-pod agent), the player sees its effect and the output comes back on the socket.
+      const live = await LiveClient.open(cp.url, user.token);
+      try {
+        expect((await live.subscribe(id, ['console'])).type).toBe('subscribed');
+        const seen = waker.waitForMessage(/hello from the console/, 15_000);
+        expect((await live.command(id, 'say hello from the console')).type).toBe('command_accepted');
+        await seen;
+        await live.waitFor(
+          (m) =>
+            m.type === 'console' &&
+            (m.data as { source: string }).source !== 'command' &&
+            (m.data as { message: string }).message.includes('hello from the console'),
+        );
+      } finally {
+        await live.close();
+      }
+
       let wakes: { player: string; from_status: string; outcome: string }[] = [];
       await eventually('the wake to be recorded', async () => {
         wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;

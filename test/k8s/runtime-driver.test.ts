@@ -8,13 +8,16 @@
 // platform-on-kubernetes.test.ts.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { V1ConfigMap, V1EndpointSlice, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EndpointSlice, V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { RuntimeEvent, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
 import { isStatus } from '@minefleet/runtime-kubernetes/kube/client';
 import { KubernetesDriver } from '@minefleet/runtime-kubernetes/kubernetes-driver';
 import {
+  AGENT_PORT,
+  CONSOLE_PASSWORD_KEY,
   SERVER_ID_LABEL,
   TENANT_LABEL,
+  consoleSecretName,
   podName,
   resourceName,
   resourcePath,
@@ -22,6 +25,7 @@ import {
 } from '@minefleet/runtime-kubernetes/resource';
 import { DEFAULT_POLICY, tenantPolicyName } from '@minefleet/runtime-kubernetes/tenant-isolation';
 import { runtimeDriverConformance } from '@minefleet/runtime-local/conformance';
+import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
 import { BOT_TEST_VERSION, freePort, joinBot } from '@minefleet/testkit/minecraft';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
 import type { Operator } from '../../apps/operator/src/operator.js';
@@ -138,7 +142,10 @@ describe.skipIf(unavailable)(
         'app.kubernetes.io/managed-by': 'minefleet-operator',
       });
       expect(fence.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-      expect(fence.spec.ingress[0]?.ports).toEqual([{ port: 25565, protocol: 'TCP' }]);
+      expect(fence.spec.ingress[0]?.ports).toEqual([
+        { port: 25565, protocol: 'TCP' },
+        { port: AGENT_PORT, protocol: 'TCP' },
+      ]);
       const own = await get<Policy>(`${policies}/${tenantPolicyName(spec.tenantId)}`);
       expect(own.spec.podSelector.matchLabels?.[TENANT_LABEL]).toBe(spec.tenantId);
       expect(own.spec.ingress[0]?.from?.[0]?.podSelector?.matchLabels?.[TENANT_LABEL]).toBe(spec.tenantId);
@@ -189,6 +196,34 @@ describe.skipIf(unavailable)(
       expect(await driver.endpoint?.(spec.serverId)).toEqual({ host: podIP, port: GAME_PORT });
       const ping = await driver.ping(spec.serverId, 5_000);
       expect(ping).toMatchObject({ motd: 'On Kubernetes', maxPlayers: 7, onlinePlayers: 0 });
+      // The in-pod agent serves the console to whoever proves the server's console password, no one else.
+      const secret = await get<V1Secret>(
+        `/api/v1/namespaces/${NAMESPACE}/secrets/${consoleSecretName(spec.serverId)}`,
+      );
+      const password = Buffer.from(secret.data![CONSOLE_PASSWORD_KEY]!, 'base64').toString('utf8');
+      const agent = { host: podIP, port: AGENT_PORT };
+      await expect(ConsoleConnection.connectAgent(agent, `${password}x`)).rejects.toThrow(
+        /refused: unauthorized/,
+      );
+      await expect(ConsoleConnection.connectAgent(agent, '')).rejects.toThrow(/refused: unauthorized/);
+      const direct = await ConsoleConnection.connectAgent(agent, password);
+      expect((await direct.hello()).pid).toBeGreaterThan(0);
+      direct.close();
+      // Through the driver: a command's output comes back as console events.
+      const from = events.length;
+      await driver.sendCommand(spec.serverId, 'say through the agent');
+      await eventually('the command and its output as console events', async () =>
+        events
+          .slice(from)
+          .some(
+            (e) =>
+              e.type === 'console' &&
+              e.serverId === spec.serverId &&
+              e.line.source !== 'command' &&
+              e.line.message.includes('through the agent'),
+          ),
+      );
+
       // The Service's endpoint is that address, ready (the EndpointSlice controller refuses loopback ones).
       if (node.runsInNamespaces) {
         const slices = `/apis/discovery.k8s.io/v1/namespaces/${NAMESPACE}/endpointslices`;
@@ -306,7 +341,6 @@ describe.skipIf(unavailable)(
         eventually('the objects to be gone', () => allGone(objectPaths(ports.get(port)!))),
       players: { join: (address, options) => joinBot(address, options) },
       unsupported: {
-        console: 'no console without the in-pod agent',
         stats: 'no process statistics without the in-pod agent',
         files: 'no server files without the in-pod agent',
         logs: 'no captured log without the in-pod agent',

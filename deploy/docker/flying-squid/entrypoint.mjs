@@ -3,6 +3,9 @@
 // /config) and environment into the launcher's launch file, then runs the same launcher and console
 // host the local driver uses, in this process (PID 1 gets SIGTERM and the launcher saves the world).
 // Folders can be moved for a run outside a container: MINEFLEET_CONFIG_DIR, MINEFLEET_DATA_DIR.
+// Beside the game it starts the in-pod agent (minefleet-agent.mjs), a process of its own, through which the
+// control plane reaches the console; it ends with this process.
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -53,5 +56,9 @@ writeFileSync(
   }),
   { mode: 0o600 },
 );
+const agent = spawn(process.execPath, [new URL('./minefleet-agent.mjs', import.meta.url).pathname], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+process.on('exit', () => agent.kill('SIGTERM'));
 process.argv[2] = launchFile;
 createRequire(import.meta.url)(FLYING_SQUID_LAUNCHER);

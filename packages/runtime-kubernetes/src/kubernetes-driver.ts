@@ -1,8 +1,9 @@
 // The RuntimeDriver port on Kubernetes (preview): each server is a MinecraftServer resource that the
 // Minefleet operator turns into a StatefulSet, Service and ConfigMap. The driver writes desired state and
-// reads the operator's status; it runs no process itself. What needs an agent in the pod (console, files,
-// stats, logs) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md, "Kubernetes runtime driver (preview)").
-import type { V1Pod } from '@kubernetes/client-node';
+// reads the operator's status; it runs no process itself. The console of a flying-squid server goes
+// through the in-pod agent of Minefleet's game image; what else needs it (files, stats, logs) fails with
+// RUNTIME_UNSUPPORTED (docs/kubernetes.md, "Kubernetes runtime driver (preview)").
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
 import { DomainError } from '@minefleet/domain/errors';
 import type {
@@ -22,6 +23,7 @@ import type {
   StopOptions,
   WorkspacePaths,
 } from '@minefleet/domain/ports/runtime-driver';
+import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
 import { pingServer } from '@minefleet/runtime-local/ping';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
@@ -29,9 +31,12 @@ import type { InformerLog } from './kube/informer.js';
 import { POD_PID, observation } from './observe.js';
 import { ResourceEvents } from './resource-events.js';
 import {
+  AGENT_PORT,
+  CONSOLE_PASSWORD_KEY,
   GENERATION_ANNOTATION,
   STARTED_AT_ANNOTATION,
   TENANT_LABEL,
+  consoleSecretName,
   driverSpec,
   newResource,
   resourcePath,
@@ -54,6 +59,11 @@ export interface KubernetesDriverOptions {
    * reports in status.endpoint (cluster DNS: the control plane runs in the cluster).
    */
   address?: (server: ServerResource, pod: V1Pod) => { host: string; port: number } | undefined;
+  /**
+   * Where the control plane reaches a running pod's in-pod agent. Default: the pod's address on
+   * AGENT_PORT (pod addresses are routable inside the cluster, where the control plane runs).
+   */
+  agentAddress?: (pod: V1Pod) => { host: string; port: number } | undefined;
   /** Who besides a tenant's own pods may reach its game pods (NetworkPolicies; docs/kubernetes.md). */
   isolation?: IsolationOptions;
   /** How long stop waits beyond its timeout for the pod to go, and remove for the objects to go. */
@@ -75,12 +85,89 @@ export class KubernetesDriver implements RuntimeDriver {
   private readonly isolation: TenantIsolation;
   private readonly now: () => Date;
   private closed = false;
+  /** Each running server's console, through its pod's agent, subscribed to its lines (by server id). */
+  private readonly consoles = new Map<string, Promise<ConsoleConnection>>();
 
   constructor(private readonly o: KubernetesDriverOptions) {
     this.now = o.now ?? (() => new Date());
     this.objects = new ServerObjects(o.api, o.namespace, o.pollMs, o.settleTimeoutMs);
     this.isolation = new TenantIsolation(o.api, o.namespace, o.isolation);
     this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
+    // A server that becomes Running gets its console attached, so its lines are events like the local
+    // driver's; one that exits has it closed.
+    this.events.subscribe((event) => {
+      if (event.type === 'exit') this.detach(event.serverId);
+      else if (event.type === 'console' && / → Running$/.test(event.line.message))
+        this.attach(event.serverId);
+    });
+  }
+
+  /**
+   * The server's console through its pod's agent: opened once and kept while it stays open. Refused with
+   * SERVER_NOT_RUNNING unless the server is desired Running and its pod is Ready, and with
+   * RUNTIME_UNSUPPORTED for the Java image (its console, RCON, is not reached yet).
+   */
+  private console(serverId: string): Promise<ConsoleConnection> {
+    const existing = this.consoles.get(serverId);
+    if (existing) return existing;
+    const opening = this.openConsole(serverId);
+    this.consoles.set(serverId, opening);
+    const forget = () => {
+      if (this.consoles.get(serverId) === opening) this.consoles.delete(serverId);
+    };
+    opening.then((connection) => connection.onClose(forget), forget);
+    return opening;
+  }
+
+  private async openConsole(serverId: string): Promise<ConsoleConnection> {
+    const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
+    if (!resource || resource.spec.state !== 'Running' || !pod || !podReady(pod))
+      throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
+    if (resource.spec.server.distribution !== 'flying-squid') throw unsupported('console', serverId);
+    const address =
+      this.o.agentAddress?.(pod) ??
+      (pod.status?.podIP ? { host: pod.status.podIP, port: AGENT_PORT } : undefined);
+    if (!address)
+      throw new DomainError('SERVER_NOT_RUNNING', 'The server’s pod has no address yet', { serverId });
+    const secret = await this.o.api.request<V1Secret>(
+      'GET',
+      `/api/v1/namespaces/${this.o.namespace}/secrets/${consoleSecretName(serverId)}`,
+    );
+    const password = Buffer.from(secret.data?.[CONSOLE_PASSWORD_KEY] ?? '', 'base64').toString('utf8');
+    const connection = await ConsoleConnection.connectAgent(address, password);
+    try {
+      await connection.subscribe((line) => this.events.publish({ type: 'console', serverId, line }));
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** Opens the console of a server that became Running, trying again for a while (its agent may lag). */
+  private attach(serverId: string, attempt = 0): void {
+    if (this.closed || this.consoles.has(serverId)) return;
+    this.console(serverId).then(
+      (connection) =>
+        // An agent that goes away while the server still runs (its container restarted) is found again.
+        connection.onClose(() => {
+          if (!this.closed) setTimeout(() => this.attach(serverId), 500).unref();
+        }),
+      (error: unknown) => {
+        const gone = error instanceof DomainError && error.code === 'RUNTIME_UNSUPPORTED';
+        if (!this.closed && !gone && attempt < 30)
+          setTimeout(() => this.attach(serverId, attempt + 1), 1_000).unref();
+      },
+    );
+  }
+
+  private detach(serverId: string): void {
+    const console = this.consoles.get(serverId);
+    this.consoles.delete(serverId);
+    void console?.then(
+      (connection) => connection.close(),
+      () => undefined,
+    );
   }
 
   catalogue(): Promise<DistributionInfo[]> {
@@ -181,6 +268,7 @@ export class KubernetesDriver implements RuntimeDriver {
 
   async start(spec: ServerSpec, options: StartOptions): Promise<ProcessInfo> {
     this.checkVersion(spec);
+    // Commands to run before players join would need the game to take them before it opens its port.
     if (options.preStartCommands?.length) throw unsupported('console', spec.serverId);
     const startedAt = this.now();
     // The operator's status writes change the resourceVersion often: a failed test is retried on a fresh read.
@@ -213,16 +301,27 @@ export class KubernetesDriver implements RuntimeDriver {
     }
   }
 
-  sendCommand(serverId: string): Promise<void> {
-    return Promise.reject(unsupported('console', serverId));
+  async sendCommand(serverId: string, line: string): Promise<void> {
+    await (await this.console(serverId)).command(line);
   }
 
   /**
-   * Console commands before the stop (`beforeStop`) are not sent: the console needs the in-pod agent. The
-   * image's own shutdown (SIGTERM) announces and saves the world (spec.shutdown). A pod still there after
-   * `timeoutMs` is deleted at once and the exit reports SIGKILL.
+   * Console commands before the stop (`beforeStop`) are sent through the in-pod agent when the server has
+   * one (flying-squid); the image's own shutdown (preStop, SIGTERM) announces and saves the world
+   * (spec.shutdown) in any case. A pod still there after `timeoutMs` is deleted at once and the exit
+   * reports SIGKILL.
    */
   async stop(serverId: string, options: StopOptions): Promise<ExitInfo | null> {
+    // What the caller asks to send first (announcements, save-all) goes through the console when there
+    // is one; the image's preStop hook announces the stop and saves the world in any case.
+    for (const command of options.beforeStop ?? []) {
+      try {
+        await this.sendCommand(serverId, command);
+      } catch {
+        break;
+      }
+    }
+    this.detach(serverId);
     const seen = await this.desireStopped(serverId);
     if (!seen) return null;
     let forced = false;
@@ -242,6 +341,7 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** Desired Stopped first (or the StatefulSet would make a new pod), then the pod is deleted at once. */
   async kill(serverId: string): Promise<ExitInfo | null> {
+    this.detach(serverId);
     const seen = await this.desireStopped(serverId);
     if (!seen) return null;
     await this.objects.deletePod(serverId);
@@ -371,9 +471,10 @@ export class KubernetesDriver implements RuntimeDriver {
     if (tenantId) await this.isolation.release(tenantId);
   }
 
-  /** Stops the watch; the servers keep running (the next driver reads them again). */
+  /** Stops the watch and closes the consoles; the servers keep running (the next driver reads them again). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const serverId of [...this.consoles.keys()]) this.detach(serverId);
     await this.events.close();
   }
 }

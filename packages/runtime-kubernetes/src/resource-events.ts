@@ -84,6 +84,17 @@ export class ResourceEvents {
     return () => this.listeners.delete(listener);
   }
 
+  /** Hands an event the driver made itself (a console line from a server's agent) to every listener. */
+  publish(event: RuntimeEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; the others still get the event.
+      }
+    }
+  }
+
   /** Resolves once the first list is in (events from then on are delivered). */
   synced(): Promise<void> {
     return this.start();
@@ -102,14 +113,7 @@ export class ResourceEvents {
       resyncMs: 600_000,
       log: this.o.log ?? silent,
       onChange: (resource, change, previous) => {
-        for (const event of eventsOf(resource, change, previous, this.o.now()))
-          for (const listener of [...this.listeners]) {
-            try {
-              listener(event);
-            } catch {
-              // A listener's failure is its own; the others still get the event.
-            }
-          }
+        for (const event of eventsOf(resource, change, previous, this.o.now())) this.publish(event);
       },
     });
     this.started = this.informer.start();

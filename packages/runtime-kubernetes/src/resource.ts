@@ -27,6 +27,11 @@ export const STARTED_AT_ANNOTATION = 'minefleet.io/started-at';
 /** JSON of the last exit (stop or kill) the driver recorded: every driver instance reports it from there. */
 export const EXIT_ANNOTATION = 'minefleet.io/last-exit';
 
+/** The port of the in-pod agent of Minefleet's game image: the console for the control plane. */
+export const AGENT_PORT = 25580;
+/** The key of the server's console password in its Secret (the agent's proof; RCON on Java images). */
+export const CONSOLE_PASSWORD_KEY = 'rcon-password';
+
 export const resourcePath = (namespace: string, name?: string) =>
   `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${name ? `/${name}` : ''}`;
 export const podPath = (namespace: string, name: string) => `/api/v1/namespaces/${namespace}/pods/${name}`;
@@ -46,6 +51,8 @@ export function resourceName(serverId: string): string {
 }
 
 export const podName = (serverId: string) => `${resourceName(serverId)}-0`;
+/** The Secret the operator makes for a server, holding its console password. */
+export const consoleSecretName = (serverId: string) => `${resourceName(serverId)}-console`;
 /** The world volume's claim (the StatefulSet's claim template `data` for the pod). */
 export const claimName = (serverId: string) => `data-${podName(serverId)}`;
 export const claimPath = (namespace: string, serverId: string) =>

@@ -3,6 +3,7 @@
 // (docs/kubernetes.md, "One namespace, tenants told apart by labels").
 import { isStatus, type KubeApi } from './kube/client.js';
 import {
+  AGENT_PORT,
   CREATED_BY,
   GROUP,
   MANAGED_BY_OPERATOR as GAME_POD,
@@ -39,7 +40,7 @@ export const tenantPolicyName = (tenantId: string) => `minefleet-tenant-${tenant
 const policiesPath = (namespace: string, name?: string) =>
   `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies${name ? `/${name}` : ''}`;
 
-/** Every game pod: nothing in but the platform on the game port; out only to DNS and off-cluster. */
+/** Every game pod: nothing in but the platform on the game and agent ports; out only to DNS and off-cluster. */
 export function defaultPolicy(namespace: string, options: IsolationOptions = {}): NetworkPolicy {
   const platform = options.platform ?? {};
   const cidrs = options.privateCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
@@ -62,7 +63,11 @@ export function defaultPolicy(namespace: string, options: IsolationOptions = {})
               },
             },
           ],
-          ports: [{ port: GAME_PORT, protocol: 'TCP' }],
+          // The game, and the in-pod agent (the console): from the platform only.
+          ports: [
+            { port: GAME_PORT, protocol: 'TCP' },
+            { port: AGENT_PORT, protocol: 'TCP' },
+          ],
         },
       ],
       egress: [

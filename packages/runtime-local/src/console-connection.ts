@@ -54,9 +54,14 @@ export class ConsoleConnection {
   private readonly closeListeners: (() => void)[] = [];
   private closed = false;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    /** What arrived before this client took the socket over (after an agent's handshake). */
+    initial = '',
+  ) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
+    if (initial) queueMicrotask(() => this.onData(initial));
     socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
@@ -83,6 +88,62 @@ export class ConsoleConnection {
         clearTimeout(timer);
         reject(error);
       });
+    });
+  }
+
+  /**
+   * Connects to a game's console through the in-pod agent of Minefleet's game image, over TCP
+   * (deploy/docker/flying-squid/minefleet-agent.mjs): the first line proves the caller knows the server's
+   * console password, then it is this same protocol. Rejects when nothing answers in time, or the agent
+   * refuses (a wrong password, no console behind it).
+   */
+  static connectAgent(
+    address: { host: string; port: number },
+    token: string,
+    timeoutMs = 3_000,
+  ): Promise<ConsoleConnection> {
+    const where = `console agent ${address.host}:${address.port}`;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(address);
+      let buffered = '';
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`${where}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.setEncoding('utf8');
+      socket.once('error', fail);
+      socket.once('close', () => fail(new Error(`${where}: closed before it answered`)));
+      socket.once('connect', () => socket.write(JSON.stringify({ op: 'auth', token }) + '\n'));
+      const onData = (chunk: string) => {
+        buffered += chunk;
+        const end = buffered.indexOf('\n');
+        if (end < 0) {
+          if (buffered.length > 4096) fail(new Error(`${where}: no answer line`));
+          return;
+        }
+        socket.off('data', onData);
+        let reply: Reply | undefined;
+        try {
+          reply = JSON.parse(buffered.slice(0, end)) as Reply;
+        } catch {
+          reply = undefined;
+        }
+        if (reply?.type !== 'authenticated') {
+          const why = typeof reply?.message === 'string' ? reply.message : 'an answer it could not read';
+          fail(new Error(`${where}: refused: ${why}`));
+          return;
+        }
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
+        resolve(new ConsoleConnection(socket, buffered.slice(end + 1)));
+      };
+      socket.on('data', onData);
     });
   }
 

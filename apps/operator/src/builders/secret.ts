@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
+import { CONSOLE_PASSWORD_KEY } from '@minefleet/runtime-kubernetes/resource';
 import type { MinecraftServer } from '../crd/schema.js';
 import { names, ownedMetadata } from './common.js';
 
-export const RCON_PASSWORD_KEY = 'rcon-password';
+/** The console password's key: RCON on the Java image, the in-pod agent's proof on Minefleet's. */
+export const RCON_PASSWORD_KEY = CONSOLE_PASSWORD_KEY;
 
 /** A console (RCON) password: 24 random bytes, URL-safe base64. Generated once per server. */
 export function generatePassword(): string {

@@ -1,3 +1,4 @@
+import { AGENT_PORT } from '@minefleet/runtime-kubernetes/resource';
 import type { V1Container, V1EnvVar, V1StatefulSet, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { MinecraftServer, MinecraftServerSpec } from '../crd/schema.js';
 import { memoryMiB } from '../crd/validate.js';
@@ -103,7 +104,11 @@ export function buildStatefulSet(
     name: 'minecraft',
     image: resolveImage(spec, options.images),
     imagePullPolicy: 'IfNotPresent',
-    ports: [{ name: 'minecraft', containerPort: GAME_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'minecraft', containerPort: GAME_PORT, protocol: 'TCP' },
+      // Minefleet's image runs the in-pod agent beside the game: the console for the control plane.
+      ...(java ? [] : [{ name: 'agent', containerPort: AGENT_PORT, protocol: 'TCP' }]),
+    ],
     env: [
       ...parts.env,
       { name: 'RCON_PASSWORD', valueFrom: { secretKeyRef: { name: n.secret, key: RCON_PASSWORD_KEY } } },
