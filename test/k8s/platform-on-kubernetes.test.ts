@@ -282,6 +282,12 @@ describe.skipIf(unavailable)(
       } finally {
         await live.close();
       }
+      // The game's log, read through the pod's agent, has the command and its output.
+      const logs = await api.get(`/servers/${id}/logs?q=hello%20from%20the%20console`, user.token);
+      expect(logs.status, JSON.stringify(logs.body)).toBe(200);
+      const sources = (logs.body.logs as { source: string }[]).map((l) => l.source);
+      expect(sources).toContain('command');
+      expect(sources.some((source) => source !== 'command')).toBe(true);
 
       let wakes: { player: string; from_status: string; outcome: string }[] = [];
       await eventually('the wake to be recorded', async () => {

@@ -340,10 +340,10 @@ describe.skipIf(unavailable)(
       portIsFree: (port) =>
         eventually('the objects to be gone', () => allGone(objectPaths(ports.get(port)!))),
       players: { join: (address, options) => joinBot(address, options) },
+      logsOnlyWhileRunning:
+        'the log is on the server’s volume, which only its running pod’s agent reads; a stopped server’s log answers SERVER_NOT_RUNNING',
       unsupported: {
-        stats: 'no process statistics without the in-pod agent',
         files: 'no server files without the in-pod agent',
-        logs: 'no captured log without the in-pod agent',
         crash:
           'a crashed container is restarted in place by the kubelet (the test node does so too), so the server does not exit; a crash loop is reported as phase Failed',
       },

@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-// The in-pod agent of the flying-squid image: the console host's protocol (commands, the live console,
-// tick stats, players: packages/runtime-local/launcher/console-host.cjs) over TCP for the control plane,
-// which runs outside the pod. A connection's first line must prove it knows the server's console password
-// (RCON_PASSWORD, from the server's own Secret, which only the control plane and the operator may read):
-// `{"op":"auth","token":"…"}`, answered `{"type":"authenticated"}`; anything else, a wrong password or no
-// line within 5 s closes it. After that it relays bytes to the console socket in the data folder and back,
-// and reads nothing the game sends (the control plane's client bounds what it accepts). The entrypoint
-// starts it beside the game; it listens on MINEFLEET_AGENT_PORT (25580), which the servers'
-// NetworkPolicy opens to the platform's pods only.
+// The in-pod agent of the flying-squid image: what the control plane, outside the pod, needs of the game
+// beside it. A connection's first line must prove it knows the server's console password (RCON_PASSWORD,
+// from the server's own Secret, which only the control plane and the operator may read) and say what it
+// wants: `{"op":"auth","token":"…","then":"console"|"stats"|"logs","query":{…}}`. A wrong password, or no
+// such line within 5 s, closes it.
+//  - console (the default): answered `{"type":"authenticated"}`, then the console host's protocol
+//    (commands, the live console, tick stats, players: packages/runtime-local/launcher/console-host.cjs),
+//    relayed byte for byte to the console socket in the data folder and back;
+//  - stats: one line `{"type":"stats",cpuPercent,memoryBytes,diskBytes,uptimeSeconds}` of the game
+//    process (this process's parent), then the end;
+//  - logs: one line `{"type":"logs",lines,total}`, the console log the game writes in the data folder read
+//    as the local driver reads it (the query: page, perPage, level, since, until, q, tail), then the end.
+// It acts on nothing the game sends. The entrypoint starts it beside the game and it ends with it; it
+// listens on MINEFLEET_AGENT_PORT (25580), which the servers' NetworkPolicy opens to the platform only.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { folderBytes } from '@minefleet/runtime-local/disk-usage';
+import { MAX_PER_PAGE, readLogs } from '@minefleet/runtime-local/log-store';
 
 const port = Number(process.env.MINEFLEET_AGENT_PORT || 25580);
 // Where it listens: every address of the pod, unless the game is told to bind one address (outside a container).
@@ -18,8 +26,8 @@ const host = process.env.MINEFLEET_BIND_HOST || '0.0.0.0';
 const password = process.env.RCON_PASSWORD || '';
 const dataDir = path.resolve(process.env.MINEFLEET_DATA_DIR || '/data');
 const socketPath = path.join(dataDir, '.minefleet', 'console.sock');
-/** The first line (the proof) is small: longer, and the connection is closed. */
-const MAX_AUTH_BYTES = 1024;
+/** The first line (the proof and the query) is small: longer, and the connection is closed. */
+const MAX_AUTH_BYTES = 4096;
 const AUTH_TIMEOUT_MS = 5_000;
 /** Connections at once: the control plane holds one per server; more is not the control plane. */
 const MAX_CONNECTIONS = 8;
@@ -31,6 +39,61 @@ if (!password) {
 const digest = (text) => createHash('sha256').update(text).digest();
 const expected = digest(password);
 const proves = (token) => typeof token === 'string' && timingSafeEqual(digest(token), expected);
+
+/** The game process's CPU time and memory, from /proc (clock ticks: 100 a second on Linux). */
+const TICKS = 100;
+function sample(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const startTicks = Number(fields[19]);
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return {
+    at: Date.now(),
+    cpuSeconds: cpuTicks / TICKS,
+    memoryBytes: rss ? Number(rss[1]) * 1024 : 0,
+    uptimeSeconds: Math.max(0, uptime - startTicks / TICKS),
+  };
+}
+let previous;
+let disk = { at: 0, bytes: 0 };
+async function stats() {
+  const now = sample(process.ppid);
+  // CPU since the last answer (the control plane asks every few seconds); the first, since the start.
+  const cpuPercent = previous
+    ? ((now.cpuSeconds - previous.cpuSeconds) / Math.max(0.001, (now.at - previous.at) / 1000)) * 100
+    : (now.cpuSeconds / Math.max(0.001, now.uptimeSeconds)) * 100;
+  previous = now;
+  if (Date.now() - disk.at > 10_000) disk = { at: Date.now(), bytes: await folderBytes(dataDir) };
+  return {
+    type: 'stats',
+    cpuPercent: Math.max(0, Math.round(cpuPercent * 10) / 10),
+    memoryBytes: now.memoryBytes,
+    diskBytes: disk.bytes,
+    uptimeSeconds: Math.round(now.uptimeSeconds),
+  };
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+/** The query as the local driver takes it, from JSON; anything out of bounds is refused. */
+function logQuery(raw) {
+  const q = raw && typeof raw === 'object' ? raw : {};
+  const int = (v, min, max) => (Number.isInteger(v) && v >= min && v <= max ? v : undefined);
+  const date = (v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+  const query = { page: int(q.page, 1, 100_000), perPage: int(q.perPage, 1, MAX_PER_PAGE) };
+  if (query.page === undefined || query.perPage === undefined) throw new Error('page and perPage are required');
+  if (LEVELS.includes(q.level)) query.level = q.level;
+  if (date(q.since)) query.since = date(q.since);
+  if (date(q.until)) query.until = date(q.until);
+  if (typeof q.q === 'string' && q.q.length <= 200) query.q = q.q;
+  if (int(q.tail, 1, 100_000)) query.tail = q.tail;
+  return query;
+}
+async function logs(raw) {
+  const page = await readLogs(path.join(dataDir, '.minefleet', 'logs'), logQuery(raw));
+  return { type: 'logs', lines: page.lines.map((l) => ({ ...l, ts: l.ts.toISOString() })), total: page.total };
+}
 
 let open = 0;
 const server = net.createServer((client) => {
@@ -52,7 +115,7 @@ const server = net.createServer((client) => {
     buffered = Buffer.concat([buffered, chunk]);
     const end = buffered.indexOf(10);
     if (end < 0) {
-      if (buffered.length > MAX_AUTH_BYTES) refuse('the first line must be the proof, at most 1 KiB');
+      if (buffered.length > MAX_AUTH_BYTES) refuse('the first line must be the proof, at most 4 KiB');
       return;
     }
     client.off('data', onData);
@@ -65,6 +128,15 @@ const server = net.createServer((client) => {
     }
     if (request?.op !== 'auth' || !proves(request.token)) {
       refuse('unauthorized');
+      return;
+    }
+    if (request.then === 'stats' || request.then === 'logs') {
+      clearTimeout(timer);
+      const answer = request.then === 'stats' ? stats() : logs(request.query);
+      answer.then(
+        (reply) => client.end(JSON.stringify(reply) + '\n'),
+        (error) => refuse(String(error?.message ?? error)),
+      );
       return;
     }
     const rest = buffered.subarray(end + 1);

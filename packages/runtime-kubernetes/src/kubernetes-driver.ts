@@ -6,24 +6,28 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
 import { DomainError } from '@minefleet/domain/errors';
-import type {
-  AdoptOptions,
-  DistributionInfo,
-  ExitInfo,
-  LogPage,
-  LogQuery,
-  PingResult,
-  ProcessInfo,
-  ProcessObservation,
-  ProcessStats,
-  RuntimeDriver,
-  RuntimeEvent,
-  ServerSpec,
-  StartOptions,
-  StopOptions,
-  WorkspacePaths,
+import {
+  LOG_LEVELS,
+  LOG_SOURCES,
+  type AdoptOptions,
+  type DistributionInfo,
+  type ExitInfo,
+  type LogLevel,
+  type LogPage,
+  type LogQuery,
+  type LogSource,
+  type PingResult,
+  type ProcessInfo,
+  type ProcessObservation,
+  type ProcessStats,
+  type RuntimeDriver,
+  type RuntimeEvent,
+  type ServerSpec,
+  type StartOptions,
+  type StopOptions,
+  type WorkspacePaths,
 } from '@minefleet/domain/ports/runtime-driver';
-import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
+import { ConsoleConnection, askAgent } from '@minefleet/runtime-local/console-connection';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
 import { pingServer } from '@minefleet/runtime-local/ping';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
@@ -38,13 +42,14 @@ import {
   TENANT_LABEL,
   consoleSecretName,
   driverSpec,
+  podName,
   newResource,
   resourcePath,
   type ServerResource,
 } from './resource.js';
 import { ServerObjects } from './server-objects.js';
 import { TenantIsolation, type IsolationOptions } from './tenant-isolation.js';
-import { unsupported } from './unsupported.js';
+import { unsupported, type UnsupportedFeature } from './unsupported.js';
 
 export interface KubernetesDriverOptions {
   api: KubeApi;
@@ -93,12 +98,9 @@ export class KubernetesDriver implements RuntimeDriver {
     this.objects = new ServerObjects(o.api, o.namespace, o.pollMs, o.settleTimeoutMs);
     this.isolation = new TenantIsolation(o.api, o.namespace, o.isolation);
     this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
-    // A server that becomes Running gets its console attached, so its lines are events like the local
-    // driver's; one that exits has it closed.
+    // A server that exits has its console closed (attached again by adopt or a command once it runs).
     this.events.subscribe((event) => {
       if (event.type === 'exit') this.detach(event.serverId);
-      else if (event.type === 'console' && / → Running$/.test(event.line.message))
-        this.attach(event.serverId);
     });
   }
 
@@ -119,11 +121,19 @@ export class KubernetesDriver implements RuntimeDriver {
     return opening;
   }
 
-  private async openConsole(serverId: string): Promise<ConsoleConnection> {
+  /**
+   * Where the running server's in-pod agent listens and the password it asks for. SERVER_NOT_RUNNING
+   * unless the server is desired Running and its pod is Ready; `feature` is refused with
+   * RUNTIME_UNSUPPORTED on the Java image (it has no agent yet).
+   */
+  private async agent(
+    serverId: string,
+    feature: UnsupportedFeature,
+  ): Promise<{ address: { host: string; port: number }; password: string }> {
     const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
     if (!resource || resource.spec.state !== 'Running' || !pod || !podReady(pod))
       throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
-    if (resource.spec.server.distribution !== 'flying-squid') throw unsupported('console', serverId);
+    if (resource.spec.server.distribution !== 'flying-squid') throw unsupported(feature, serverId);
     const address =
       this.o.agentAddress?.(pod) ??
       (pod.status?.podIP ? { host: pod.status.podIP, port: AGENT_PORT } : undefined);
@@ -134,9 +144,19 @@ export class KubernetesDriver implements RuntimeDriver {
       `/api/v1/namespaces/${this.o.namespace}/secrets/${consoleSecretName(serverId)}`,
     );
     const password = Buffer.from(secret.data?.[CONSOLE_PASSWORD_KEY] ?? '', 'base64').toString('utf8');
+    return { address, password };
+  }
+
+  private async openConsole(serverId: string): Promise<ConsoleConnection> {
+    const { address, password } = await this.agent(serverId, 'console');
     const connection = await ConsoleConnection.connectAgent(address, password);
     try {
       await connection.subscribe((line) => this.events.publish({ type: 'console', serverId, line }));
+      // Into the game's own log too, as the local driver notes a start there.
+      await connection.log(
+        'info',
+        `Console attached through the agent of pod ${podName(serverId)} (${address.host})`,
+      );
     } catch (error) {
       connection.close();
       throw error;
@@ -144,7 +164,7 @@ export class KubernetesDriver implements RuntimeDriver {
     return connection;
   }
 
-  /** Opens the console of a server that became Running, trying again for a while (its agent may lag). */
+  /** Opens the console of a running server, trying again for a while (its agent may lag its game). */
   private attach(serverId: string, attempt = 0): void {
     if (this.closed || this.consoles.has(serverId)) return;
     this.console(serverId).then(
@@ -384,6 +404,9 @@ export class KubernetesDriver implements RuntimeDriver {
     _options?: AdoptOptions,
   ): Promise<Map<string, ProcessObservation>> {
     const seen = await Promise.all(serverIds.map(async (id) => [id, await this.inspect(id)] as const));
+    // The lifecycle adopts a server once it runs, on the replica that owns it: that replica attaches its
+    // console, so its lines are events like the local driver's (the owner publishes them).
+    for (const [id, observed] of seen) if (observed.state === 'alive') this.attach(id);
     return new Map(seen);
   }
 
@@ -430,8 +453,34 @@ export class KubernetesDriver implements RuntimeDriver {
     );
   }
 
-  stats(serverId: string): Promise<ProcessStats | null> {
-    return Promise.reject(unsupported('stats', serverId));
+  /**
+   * The game process's CPU, memory, data folder size and uptime from its pod's agent, with the tick rate
+   * from its console; null when the server is not running.
+   */
+  async stats(serverId: string): Promise<ProcessStats | null> {
+    let agent;
+    try {
+      agent = await this.agent(serverId, 'stats');
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'SERVER_NOT_RUNNING') return null;
+      throw error;
+    }
+    const [reply, ticks] = await Promise.all([
+      askAgent(agent.address, agent.password, 'stats'),
+      this.console(serverId).then(
+        (connection) => connection.stats(),
+        (): { tps?: number; mspt?: number } => ({}),
+      ),
+    ]);
+    const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+    return {
+      cpuPercent: number(reply['cpuPercent']),
+      memoryBytes: number(reply['memoryBytes']),
+      diskBytes: number(reply['diskBytes']),
+      uptimeSeconds: number(reply['uptimeSeconds']),
+      ...(ticks.tps !== undefined ? { tps: ticks.tps } : {}),
+      ...(ticks.mspt !== undefined ? { mspt: ticks.mspt } : {}),
+    };
   }
 
   storageUsed(serverId: string): Promise<number> {
@@ -451,8 +500,44 @@ export class KubernetesDriver implements RuntimeDriver {
     return this.events.synced();
   }
 
-  readLogs(serverId: string, _query: LogQuery): Promise<LogPage> {
-    return Promise.reject(unsupported('logs', serverId));
+  /**
+   * The console log the game wrote in its data folder, read by its pod's agent as the local driver reads
+   * it, while the server runs.
+   */
+  async readLogs(serverId: string, query: LogQuery): Promise<LogPage> {
+    // A removed server's log went with its volume: nothing is held. A stopped one's is on its volume,
+    // which only its running pod reads: SERVER_NOT_RUNNING says so.
+    if (!(await this.objects.read(serverId))) return { lines: [], total: 0 };
+    const { address, password } = await this.agent(serverId, 'logs');
+    const reply = await askAgent(address, password, 'logs', {
+      page: query.page,
+      perPage: query.perPage,
+      ...(query.level ? { level: query.level } : {}),
+      ...(query.since ? { since: query.since.toISOString() } : {}),
+      ...(query.until ? { until: query.until.toISOString() } : {}),
+      ...(query.q !== undefined ? { q: query.q } : {}),
+      ...(query.tail !== undefined ? { tail: query.tail } : {}),
+    });
+    const lines = Array.isArray(reply['lines']) ? (reply['lines'] as Record<string, unknown>[]) : [];
+    const level = (v: unknown): LogLevel =>
+      (LOG_LEVELS as readonly unknown[]).includes(v) ? (v as LogLevel) : 'info';
+    const source = (v: unknown): LogSource =>
+      (LOG_SOURCES as readonly unknown[]).includes(v) ? (v as LogSource) : 'stdout';
+    return {
+      lines: lines.flatMap((l) =>
+        typeof l['message'] === 'string' && typeof l['ts'] === 'string'
+          ? [
+              {
+                ts: new Date(l['ts']),
+                level: level(l['level']),
+                source: source(l['source']),
+                message: l['message'],
+              },
+            ]
+          : [],
+      ),
+      total: typeof reply['total'] === 'number' ? reply['total'] : lines.length,
+    };
   }
 
   workspace(serverId: string): WorkspacePaths {

@@ -1,15 +1,15 @@
-// What the Kubernetes driver cannot do yet: what needs more of the agent inside the game's pod than the
-// console of a flying-squid server (files, process stats, log capture, the Java image's console,
-// commands before a start). One error code, RUNTIME_UNSUPPORTED, and a message naming the
+// What the Kubernetes driver cannot do yet: what needs more of the agent inside the game's pod than a
+// flying-squid server's console, stats and log (files; the Java image, which has no agent; commands
+// before a start). One error code, RUNTIME_UNSUPPORTED, and a message naming the
 // missing piece, so callers and the API tell "not possible on this runtime" from "failed".
 import { DomainError } from '@minefleet/domain/errors';
 
 export const UNSUPPORTED_FEATURES = {
   console:
     'the console of a Java server (RCON) and commands before a start are not reached yet; a flying-squid server’s console works',
-  files: 'server files (workspace, storage use, backups, plugins) need the in-pod agent',
-  stats: 'process statistics (CPU, memory, disk, tick rate) need the in-pod agent',
-  logs: 'the captured console log needs the in-pod agent',
+  files: 'server files (workspace, storage use, backups, plugins) are not served by the in-pod agent yet',
+  stats: 'process statistics of a Java server need an in-pod agent its image does not have yet',
+  logs: 'the console log of a Java server needs an in-pod agent its image does not have yet',
 } as const;
 
 export type UnsupportedFeature = keyof typeof UNSUPPORTED_FEATURES;
