@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import minecraftProtocol from 'minecraft-protocol';
+import { LOOPBACK_METRICS_TOKEN, loopbackEnv } from '@minefleet/testkit/control-plane-process';
 import { endGameProcesses, gameProcesses } from '@minefleet/testkit/processes';
 import { STEPS, kubernetesStarts, type KubernetesStarts } from './runtime-kubernetes.js';
 
@@ -79,7 +80,7 @@ async function settledMemory(pid: number): Promise<{ rss: number; heap: number }
     rss.push(await rssOf(pid));
     const text = await (
       await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
-        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        headers: { authorization: `Bearer ${LOOPBACK_METRICS_TOKEN}` },
       })
     ).text();
     heap.push(Number(/^minefleet_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? 0));
@@ -91,7 +92,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 const httpPort = await freePort();
-const METRICS_TOKEN = 'bench-runtime-metrics-token';
 
 /** The local runtime's part (1–3); answers its start → running runs through the API (ms). */
 async function local(): Promise<number[]> {
@@ -99,18 +99,15 @@ async function local(): Promise<number[]> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-runtime-'));
   const base = 20_000 + Math.floor(Math.random() * 30_000);
   const child: ChildProcess = spawn(process.execPath, ['apps/server/dist/main.js'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      PORT: String(httpPort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      MINEFLEET_DATA_DIR: dataDir,
-      MINEFLEET_METRICS_TOKEN: METRICS_TOKEN,
-      MINEFLEET_PORT_RANGE: `${base}-${base + MANY + 10}`,
-      MINEFLEET_QUOTA_MAX_SERVERS: String(MANY + 5),
-      MINEFLEET_QUOTA_MAX_MEMORY_MB: String((MANY + 5) * 1024),
-    },
+    env: loopbackEnv({
+      port: httpPort,
+      dataDir,
+      portRange: { from: base, to: base + MANY + 10 },
+      extra: {
+        MINEFLEET_QUOTA_MAX_SERVERS: String(MANY + 5),
+        MINEFLEET_QUOTA_MAX_MEMORY_MB: String((MANY + 5) * 1024),
+      },
+    }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${httpPort}/api/v1`;
