@@ -36,9 +36,13 @@ export class PodNetwork {
     // A second octet no address of this machine uses (another test file's network, say).
     const { stdout } = await ip(['-4', '-o', 'addr', 'show']);
     const used = new Set([...stdout.matchAll(/inet 10\.(\d+)\./g)].map((m) => Number(m[1])));
-    const candidates = Array.from({ length: 100 }, (_, i) => 100 + i).filter((b) => !used.has(b));
-    if (candidates.length === 0) return new PodNetwork(undefined, 'no free 10.B.0.0/16 range');
-    return new PodNetwork(candidates[Math.floor(Math.random() * candidates.length)], undefined);
+    // Test files run side by side, each with its own network: starting from this process's id keeps two
+    // that look at the same moment from taking the same range.
+    const octet = Array.from({ length: 100 }, (_, i) => 100 + ((process.pid + i) % 100)).find(
+      (b) => !used.has(b),
+    );
+    if (octet === undefined) return new PodNetwork(undefined, 'no free 10.B.0.0/16 range');
+    return new PodNetwork(octet, undefined);
   }
 
   async allocate(): Promise<PodAddress> {
