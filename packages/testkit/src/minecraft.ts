@@ -204,7 +204,12 @@ function wrap(bot: Bot, username: string, ended: Promise<string>): TestBot {
       await bot.waitForChunksToLoad();
       await bot.creative.setInventorySlot(36, new Item(itemType, 1) as never);
       bot.setQuickBarSlot(0);
+      // A bot that has just joined (on a loaded machine) may still be falling to the ground: the spot is
+      // chosen from where it stands.
+      for (let i = 0; i < 100 && !bot.entity.onGround; i++) await new Promise((r) => setTimeout(r, 50));
       const feet = bot.entity.position.floored();
+      // Two steps away (out of the bot's own box), then three: blocks an earlier test left beside the
+      // spot where the bot rejoins must not leave it without a free one.
       for (const [dx, dz] of [
         [2, 0],
         [0, 2],
@@ -212,6 +217,12 @@ function wrap(bot: Bot, username: string, ended: Promise<string>): TestBot {
         [0, -2],
         [2, 2],
         [-2, -2],
+        [2, -2],
+        [-2, 2],
+        [3, 0],
+        [0, 3],
+        [-3, 0],
+        [0, -3],
       ] as const) {
         const target = feet.offset(dx, 0, dz);
         const below = bot.blockAt(target.offset(0, -1, 0));
