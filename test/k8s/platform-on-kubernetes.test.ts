@@ -173,14 +173,17 @@ describe.skipIf(unavailable)(
       expect(adopted.body).toMatchObject({ status: 'running', started_at: startedAt, runtime: 'kubernetes' });
       expect((await get<V1Pod>(podPathOf)).metadata?.uid).toBe(podUid);
 
-      // What needs more of the in-pod agent than the console is refused plainly, not half done.
+      // The files of a running server are on its pod's volume (the files API reaches them through the agent).
       const files = await cp.api.get(`/servers/${id}/files`, user.token);
-      expect(files.status, JSON.stringify(files.body)).toBe(501);
-      expect(files.body.error.code).toBe('RUNTIME_UNSUPPORTED');
+      expect(files.status, JSON.stringify(files.body)).toBe(200);
 
       expect((await cp.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
       await cp.api.waitForStatus(id, user.token, 'stopped', 45_000);
       expect((await resourceOf(id)).spec.state).toBe('Stopped');
+      // A stopped server's volume is mounted by no pod: its files wait for its next start.
+      const offline = await cp.api.get(`/servers/${id}/files`, user.token);
+      expect(offline.status, JSON.stringify(offline.body)).toBe(409);
+      expect(offline.body.error.code).toBe('SERVER_NOT_RUNNING');
 
       expect((await cp.api.delete(`/servers/${id}`, user.token)).status).toBe(202);
       await eventually('the server’s resource and pod to be gone', async () => {
@@ -282,6 +285,31 @@ describe.skipIf(unavailable)(
       } finally {
         await live.close();
       }
+      // The files API on the pod's volume, through its agent: a save with ETags (a stale one refused, nothing
+      // lost), the listing, the content, a path out of the folder refused; the world the game wrote is there.
+      const put = (p: string, content: string, headers: Record<string, string> = {}) =>
+        api.request('PUT', `/api/v1/servers/${id}/files/content?path=${encodeURIComponent(p)}`, {
+          token: user.token,
+          body: { content },
+          headers,
+        });
+      const saved = await put('notes/hello.txt', 'first\n');
+      expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+      const etag = saved.body.etag as string;
+      expect((await put('notes/hello.txt', 'second\n', { 'if-match': etag })).status).toBe(200);
+      const stale = await put('notes/hello.txt', 'lost update\n', { 'if-match': etag });
+      expect(stale.status).toBe(412);
+      expect(stale.body.error.code).toBe('FILE_CHANGED');
+      const read = await api.get(`/servers/${id}/files/content?path=notes/hello.txt`, user.token);
+      expect(read.body).toMatchObject({ content: 'second\n', encoding: 'utf-8', binary: false });
+      const listing = await api.get(`/servers/${id}/files?path=notes`, user.token);
+      expect(listing.status, JSON.stringify(listing.body)).toBe(200);
+      expect(JSON.stringify(listing.body)).toContain('hello.txt');
+      const root = JSON.stringify((await api.get(`/servers/${id}/files`, user.token)).body);
+      expect(root).toContain('world');
+      const escape = await api.get(`/servers/${id}/files/content?path=..%2Fetc%2Fpasswd`, user.token);
+      expect(escape.status).toBe(400);
+
       // The game's log, read through the pod's agent, has the command and its output.
       const logs = await api.get(`/servers/${id}/logs?q=hello%20from%20the%20console`, user.token);
       expect(logs.status, JSON.stringify(logs.body)).toBe(200);

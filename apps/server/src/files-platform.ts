@@ -51,7 +51,7 @@ function serverPropertiesFile(config: ConfigManager): ManagedFile {
   };
 }
 
-/** The files API (docs/files.md) over the local runtime's server folders. */
+/** The files API (docs/files.md) over the server folders, or the runtime's own files adapter. */
 export function createFilesPlatform(options: {
   database: Database;
   runtime: RuntimeDriver;
@@ -62,8 +62,11 @@ export function createFilesPlatform(options: {
   logger: HousekeepingLog;
   now?: () => number;
 }): FilesPlatform {
+  // The runtime's own files adapter where its servers' files are elsewhere (Kubernetes: each running
+  // server's volume through its pod's agent), else the local adapter on the server folders.
+  const remote = options.runtime.files?.();
   const serverFiles = announcingChanges(
-    new LocalServerFiles((serverId) => options.runtime.workspace(serverId).root),
+    remote ?? new LocalServerFiles((serverId) => options.runtime.workspace(serverId).root),
     options.runtime,
   );
   const files = new FilesService({
@@ -75,11 +78,14 @@ export function createFilesPlatform(options: {
   });
   const housekeeping = new FilesHousekeeping({
     files: serverFiles,
-    // Only the folders this host keeps (listing a folder through the adapter would create it).
+    // Only the folders this host keeps (listing a folder through the adapter would create it); none on a
+    // runtime whose files are elsewhere (a pod's volume is swept by nobody yet: docs/kubernetes.md).
     serverIds: async () =>
-      (await options.database.system((tx) => tx.select({ id: servers.id }).from(servers)))
-        .map((s) => s.id)
-        .filter((id) => existsSync(options.runtime.workspace(id).root)),
+      remote
+        ? []
+        : (await options.database.system((tx) => tx.select({ id: servers.id }).from(servers)))
+            .map((s) => s.id)
+            .filter((id) => existsSync(options.runtime.workspace(id).root)),
     log: options.logger,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -10,14 +10,20 @@
 //  - stats: one line `{"type":"stats",cpuPercent,memoryBytes,diskBytes,uptimeSeconds}` of the game
 //    process (this process's parent), then the end;
 //  - logs: one line `{"type":"logs",lines,total}`, the console log the game writes in the data folder read
-//    as the local driver reads it (the query: page, perPage, level, since, until, q, tail), then the end.
+//    as the local driver reads it (the query: page, perPage, level, since, until, q, tail), then the end;
+//  - files: one call of the files port on the data folder (`"method"`, `"args"`; the local adapter does
+//    the work, so paths stay inside the folder the same way), answered `{"type":"files","result":…}`, or
+//    `{"type":"error","code",…}` with the port's error code; `read` and `readStream` answer the header
+//    then the bytes, `write` and `writeAt` take the bytes after the first line until the caller's end.
 // It acts on nothing the game sends. The entrypoint starts it beside the game and it ends with it; it
 // listens on MINEFLEET_AGENT_PORT (25580), which the servers' NetworkPolicy opens to the platform only.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { normalizeFilePath } from '@minefleet/domain/file-paths';
 import { folderBytes } from '@minefleet/runtime-local/disk-usage';
+import { LocalServerFiles } from '@minefleet/runtime-local/local-server-files';
 import { MAX_PER_PAGE, readLogs } from '@minefleet/runtime-local/log-store';
 
 const port = Number(process.env.MINEFLEET_AGENT_PORT || 25580);
@@ -95,8 +101,70 @@ async function logs(raw) {
   return { type: 'logs', lines: page.lines.map((l) => ({ ...l, ts: l.ts.toISOString() })), total: page.total };
 }
 
+const files = new LocalServerFiles(() => dataDir);
+const text = (v) => {
+  if (typeof v !== 'string') throw Object.assign(new Error('a path must be a string'), { code: 'INVALID_PATH' });
+  return normalizeFilePath(v);
+};
+const count = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : undefined);
+/** The port's calls, each from its JSON arguments (checked here: this is where the caller is met). */
+const CALLS = {
+  stat: ([rel]) => files.stat('', text(rel)),
+  list: ([rel]) => files.list('', text(rel)),
+  listNames: ([rel]) => files.listNames('', text(rel)),
+  statEntries: ([rel, names]) =>
+    files.statEntries('', text(rel), Array.isArray(names) ? names.filter((n) => typeof n === 'string') : []),
+  mkdir: ([rel]) => files.mkdir('', text(rel)),
+  rename: ([from, to, overwrite]) => files.rename('', text(from), text(to), overwrite === true),
+  copy: ([from, to]) => files.copy('', text(from), text(to)),
+  remove: ([rel]) => files.remove('', text(rel)),
+  chmod: ([rel, mode]) => files.chmod('', text(rel), Number(mode) & 0o777),
+};
+/** Answers one files call on `client`; `body` is what the caller sends after its first line. */
+async function filesCall(client, request, body) {
+  const args = Array.isArray(request.args) ? request.args : [];
+  const method = request.method;
+  if (method === 'read') {
+    const bytes = await files.read('', text(args[0]), count(args[1]) ?? 0);
+    client.write(JSON.stringify({ type: 'files', bytes: bytes.length }) + '\n');
+    client.end(Buffer.from(bytes));
+    return;
+  }
+  if (method === 'readStream') {
+    const stream = files.readStream('', text(args[0]), count(args[1]), count(args[2]));
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next(); // a missing file fails here, before the header
+    client.write(JSON.stringify({ type: 'files' }) + '\n');
+    for (let step = first; !step.done; step = await iterator.next())
+      if (!client.write(step.value)) await new Promise((resolve) => client.once('drain', resolve));
+    client.end();
+    return;
+  }
+  let result;
+  if (method === 'write') {
+    const options = args[1] && typeof args[1] === 'object' ? args[1] : {};
+    result = await files.write('', text(args[0]), body, {
+      ...(count(options.mode) !== undefined ? { mode: options.mode & 0o777 } : {}),
+      ...(count(options.maxBytes) !== undefined ? { maxBytes: options.maxBytes } : {}),
+      ...(options.exclusive === true ? { exclusive: true } : {}),
+    });
+  } else if (method === 'writeAt') {
+    result = await files.writeAt('', text(args[0]), count(args[1]) ?? 0, body, count(args[2]) ?? 0);
+  } else if (Object.hasOwn(CALLS, method)) result = await CALLS[method](args);
+  else throw Object.assign(new Error(`no files call ${String(method)}`), { code: 'INVALID_REQUEST' });
+  client.end(JSON.stringify({ type: 'files', result: result ?? null }) + '\n');
+}
+/** The bytes after the first line, then the rest of the connection, as the files port reads a body. */
+async function* bodyOf(client, rest) {
+  if (rest.length > 0) yield rest;
+  client.resume();
+  // Not destroyed at the end of the body: the answer goes back on the same connection.
+  for await (const chunk of client.iterator({ destroyOnReturn: false })) yield chunk;
+}
+
 let open = 0;
-const server = net.createServer((client) => {
+// Half-open: a files caller ends its side after the bytes it sends and still reads the answer.
+const server = net.createServer({ allowHalfOpen: true }, (client) => {
   if (open >= MAX_CONNECTIONS) {
     client.destroy();
     return;
@@ -128,6 +196,17 @@ const server = net.createServer((client) => {
     }
     if (request?.op !== 'auth' || !proves(request.token)) {
       refuse('unauthorized');
+      return;
+    }
+    if (request.then === 'files') {
+      clearTimeout(timer);
+      filesCall(client, request, bodyOf(client, buffered.subarray(end + 1))).catch((error) => {
+        if (client.destroyed) return;
+        const answer = { type: 'error', code: error?.code ?? 'INTERNAL', message: String(error?.message ?? error) };
+        if (error?.details) answer.details = error.details;
+        if (client.writableEnded) client.destroy();
+        else client.end(JSON.stringify(answer) + '\n');
+      });
       return;
     }
     if (request.then === 'stats' || request.then === 'logs') {

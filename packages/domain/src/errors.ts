@@ -89,7 +89,7 @@ export const ERROR_CATALOGUE = {
     'Starting the server would put the memory of running servers past the host’s share; stop one first.',
   RUNTIME_UNAVAILABLE: 'The runtime could not run the server (missing Java, download failed, ...).',
   RUNTIME_UNSUPPORTED:
-    'The server’s runtime cannot do this (the Kubernetes runtime serves no files yet); details name what is missing.',
+    'The server’s runtime cannot do this (the Kubernetes runtime has no backups or plugins yet); details name what is missing.',
   DISTRIBUTION_UNAVAILABLE: 'The server software could not be obtained or verified.',
   HOSTNAME_TAKEN: 'Another server already answers to this hostname (hostnames are unique platform-wide).',
   INVALID_HOSTNAME: 'The hostname is not a valid DNS name, or lies under the platform’s own game domain.',

@@ -4,6 +4,7 @@
 // through the in-pod agent of Minefleet's game image; what else needs it (files, stats, logs) fails with
 // RUNTIME_UNSUPPORTED (docs/kubernetes.md, "Kubernetes runtime driver (preview)").
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { ServerFiles } from '@minefleet/domain/ports/server-files';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
 import { DomainError } from '@minefleet/domain/errors';
 import {
@@ -12,6 +13,7 @@ import {
   type AdoptOptions,
   type DistributionInfo,
   type ExitInfo,
+  type LivePlayer,
   type LogLevel,
   type LogPage,
   type LogQuery,
@@ -30,6 +32,7 @@ import {
 import { ConsoleConnection, askAgent } from '@minefleet/runtime-local/console-connection';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
 import { pingServer } from '@minefleet/runtime-local/ping';
+import { AgentServerFiles } from './agent-files.js';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
 import type { InformerLog } from './kube/informer.js';
 import { POD_PID, observation } from './observe.js';
@@ -90,6 +93,7 @@ export class KubernetesDriver implements RuntimeDriver {
   private readonly isolation: TenantIsolation;
   private readonly now: () => Date;
   private closed = false;
+  private readonly agentFiles = new AgentServerFiles((serverId) => this.agent(serverId, 'files'));
   /** Each running server's console, through its pod's agent, subscribed to its lines (by server id). */
   private readonly consoles = new Map<string, Promise<ConsoleConnection>>();
 
@@ -483,8 +487,31 @@ export class KubernetesDriver implements RuntimeDriver {
     };
   }
 
-  storageUsed(serverId: string): Promise<number> {
-    return Promise.reject(unsupported('files', serverId));
+  /** The files of running servers, on their volumes, through their pods' agents (agent-files.ts). */
+  files(): ServerFiles {
+    return this.agentFiles;
+  }
+
+  /**
+   * The size of the server's data folder, measured by its pod's agent while it runs; a stopped server's
+   * volume is out of reach (RUNTIME_UNSUPPORTED: the volume's size bounds it then).
+   */
+  async storageUsed(serverId: string): Promise<number> {
+    let agent;
+    try {
+      agent = await this.agent(serverId, 'files');
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'SERVER_NOT_RUNNING')
+        throw unsupported('files', serverId);
+      throw error;
+    }
+    const reply = await askAgent(agent.address, agent.password, 'stats');
+    return typeof reply['diskBytes'] === 'number' ? reply['diskBytes'] : 0;
+  }
+
+  /** Players connected now with their ping, from the game's console. */
+  async players(serverId: string): Promise<LivePlayer[] | null> {
+    return (await this.console(serverId)).players();
   }
 
   /** Nothing is measured or kept here, so there is nothing to forget. */

@@ -1,13 +1,14 @@
 // What the Kubernetes driver cannot do yet: what needs more of the agent inside the game's pod than a
-// flying-squid server's console, stats and log (files; the Java image, which has no agent; commands
-// before a start). One error code, RUNTIME_UNSUPPORTED, and a message naming the
+// flying-squid server's console, stats, log and files (local paths for backups, restores and plugins;
+// the Java image, which has no agent; commands before a start). One error code, RUNTIME_UNSUPPORTED, and a message naming the
 // missing piece, so callers and the API tell "not possible on this runtime" from "failed".
 import { DomainError } from '@minefleet/domain/errors';
 
 export const UNSUPPORTED_FEATURES = {
   console:
     'the console of a Java server (RCON) and commands before a start are not reached yet; a flying-squid server’s console works',
-  files: 'server files (workspace, storage use, backups, plugins) are not served by the in-pod agent yet',
+  files:
+    'backups, restores and plugin installs need the server’s files as local paths, which the in-pod agent does not give (the files API works while the server runs)',
   stats: 'process statistics of a Java server need an in-pod agent its image does not have yet',
   logs: 'the console log of a Java server needs an in-pod agent its image does not have yet',
 } as const;

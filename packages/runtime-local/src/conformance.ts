@@ -399,6 +399,15 @@ export function runtimeDriverConformance(name: string, harness: ConformanceHarne
           // Stopped by the step before: a stopped server's log is not readable here, as the title says.
           await expectCode(driver.readLogs(spec.serverId, { page: 1, perPage: 10 }), 'SERVER_NOT_RUNNING');
           await startAndPing();
+          // A running game goes on logging its start for a moment: the queries below compare answers with
+          // one another, so they wait until its log stands still (the same total three times, 0.5 s apart).
+          let total = -1;
+          for (let still = 0, i = 0; still < 2 && i < 60; i++) {
+            const now = (await driver.readLogs(spec.serverId, { page: 1, perPage: 1 })).total;
+            still = now === total ? still + 1 : 0;
+            total = now;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
         }
         const all = await driver.readLogs(spec.serverId, { page: 1, perPage: 1_000 });
         expect(all.total).toBeGreaterThan(10);

@@ -63,6 +63,7 @@ export function instrumentRuntime(runtime: RuntimeDriver, registry: Registry, lo
     onEvent: (listener) => runtime.onEvent(listener),
     readLogs: (serverId, query) => runtime.readLogs(serverId, query),
     workspace: (serverId) => runtime.workspace(serverId),
+    ...(runtime.files ? { files: () => runtime.files!() } : {}),
     remove: (serverId) => runtime.remove(serverId),
     close: () => runtime.close(),
   };

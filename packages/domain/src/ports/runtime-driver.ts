@@ -1,4 +1,5 @@
 import type { Distribution } from '../distributions.js';
+import type { ServerFiles } from './server-files.js';
 
 /**
  * The runtime driver port: the one interface through which services run game servers.
@@ -123,6 +124,13 @@ export interface RuntimeDriver {
 
   /** Where the server's files are, for backups, restores and plugin installs. */
   workspace(serverId: string): WorkspacePaths;
+
+  /**
+   * The files of its servers where they are not in a folder of this machine (`workspace`): the
+   * Kubernetes driver reaches a running server's volume through its pod's agent. Optional: without it
+   * the files API works on `workspace(serverId).root` with the local adapter.
+   */
+  files?(): ServerFiles;
 
   /** Stops (force) and removes everything the driver holds for the server. Idempotent. */
   remove(serverId: string): Promise<void>;
