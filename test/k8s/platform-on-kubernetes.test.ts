@@ -323,6 +323,21 @@ describe.skipIf(unavailable)(
         return wakes.length > 0;
       });
       expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
+
+      // Players are managed through the console on Kubernetes too: the player is listed online, and a kick
+      // disconnects it with its reason.
+      await eventually('the player to be listed online', async () =>
+        (
+          (await api.get(`/servers/${id}/players`, user.token)).body.players as { name: string }[] | undefined
+        )?.some((p) => p.name === 'Waker'),
+      );
+      const kicked = await api.post(
+        `/servers/${id}/players/kick`,
+        { name: 'Waker', reason: 'Kicked on Kubernetes' },
+        user.token,
+      );
+      expect(kicked.status, JSON.stringify(kicked.body)).toBe(200);
+      expect(await waker.ended).toContain('Kicked on Kubernetes');
     }, 150_000);
   },
 );
