@@ -1,8 +1,9 @@
 // The RuntimeDriver port on Kubernetes (preview): each server is a MinecraftServer resource that the
 // Minefleet operator turns into a StatefulSet, Service and ConfigMap. The driver writes desired state and
-// reads the operator's status; it runs no process itself. The console of a flying-squid server goes
-// through the in-pod agent of Minefleet's game image; what else needs it (files, stats, logs) fails with
-// RUNTIME_UNSUPPORTED (docs/kubernetes.md, "Kubernetes runtime driver (preview)").
+// reads the operator's status; it runs no process itself. The console, stats, log and files of a running
+// flying-squid server go through the in-pod agent of Minefleet's game image; what needs more (local paths
+// for backups and plugins, the Java image) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md,
+// "Kubernetes runtime driver (preview)").
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { ServerFiles } from '@minefleet/domain/ports/server-files';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
@@ -29,10 +30,10 @@ import {
   type StopOptions,
   type WorkspacePaths,
 } from '@minefleet/domain/ports/runtime-driver';
-import { ConsoleConnection, askAgent } from '@minefleet/runtime-local/console-connection';
+import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
 import { pingServer } from '@minefleet/runtime-local/ping';
-import { AgentServerFiles } from './agent-files.js';
+import { AgentServerFiles, askAgent, type AgentLocation } from './agent-client.js';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
 import type { InformerLog } from './kube/informer.js';
 import { POD_PID, observation } from './observe.js';
@@ -96,6 +97,11 @@ export class KubernetesDriver implements RuntimeDriver {
   private readonly agentFiles = new AgentServerFiles((serverId) => this.agent(serverId, 'files'));
   /** Each running server's console, through its pod's agent, subscribed to its lines (by server id). */
   private readonly consoles = new Map<string, Promise<ConsoleConnection>>();
+  /**
+   * The console password each server's pod started with (by server id, with the pod's UID): the Secret is
+   * read once per pod, not on every call to its agent.
+   */
+  private readonly passwords = new Map<string, { podUid: string; password: string }>();
 
   constructor(private readonly o: KubernetesDriverOptions) {
     this.now = o.now ?? (() => new Date());
@@ -130,10 +136,7 @@ export class KubernetesDriver implements RuntimeDriver {
    * unless the server is desired Running and its pod is Ready; `feature` is refused with
    * RUNTIME_UNSUPPORTED on the Java image (it has no agent yet).
    */
-  private async agent(
-    serverId: string,
-    feature: UnsupportedFeature,
-  ): Promise<{ address: { host: string; port: number }; password: string }> {
+  private async agent(serverId: string, feature: UnsupportedFeature): Promise<AgentLocation> {
     const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
     if (!resource || resource.spec.state !== 'Running' || !pod || !podReady(pod))
       throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
@@ -143,12 +146,31 @@ export class KubernetesDriver implements RuntimeDriver {
       (pod.status?.podIP ? { host: pod.status.podIP, port: AGENT_PORT } : undefined);
     if (!address)
       throw new DomainError('SERVER_NOT_RUNNING', 'The server’s pod has no address yet', { serverId });
-    const secret = await this.o.api.request<V1Secret>(
-      'GET',
-      `/api/v1/namespaces/${this.o.namespace}/secrets/${consoleSecretName(serverId)}`,
-    );
-    const password = Buffer.from(secret.data?.[CONSOLE_PASSWORD_KEY] ?? '', 'base64').toString('utf8');
-    return { address, password };
+    const podUid = pod.metadata?.uid ?? '';
+    let known = this.passwords.get(serverId);
+    if (known?.podUid !== podUid) {
+      const secret = await this.o.api.request<V1Secret>(
+        'GET',
+        `/api/v1/namespaces/${this.o.namespace}/secrets/${consoleSecretName(serverId)}`,
+      );
+      const password = Buffer.from(secret.data?.[CONSOLE_PASSWORD_KEY] ?? '', 'base64').toString('utf8');
+      known = { podUid, password };
+      this.passwords.set(serverId, known);
+    }
+    return { address, password: known.password };
+  }
+
+  /** The agent of the server if it runs; undefined when it does not (SERVER_NOT_RUNNING). */
+  private async runningAgent(
+    serverId: string,
+    feature: UnsupportedFeature,
+  ): Promise<AgentLocation | undefined> {
+    try {
+      return await this.agent(serverId, feature);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'SERVER_NOT_RUNNING') return undefined;
+      throw error;
+    }
   }
 
   private async openConsole(serverId: string): Promise<ConsoleConnection> {
@@ -462,15 +484,10 @@ export class KubernetesDriver implements RuntimeDriver {
    * from its console; null when the server is not running.
    */
   async stats(serverId: string): Promise<ProcessStats | null> {
-    let agent;
-    try {
-      agent = await this.agent(serverId, 'stats');
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'SERVER_NOT_RUNNING') return null;
-      throw error;
-    }
+    const agent = await this.runningAgent(serverId, 'stats');
+    if (!agent) return null;
     const [reply, ticks] = await Promise.all([
-      askAgent(agent.address, agent.password, 'stats'),
+      askAgent(agent, { then: 'stats' }),
       this.console(serverId).then(
         (connection) => connection.stats(),
         (): { tps?: number; mspt?: number } => ({}),
@@ -487,7 +504,7 @@ export class KubernetesDriver implements RuntimeDriver {
     };
   }
 
-  /** The files of running servers, on their volumes, through their pods' agents (agent-files.ts). */
+  /** The files of running servers, on their volumes, through their pods' agents (agent-client.ts). */
   files(): ServerFiles {
     return this.agentFiles;
   }
@@ -497,15 +514,9 @@ export class KubernetesDriver implements RuntimeDriver {
    * volume is out of reach (RUNTIME_UNSUPPORTED: the volume's size bounds it then).
    */
   async storageUsed(serverId: string): Promise<number> {
-    let agent;
-    try {
-      agent = await this.agent(serverId, 'files');
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'SERVER_NOT_RUNNING')
-        throw unsupported('files', serverId);
-      throw error;
-    }
-    const reply = await askAgent(agent.address, agent.password, 'stats');
+    const agent = await this.runningAgent(serverId, 'files');
+    if (!agent) throw unsupported('files', serverId);
+    const reply = await askAgent(agent, { then: 'stats' });
     return typeof reply['diskBytes'] === 'number' ? reply['diskBytes'] : 0;
   }
 
@@ -532,18 +543,24 @@ export class KubernetesDriver implements RuntimeDriver {
    * it, while the server runs.
    */
   async readLogs(serverId: string, query: LogQuery): Promise<LogPage> {
-    // A removed server's log went with its volume: nothing is held. A stopped one's is on its volume,
-    // which only its running pod reads: SERVER_NOT_RUNNING says so.
-    if (!(await this.objects.read(serverId))) return { lines: [], total: 0 };
-    const { address, password } = await this.agent(serverId, 'logs');
-    const reply = await askAgent(address, password, 'logs', {
-      page: query.page,
-      perPage: query.perPage,
-      ...(query.level ? { level: query.level } : {}),
-      ...(query.since ? { since: query.since.toISOString() } : {}),
-      ...(query.until ? { until: query.until.toISOString() } : {}),
-      ...(query.q !== undefined ? { q: query.q } : {}),
-      ...(query.tail !== undefined ? { tail: query.tail } : {}),
+    const agent = await this.runningAgent(serverId, 'logs');
+    if (!agent) {
+      // A removed server's log went with its volume: nothing is held. A stopped one's is on its volume,
+      // which only its running pod reads: SERVER_NOT_RUNNING says so.
+      if (!(await this.objects.read(serverId))) return { lines: [], total: 0 };
+      throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
+    }
+    const reply = await askAgent(agent, {
+      then: 'logs',
+      query: {
+        page: query.page,
+        perPage: query.perPage,
+        ...(query.level ? { level: query.level } : {}),
+        ...(query.since ? { since: query.since.toISOString() } : {}),
+        ...(query.until ? { until: query.until.toISOString() } : {}),
+        ...(query.q !== undefined ? { q: query.q } : {}),
+        ...(query.tail !== undefined ? { tail: query.tail } : {}),
+      },
     });
     const lines = Array.isArray(reply['lines']) ? (reply['lines'] as Record<string, unknown>[]) : [];
     const level = (v: unknown): LogLevel =>
@@ -578,6 +595,7 @@ export class KubernetesDriver implements RuntimeDriver {
   async remove(serverId: string): Promise<void> {
     // A running server is killed first, so its exit is recorded and reported like any other.
     await this.kill(serverId);
+    this.passwords.delete(serverId);
     const tenantId = (await this.objects.read(serverId))?.metadata.labels?.[TENANT_LABEL];
     await this.objects.remove(serverId);
     if (tenantId) await this.isolation.release(tenantId);

@@ -45,60 +45,6 @@ export function socketAddress(socketPath: string, root: string, pid: number | un
  */
 export const MAX_MESSAGE_CHARS = 4 * 1024 * 1024;
 
-/** The longest one-shot answer of an in-pod agent taken (a page of the log): longer is refused. */
-const MAX_AGENT_ANSWER_BYTES = 32 * 1024 * 1024;
-
-/**
- * One question to the in-pod agent of Minefleet's game image (`stats`, or `logs` with its query): the
- * proof and the question on one line, the answer on one line, then the end. Rejects when the agent
- * refuses, answers nothing in time, or answers more than 32 MiB.
- */
-export function askAgent(
-  address: { host: string; port: number },
-  token: string,
-  then: 'stats' | 'logs',
-  query?: Record<string, unknown>,
-  timeoutMs = 10_000,
-): Promise<Record<string, unknown>> {
-  const where = `agent ${address.host}:${address.port}`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(address);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`${where}: no answer within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('error', fail);
-    socket.once('connect', () =>
-      socket.write(JSON.stringify({ op: 'auth', token, then, ...(query ? { query } : {}) }) + '\n'),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > MAX_AGENT_ANSWER_BYTES) return fail(new Error(`${where}: answer over 32 MiB`));
-      chunks.push(chunk);
-    });
-    socket.once('end', () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let reply: Reply | undefined;
-      try {
-        reply = JSON.parse(text.slice(0, text.indexOf('\n'))) as Reply;
-      } catch {
-        reply = undefined;
-      }
-      if (reply?.type === then) resolve(reply);
-      else {
-        const why = typeof reply?.message === 'string' ? reply.message : 'an answer it could not read';
-        reject(new Error(`${where}: refused: ${why}`));
-      }
-      socket.destroy();
-    });
-  });
-}
-
 /** A client of one game process's console socket: newline-delimited JSON requests and replies. */
 export class ConsoleConnection {
   private nextId = 1;

@@ -1,9 +1,11 @@
-// The files port (ServerFiles) of servers on Kubernetes: each call goes to the running server's in-pod
-// agent (deploy/docker/flying-squid/minefleet-agent.mjs, `files`), where the local adapter does the work on
-// the pod's data volume, so containment, atomic writes and error codes are the local runtime's. One
-// connection per call: the proof and the call on the first line, then for `write` and `writeAt` the
-// bytes; the answer a JSON line, then for `read` and `readStream` the bytes. A server that is not running
-// has no pod to reach its volume: SERVER_NOT_RUNNING.
+// The control plane's client of the in-pod agent of Minefleet's game image
+// (deploy/docker/flying-squid/minefleet-agent.mjs), for what is asked once per connection: the files
+// port (ServerFiles) of servers on Kubernetes, and the one-shot `stats` and `logs` questions (the live
+// console is ConsoleConnection.connectAgent). A files call goes to the running server's agent, where the
+// local adapter does the work on the pod's data volume, so containment, atomic writes and error codes
+// are the local runtime's. One connection per call: the proof and the call on the first line, then for
+// `write` and `writeAt` the bytes; the answer a JSON line, then for `read` and `readStream` the bytes.
+// A server that is not running has no pod to reach its volume: SERVER_NOT_RUNNING (the driver's).
 import net from 'node:net';
 import { DomainError, ERROR_CODES, type ErrorCode } from '@minefleet/domain/errors';
 import type {
@@ -32,9 +34,15 @@ interface Answer {
   body: AsyncIterable<Buffer>;
 }
 
+/** What a connection asks: `files` (a port call), `stats` or `logs` (with its query). */
+type Request =
+  | { then: 'files'; method: string; args: unknown[] }
+  | { then: 'stats' }
+  | { then: 'logs'; query: Record<string, unknown> };
+
 function call(
   at: AgentLocation,
-  request: { method: string; args: unknown[] },
+  request: Request,
   body?: Uint8Array | AsyncIterable<Uint8Array>,
 ): Promise<Answer> {
   const where = `agent ${at.address.host}:${at.address.port}`;
@@ -63,7 +71,7 @@ function call(
     });
     socket.once('connect', () => {
       clearTimeout(timer);
-      socket.write(JSON.stringify({ op: 'auth', token: at.password, then: 'files', ...request }) + '\n');
+      socket.write(JSON.stringify({ op: 'auth', token: at.password, ...request }) + '\n');
       void send(socket, body).catch((error: Error) => fail(error));
     });
     const onData = (chunk: Buffer) => {
@@ -93,7 +101,7 @@ function call(
             : new Error(`${where}: refused: ${message ?? code}`),
         );
       }
-      if (header?.type !== 'files') return fail(new Error(`${where}: an answer it could not read`));
+      if (header?.type !== request.then) return fail(new Error(`${where}: an answer it could not read`));
       settled = true;
       socket.removeAllListeners('close');
       resolve({ header, body: rest(socket, buffered.subarray(end + 1)) });
@@ -120,19 +128,32 @@ async function* rest(socket: net.Socket, first: Buffer): AsyncIterable<Buffer> {
   }
 }
 
-async function result<T>(answer: Promise<Answer>): Promise<T> {
+/** The answer line of a call that sends nothing after it (reading to the end closes the connection). */
+async function answerLine(answer: Promise<Answer>): Promise<Header> {
   const { header, body } = await answer;
   for await (const _ of body) {
-    // nothing follows a result line; reading to the end closes the connection
+    // nothing follows the answer line
   }
-  return header['result'] as T;
+  return header;
+}
+
+async function result<T>(answer: Promise<Answer>): Promise<T> {
+  return (await answerLine(answer))['result'] as T;
+}
+
+/** One question to the agent (`stats`, or `logs` with its query): its answer line. */
+export function askAgent(
+  at: AgentLocation,
+  request: { then: 'stats' } | { then: 'logs'; query: Record<string, unknown> },
+): Promise<Record<string, unknown>> {
+  return answerLine(call(at, request));
 }
 
 export class AgentServerFiles implements ServerFiles {
   constructor(private readonly locate: (serverId: string) => Promise<AgentLocation>) {}
 
   private async ask<T>(serverId: string, method: string, args: unknown[]): Promise<T> {
-    return result<T>(call(await this.locate(serverId), { method, args }));
+    return result<T>(call(await this.locate(serverId), { then: 'files', method, args }));
   }
 
   stat(serverId: string, rel: string): Promise<FileStat | null> {
@@ -153,6 +174,7 @@ export class AgentServerFiles implements ServerFiles {
 
   async read(serverId: string, rel: string, maxBytes: number): Promise<Uint8Array> {
     const { header, body } = await call(await this.locate(serverId), {
+      then: 'files',
       method: 'read',
       args: [rel, maxBytes],
     });
@@ -171,6 +193,7 @@ export class AgentServerFiles implements ServerFiles {
 
   async *readStream(serverId: string, rel: string, start?: number, end?: number): AsyncIterable<Uint8Array> {
     const { body } = await call(await this.locate(serverId), {
+      then: 'files',
       method: 'readStream',
       args: [rel, start, end],
     });
@@ -184,7 +207,7 @@ export class AgentServerFiles implements ServerFiles {
     options: WriteOptions = {},
   ): Promise<FileStat> {
     return result<FileStat>(
-      call(await this.locate(serverId), { method: 'write', args: [rel, options] }, data),
+      call(await this.locate(serverId), { then: 'files', method: 'write', args: [rel, options] }, data),
     );
   }
 
@@ -196,7 +219,11 @@ export class AgentServerFiles implements ServerFiles {
     maxBytes: number,
   ): Promise<number> {
     return result<number>(
-      call(await this.locate(serverId), { method: 'writeAt', args: [rel, offset, maxBytes] }, data),
+      call(
+        await this.locate(serverId),
+        { then: 'files', method: 'writeAt', args: [rel, offset, maxBytes] },
+        data,
+      ),
     );
   }
 
