@@ -177,10 +177,6 @@ export class PodContainer {
     return running;
   }
 
-  get podIP(): string {
-    return this.address.ip;
-  }
-
   /**
    * The pod status a kubelet would write for this container now, as the API takes it (times as strings,
    * where the client library's model says Date).
@@ -234,11 +230,6 @@ export class PodContainer {
       ],
     };
     return status as unknown as V1Pod['status'];
-  }
-
-  /** Whether the container's process runs now (for a test that checks where the game is). */
-  get running(): boolean {
-    return this.child !== undefined;
   }
 
   /** Ends the container from outside, as an out-of-memory kill or a crash would: SIGKILL. */

@@ -16,13 +16,13 @@ export function createServerAddressing(config: Config, database: Database): Serv
       runtime,
       address: (s) => (s.port ? { host: config.gameHost, port: s.port } : null),
     };
-    return { runtime, view: () => Promise.resolve(view) };
+    return { view: () => Promise.resolve(view) };
   }
   const gateway = config.gateway;
   const domain = gateway && (gateway.enabled || gateway.external) ? gateway.gameDomain : '';
   if (!domain) {
     const view: ServerView = { runtime, address: () => null };
-    return { runtime, view: () => Promise.resolve(view) };
+    return { view: () => Promise.resolve(view) };
   }
   // A tenant's slug is given once and never changes: each is read once per process.
   const store = new GatewayStore(database);
@@ -37,7 +37,6 @@ export function createServerAddressing(config: Config, database: Database): Serv
     return slug;
   };
   return {
-    runtime,
     async view(servers) {
       const tenants = [...new Set(servers.map((s) => s.tenantId))];
       const known = new Map(await Promise.all(tenants.map(async (t) => [t, await slugOf(t)] as const)));

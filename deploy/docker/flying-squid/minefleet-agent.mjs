@@ -102,10 +102,8 @@ async function logs(raw) {
 }
 
 const files = new LocalServerFiles(() => dataDir);
-const text = (v) => {
-  if (typeof v !== 'string') throw Object.assign(new Error('a path must be a string'), { code: 'INVALID_PATH' });
-  return normalizeFilePath(v);
-};
+// Paths as the files API takes them: normalised, or refused with INVALID_PATH (not a string included).
+const text = normalizeFilePath;
 const count = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : undefined);
 /** The port's calls, each from its JSON arguments (checked here: this is where the caller is met). */
 const CALLS = {

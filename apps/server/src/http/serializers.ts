@@ -76,7 +76,6 @@ export interface ServerView {
 
 /** The installation's view of servers, ready for these records (server-addressing.ts). */
 export interface ServerAddressing {
-  runtime: RuntimeKind;
   view(servers: readonly ServerRecord[]): Promise<ServerView>;
 }
 
