@@ -130,6 +130,8 @@ export class LocalDriver implements RuntimeDriver {
     this.assertOpen();
     const folder = this.folder(spec.serverId);
     const runtime = this.runtime(spec.distribution);
+    // An adopted process killed a moment ago (another replica saw it crash) is not "already running".
+    await this.processes.get(spec.serverId)?.settleIfGone();
     if (this.starting.has(spec.serverId) || this.processes.get(spec.serverId)?.alive) {
       throw new DomainError('INVALID_TRANSITION', 'A process for this server is already running', {
         serverId: spec.serverId,

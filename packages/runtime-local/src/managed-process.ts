@@ -54,6 +54,14 @@ export class ManagedProcess {
     return this.exit === null;
   }
 
+  /**
+   * An adopted process's end is otherwise seen at the next poll of its pid: when its pid is gone now,
+   * its exit is recorded (and reported) at once. A child's end comes from the kernel and is left to it.
+   */
+  async settleIfGone(): Promise<void> {
+    if (this.exit === null && !this.child && !isAlive(this.pid)) await this.finish(null, null);
+  }
+
   get console(): ConsoleConnection | null {
     return this.connection && !this.connection.isClosed ? this.connection : null;
   }
