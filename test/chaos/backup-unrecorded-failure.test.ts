@@ -13,6 +13,7 @@ import { InProcessEventBus } from '@minefleet/event-bus/in-process-event-bus';
 import { createLocalDriver } from '@minefleet/runtime-local/create-local-driver';
 import { BackupRecovery } from '@minefleet/services/backups/backup-recovery';
 import { BackupRunner } from '@minefleet/services/backups/backup-runner';
+import { localServerArchives } from '@minefleet/services/backups/local-server-archives';
 import type { Logger } from '@minefleet/services/logger';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
 
@@ -68,7 +69,7 @@ describe.each(testBackends())('a backup ending while the database is away, on %s
     const runner = new BackupRunner({
       db,
       store,
-      engine: tarArchiveEngine,
+      archives: localServerArchives(runtime, tarArchiveEngine),
       runtime,
       events: new InProcessEventBus(),
       clock: systemClock,
@@ -107,7 +108,7 @@ describe.each(testBackends())('a backup ending while the database is away, on %s
     const recovery = new BackupRecovery({
       db,
       store,
-      engine: tarArchiveEngine,
+      archives: localServerArchives(runtime, tarArchiveEngine),
       runtime,
       runner,
       logger,

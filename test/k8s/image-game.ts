@@ -13,6 +13,7 @@ export const IMAGE_SCRIPTS = path.join(ROOT, 'deploy/docker/flying-squid');
 export interface ImageGame {
   /** The environment the image's other scripts (health probe, console) need to reach this game. */
   env: NodeJS.ProcessEnv;
+  /** The world volume (/data in the image); the game's folder is `server/` in it. */
   data: string;
   process: ChildProcess;
   exited: Promise<number | null>;
@@ -26,6 +27,10 @@ export function startImageGame(options: {
   version: string;
   properties?: Record<string, string>;
   maxPlayers?: number;
+  /** Variables besides the image's (MINEFLEET_MODE=maintenance: the agent without the game). */
+  env?: Record<string, string>;
+  /** Fills the volume before the entrypoint starts (what an earlier pod left there). */
+  prepare?: (data: string) => void;
 }): ImageGame {
   const checked = checkSpec({
     server: { distribution: 'flying-squid', version: options.version },
@@ -52,7 +57,9 @@ export function startImageGame(options: {
     MINEFLEET_BIND_HOST: options.host,
     MINEFLEET_HEALTH_PORT: String(options.port),
     MINECRAFT_VERSION: options.version,
+    ...options.env,
   };
+  options.prepare?.(data);
   const child = spawn(process.execPath, [path.join(IMAGE_SCRIPTS, 'entrypoint.mjs')], {
     env,
     stdio: 'ignore',

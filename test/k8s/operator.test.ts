@@ -374,7 +374,9 @@ describe.skipIf(unavailable)(
             `${(error as Error).message}; the claim: owners ${JSON.stringify(m?.ownerReferences ?? [])}, finalizers ${JSON.stringify(m?.finalizers ?? [])}, deletion ${m?.deletionTimestamp ? String(m.deletionTimestamp) : 'not started'}`,
           );
         }
-      });
+        // The claim's wait alone may take 60 s: the test's own time allows it and the rest, so a slow chain
+        // ends in the message above rather than in a bare timeout.
+      }, 120_000);
 
       it('repairs a StatefulSet deleted by hand within seconds', async () => {
         const ns = await namespace('repair');

@@ -5,8 +5,9 @@
 // pod's game (the image's entrypoint) in a network namespace of its own, so pings and players reach a
 // real server at the pod's address, and a new pod (after a wake) is somewhere else.
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -111,6 +112,8 @@ describe.skipIf(unavailable)(
           MINEFLEET_GATEWAY_PORT: String(gatewayPort),
           MINEFLEET_GATEWAY_RATE_PER_SECOND: '1000',
           MINEFLEET_GATEWAY_ADMIN_PORT: String(adminPort),
+          // A stopped server's maintenance pod goes soon after its last use, so the test sees it go.
+          MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS: '2',
         },
       });
       gatewayProc = startCli(['gateway', 'run'], env);
@@ -191,6 +194,124 @@ describe.skipIf(unavailable)(
         return left.every(Boolean);
       });
     }, 150_000);
+
+    it('backs up a running server and a stopped one (a maintenance pod reaches its volume) and restores with the checksum checked, through the API', async () => {
+      const { api } = cp;
+      const { token } = user;
+      const created = await api.post(
+        '/servers',
+        { name: 'archived', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        token,
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const id = created.body.id as string;
+      const podPathOf = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(id)}`;
+      await api.waitForStatus(id, token, 'stopped', 30_000);
+      expect((await api.post(`/servers/${id}/start`, {}, token)).status).toBe(202);
+      await api.waitForStatus(id, token, 'running', 45_000);
+      const mark = async (content: string) => {
+        const saved = await api.request('PUT', `/api/v1/servers/${id}/files/content?path=marker.txt`, {
+          token,
+          body: { content },
+          headers: { 'if-match': '*' },
+        });
+        expect([200, 201], JSON.stringify(saved.body)).toContain(saved.status);
+      };
+      const marker = async () =>
+        (await api.get(`/servers/${id}/files/content?path=marker.txt`, token)).body.content as string;
+      const waitForBackup = async (backupId: string) => {
+        let body: Record<string, unknown> = {};
+        await eventually(
+          'the backup to finish',
+          async () => {
+            body = (await api.get(`/backups/${backupId}`, token)).body;
+            return !['pending', 'running', 'restoring'].includes(body['status'] as string);
+          },
+          60_000,
+        );
+        return body;
+      };
+      const backup = async (body: Record<string, unknown>) => {
+        const res = await api.post(`/servers/${id}/backups`, body, token);
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        const done = await waitForBackup(res.body.id as string);
+        expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', error: null });
+        return done as { id: string; sha256: string; size_bytes: number };
+      };
+      const archiveFile = async (backupId: string) => {
+        const found = (await readdir(dataDir, { recursive: true })).find((f) =>
+          path.basename(f).startsWith(backupId),
+        );
+        expect(found, `the archive of ${backupId} in the local store`).toBeTruthy();
+        return path.join(dataDir, found!);
+      };
+
+      // Hot: the game runs; the pod's agent archives its folder with saving paused.
+      await mark('one\n');
+      const hot = await backup({ name: 'hot', compression: 'zstd' });
+      expect(hot.sha256).toMatch(/^[0-9a-f]{64}$/);
+      // The checksum on record is the archive's as stored and as downloaded.
+      const download = await fetch(`${cp.url}/api/v1/backups/${hot.id}/download`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(download.status).toBe(200);
+      const bytes = Buffer.from(await download.arrayBuffer());
+      expect(bytes.length).toBe(hot.size_bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(hot.sha256);
+
+      // Cold: no pod mounts a stopped server's volume; a maintenance pod (the agent without the game) does,
+      // for the while, and the resource is Stopped again after it.
+      await mark('two\n');
+      expect((await api.post(`/servers/${id}/stop`, {}, token)).status).toBe(202);
+      await api.waitForStatus(id, token, 'stopped', 45_000);
+      await eventually('the pod to be gone', () => gone(podPathOf));
+      const cold = await backup({ name: 'cold', compression: 'none' });
+      expect(cold.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect((await api.get(`/servers/${id}`, token)).body.status).toBe('stopped');
+      await eventually(
+        'the maintenance pod to go after its last use',
+        async () => (await resourceOf(id)).spec.state === 'Stopped' && (await gone(podPathOf)),
+        30_000,
+      );
+
+      // A damaged archive is refused by the agent's checks (BACKUP_CORRUPT); the world stays as it was.
+      const damaged = await open(await archiveFile(cold.id), 'r+');
+      const { size } = await damaged.stat();
+      const original = Buffer.alloc(16);
+      await damaged.read(original, 0, 16, Math.floor(size / 2));
+      await damaged.write(Buffer.from(original.map((b) => b ^ 0xff)), 0, 16, Math.floor(size / 2));
+      await damaged.close();
+      const refusedRes = await api.post(
+        `/servers/${id}/backups/${cold.id}/restore`,
+        { start_after: false, pre_restore_backup: false },
+        token,
+      );
+      expect(refusedRes.status, JSON.stringify(refusedRes.body)).toBe(202);
+      const stopped = await api.waitForServer(
+        id,
+        token,
+        (s) => s.status === 'stopped' && s.status_reason !== null,
+        60_000,
+      );
+      expect(stopped.status_reason).toMatch(/restore failed/);
+      expect((await waitForBackup(cold.id))['error']).toMatch(/^BACKUP_CORRUPT/);
+
+      // The hot backup restored: a safety copy of the current world first, then the archive, then a start.
+      const restored = await api.post(
+        `/servers/${id}/backups/${hot.id}/restore`,
+        { start_after: true },
+        token,
+      );
+      expect(restored.status, JSON.stringify(restored.body)).toBe(202);
+      await api.waitForServer(id, token, (s) => s.status === 'running' && s.status_reason === null, 90_000);
+      expect(await marker()).toBe('one\n');
+      expect((await resourceOf(id)).spec.state).toBe('Running');
+      const listed = (await api.get(`/servers/${id}/backups`, token)).body.backups as {
+        type: string;
+        status: string;
+      }[];
+      expect(listed.filter((b) => b.type === 'pre_restore').map((b) => b.status)).toEqual(['completed']);
+    }, 240_000);
 
     it('routes a player to the pod, sleeps the server (resource Stopped) and wakes it through its MinecraftServer when a player joins', async () => {
       const api = cp.api;

@@ -6,7 +6,7 @@
 // of the cluster; the port's conformance suite then runs with real games in real pods. Features without
 // the in-pod agent are named skips. The control plane and gateway on this driver:
 // platform-on-kubernetes.test.ts.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap, V1EndpointSlice, V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { RuntimeEvent, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
@@ -297,6 +297,82 @@ describe.skipIf(unavailable)(
       expect(await gone(`${policies}/${tenantPolicyName(spec.tenantId)}`)).toBe(true);
       await next.close();
     }, 60_000);
+
+    it('reaches a stopped server’s volume through a maintenance pod (the agent alone) for archives, then stops it again', async () => {
+      const spec: ServerSpec = {
+        serverId: randomUUID(),
+        tenantId: randomUUID(),
+        name: 'maintained',
+        distribution: 'flying-squid',
+        minecraftVersion: BOT_TEST_VERSION,
+        bindHost: '0.0.0.0',
+        port: 25565,
+        memoryMb: 512,
+        cpuMillicores: 500,
+        maxPlayers: 5,
+        properties: {},
+      };
+      const driver = new KubernetesDriver({
+        api: cluster.api,
+        namespace: NAMESPACE,
+        address: podAddress,
+        pollMs: 50,
+        maintenanceLingerMs: 300,
+      });
+      await driver.watching();
+      const path = resourcePath(NAMESPACE, resourceName(spec.serverId));
+      const podPath = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(spec.serverId)}`;
+      try {
+        await driver.deploy(spec);
+        const archives = driver.archives();
+        // Never started: the volume is empty until the maintenance pod's agent makes the server's folder.
+        const seen = await archives.use(spec.serverId, async (files) => {
+          // The operator reports the phase once it sees the pod ready (the driver looks at the pod itself).
+          const resource = await eventually('phase Maintenance', async () => {
+            const r = await get<ServerResource>(path);
+            return r.status?.phase === 'Maintenance' ? r : undefined;
+          });
+          const pod = await get<V1Pod>(podPath);
+          const total = await files.measure();
+          const archive = files.archive({ compression: 'gzip' });
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of archive.stream) chunks.push(chunk);
+          return { resource, pod, total, summary: await archive.summary, bytes: Buffer.concat(chunks) };
+        });
+        expect(seen.resource.spec.state).toBe('Maintenance');
+        expect(seen.pod.spec?.containers[0]?.env).toContainEqual({
+          name: 'MINEFLEET_MODE',
+          value: 'maintenance',
+        });
+        expect(seen.total).toBe(0);
+        expect(seen.summary.sizeBytes).toBe(seen.bytes.length);
+        expect(seen.summary.sha256).toBe(createHash('sha256').update(seen.bytes).digest('hex'));
+        // The server stays stopped meanwhile: no game, nothing alive.
+        expect(await driver.inspect(spec.serverId)).toEqual({ state: 'absent' });
+        await expect(driver.ping(spec.serverId, 1_000)).rejects.toMatchObject({ code: 'SERVER_NOT_RUNNING' });
+        // After its last use it goes, and the resource is Stopped again.
+        await eventually('the maintenance pod to go', async () => {
+          const resource = await get<ServerResource>(path);
+          return resource.spec.state === 'Stopped' && (await gone(podPath));
+        });
+        // A start replaces any maintenance pod with the game's.
+        await driver.start(spec, { generation: 1 });
+        await eventually(
+          'the game to answer',
+          async () => (await driver.ping(spec.serverId, 2_000)).motd !== undefined,
+        );
+        // While the game runs, archives go through its pod (no maintenance state).
+        const hot = await archives.use(spec.serverId, async (files) => ({
+          state: (await get<ServerResource>(path)).spec.state,
+          total: await files.measure(),
+        }));
+        expect(hot.state).toBe('Running');
+        expect(hot.total).toBeGreaterThan(0);
+      } finally {
+        await driver.remove(spec.serverId);
+        await driver.close();
+      }
+    }, 90_000);
 
     const ports = new Map<number, string>();
     runtimeDriverConformance('kubernetes (operator + test node)', {

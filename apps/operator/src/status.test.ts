@@ -88,6 +88,33 @@ describe('observe', () => {
     expect(byType(gone.conditions)['Ready']).toMatchObject({ status: 'False', reason: 'Stopped' });
   });
 
+  it('Maintenance: Starting until the marked pod (the agent alone) is ready, then Maintenance, never Ready', () => {
+    const maintained = spec({ state: 'Maintenance' });
+    const marked = (ready: boolean): V1Pod => {
+      const p = pod(ready);
+      p.metadata!.labels = { 'minefleet.io/mode': 'maintenance' };
+      return p;
+    };
+    const bound = claim('Bound');
+    // The game's pod, still there from before: being replaced.
+    expect(observe({ spec: maintained, statefulSet: sts, pod: pod(true), claim: bound }).phase).toBe(
+      'Starting',
+    );
+    expect(observe({ spec: maintained, statefulSet: sts, pod: marked(false), claim: bound }).phase).toBe(
+      'Starting',
+    );
+    const ready = observe({ spec: maintained, statefulSet: sts, pod: marked(true), claim: bound });
+    expect(ready.phase).toBe('Maintenance');
+    expect(byType(ready.conditions)['Ready']).toMatchObject({ status: 'False', reason: 'Maintenance' });
+    expect(byType(ready.conditions)['Progressing']).toMatchObject({ status: 'False', reason: 'Maintenance' });
+    expect(ready.lastStartedAt).toBeUndefined();
+    // And the reverse: a maintenance pod while the game is wanted is not Running.
+    const running = spec({ state: 'Running' });
+    expect(observe({ spec: running, statefulSet: sts, pod: marked(true), claim: bound }).phase).toBe(
+      'Starting',
+    );
+  });
+
   it('a crash-looping container is Failed and Degraded with the kubelet reason', () => {
     const o = observe({
       spec: spec(),

@@ -7,6 +7,7 @@ import type {
   MinecraftServerStatus,
   Phase,
 } from './crd/schema.js';
+import { isMaintenancePod } from '@minefleet/runtime-kubernetes/resource';
 import { CONFIG_HASH_ANNOTATION } from './builders/common.js';
 
 /** A condition as the reconciler decides it; observedGeneration and lastTransitionTime are added by mergeConditions. */
@@ -133,13 +134,20 @@ export function observe(o: Observation): Observed {
   } else if (!bound) {
     phase = 'Provisioning';
     progressing = condition('Progressing', true, 'ProvisioningStorage', 'Waiting for the world volume.');
-  } else if (!podReady(pod)) {
+  } else if (!podReady(pod) || isMaintenancePod(pod!) !== (spec.state === 'Maintenance')) {
+    // A pod of the other kind (a game pod while maintenance is wanted, or the reverse) is being replaced.
     phase = 'Starting';
+    progressing =
+      spec.state === 'Maintenance'
+        ? condition('Progressing', true, 'StartingMaintenance', 'Waiting for the agent of a maintenance pod.')
+        : condition('Progressing', true, 'Starting', 'Waiting for the server to answer a server-list ping.');
+  } else if (spec.state === 'Maintenance') {
+    phase = 'Maintenance';
     progressing = condition(
       'Progressing',
-      true,
-      'Starting',
-      'Waiting for the server to answer a server-list ping.',
+      false,
+      'Maintenance',
+      'The agent runs without the game: the world volume is reachable for backups, restores and files.',
     );
   } else {
     phase = 'Running';

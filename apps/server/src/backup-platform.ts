@@ -9,6 +9,7 @@ import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import { BackupRecovery } from '@minefleet/services/backups/backup-recovery';
 import { BackupRestorer } from '@minefleet/services/backups/backup-restorer';
 import { BackupService } from '@minefleet/services/backups/backup-service';
+import { serverArchivesOf } from '@minefleet/services/backups/local-server-archives';
 import { RetentionJob } from '@minefleet/services/backups/retention-job';
 import { WorkerPresence } from '@minefleet/services/backups/worker-presence';
 import { Leases } from '@minefleet/services/leases';
@@ -81,10 +82,13 @@ export function createBackupPlatform(options: {
       ? { kind: 'leases', leases: new Leases(database), ttlMs: options.leaseTtlMs, logger }
       : { kind: 'sole' },
   );
+  // The archive engine on the server folders of this machine, or the driver's (a pod's agent runs it).
+  const archives = serverArchivesOf(runtime, tarArchiveEngine);
   const backups = new BackupService({
     db: database,
     store,
     engine: tarArchiveEngine,
+    archives,
     runtime,
     events,
     clock,
@@ -103,7 +107,7 @@ export function createBackupPlatform(options: {
   const restorer = new BackupRestorer({
     db: database,
     store,
-    engine: tarArchiveEngine,
+    archives,
     runtime,
     clock,
     logger,
@@ -115,7 +119,7 @@ export function createBackupPlatform(options: {
   const recovery = new BackupRecovery({
     db: database,
     store,
-    engine: tarArchiveEngine,
+    archives,
     runtime,
     runner: backups.runner,
     logger,

@@ -21,6 +21,11 @@ export interface KubernetesRuntimeConfig {
    */
   address: 'service' | 'pod-ip';
   acceptEula: boolean;
+  /**
+   * Seconds a stopped server's maintenance pod (the in-pod agent without the game, for its backups and
+   * restores) is kept after its last use, so a restore's safety backup and the restore share one.
+   */
+  maintenanceLingerSeconds: number;
 }
 
 export class KubernetesConfigError extends Error {}
@@ -42,6 +47,16 @@ function addressSetting(env: NodeJS.ProcessEnv): KubernetesRuntimeConfig['addres
   return raw;
 }
 
+function lingerSetting(env: NodeJS.ProcessEnv): number {
+  const raw = env.MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS?.trim() || '30';
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 3600)
+    throw new KubernetesConfigError(
+      `MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS must be a whole number of seconds from 0 to 3600 (got "${raw}").`,
+    );
+  return value;
+}
+
 export function loadRuntimeKind(env: NodeJS.ProcessEnv): RuntimeKind {
   const raw = env.MINEFLEET_RUNTIME?.trim() || 'local';
   if (raw !== 'local' && raw !== 'kubernetes')
@@ -59,6 +74,7 @@ export function loadKubernetesRuntimeConfig(
     platformNamespace: namespaceSetting(env, 'MINEFLEET_K8S_PLATFORM_NAMESPACE'),
     address: addressSetting(env),
     acceptEula,
+    maintenanceLingerSeconds: lingerSetting(env),
   };
 }
 
@@ -77,6 +93,7 @@ export async function createKubernetesRuntime(config: KubernetesRuntimeConfig): 
     api,
     namespace: config.namespace,
     acceptEula: config.acceptEula,
+    maintenanceLingerMs: config.maintenanceLingerSeconds * 1000,
     isolation: config.platformNamespace ? { platform: { namespace: config.platformNamespace } } : {},
     ...(config.address === 'pod-ip'
       ? {

@@ -72,6 +72,7 @@ describe('the local runtime configuration', () => {
       platformNamespace: undefined,
       address: 'service',
       acceptEula: false,
+      maintenanceLingerSeconds: 30,
     });
     const k8s = await load({
       MINEFLEET_RUNTIME: 'kubernetes',
@@ -79,6 +80,7 @@ describe('the local runtime configuration', () => {
       MINEFLEET_K8S_NAMESPACE: 'games',
       MINEFLEET_K8S_PLATFORM_NAMESPACE: 'minefleet',
       MINEFLEET_K8S_ADDRESS: 'pod-ip',
+      MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS: '0',
       MINEFLEET_ACCEPT_EULA: 'true',
     });
     expect(k8s.runtimeKind).toBe('kubernetes');
@@ -88,6 +90,7 @@ describe('the local runtime configuration', () => {
       platformNamespace: 'minefleet',
       address: 'pod-ip',
       acceptEula: true,
+      maintenanceLingerSeconds: 0,
     });
     await expect(load({ MINEFLEET_RUNTIME: 'docker' })).rejects.toThrow(
       new ConfigError('MINEFLEET_RUNTIME must be local or kubernetes (got "docker").'),
@@ -97,6 +100,9 @@ describe('the local runtime configuration', () => {
     );
     await expect(load({ MINEFLEET_K8S_ADDRESS: 'node-port' })).rejects.toThrow(
       'MINEFLEET_K8S_ADDRESS must be service or pod-ip (got "node-port").',
+    );
+    await expect(load({ MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS: '1.5' })).rejects.toThrow(
+      'MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS must be a whole number of seconds from 0 to 3600 (got "1.5").',
     );
   });
 });

@@ -14,24 +14,32 @@
 //  - files: one call of the files port on the data folder (`"method"`, `"args"`; the local adapter does
 //    the work, so paths stay inside the folder the same way), answered `{"type":"files","result":…}`, or
 //    `{"type":"error","code",…}` with the port's error code; `read` and `readStream` answer the header
-//    then the bytes, `write` and `writeAt` take the bytes after the first line until the caller's end.
+//    then the bytes, `write` and `writeAt` take the bytes after the first line until the caller's end;
+//  - archive: the backup archive engine of the control plane (@minefleet/backups) on the server's folder,
+//    so archives and their SHA-256 are the ones a local backup makes: `"method":"measure"` answers the
+//    bytes a backup would read; `"create"` answers `{"type":"archive"}` then frames (one type byte, a
+//    32-bit big-endian length, the payload: `D` archive bytes, `P` progress JSON, then `S` the summary
+//    JSON or `E` an error JSON, last); `"restore"` takes the archive bytes after the first line and
+//    answers the summary, or the engine's error code (BACKUP_CORRUPT). A restore an agent killed midway
+//    left half-done is finished by the entrypoint before the next pod's game or agent starts.
 // It acts on nothing the game sends. The entrypoint starts it beside the game and it ends with it; it
 // listens on MINEFLEET_AGENT_PORT (25580), which the servers' NetworkPolicy opens to the platform only.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { tarArchiveEngine } from '@minefleet/backups/archive-engine';
 import { normalizeFilePath } from '@minefleet/domain/file-paths';
 import { folderBytes } from '@minefleet/runtime-local/disk-usage';
 import { LocalServerFiles } from '@minefleet/runtime-local/local-server-files';
 import { MAX_PER_PAGE, readLogs } from '@minefleet/runtime-local/log-store';
+import { serverDir, socketPath } from './data-folder.mjs';
 
 const port = Number(process.env.MINEFLEET_AGENT_PORT || 25580);
 // Where it listens: every address of the pod, unless the game is told to bind one address (outside a container).
 const host = process.env.MINEFLEET_BIND_HOST || '0.0.0.0';
 const password = process.env.RCON_PASSWORD || '';
-const dataDir = path.resolve(process.env.MINEFLEET_DATA_DIR || '/data');
-const socketPath = path.join(dataDir, '.minefleet', 'console.sock');
+const dataDir = serverDir;
 /** The first line (the proof and the query) is small: longer, and the connection is closed. */
 const MAX_AUTH_BYTES = 4096;
 const AUTH_TIMEOUT_MS = 5_000;
@@ -149,7 +157,7 @@ async function filesCall(client, request, body) {
   } else if (method === 'writeAt') {
     result = await files.writeAt('', text(args[0]), count(args[1]) ?? 0, body, count(args[2]) ?? 0);
   } else if (Object.hasOwn(CALLS, method)) result = await CALLS[method](args);
-  else throw Object.assign(new Error(`no files call ${String(method)}`), { code: 'INVALID_REQUEST' });
+  else throw Object.assign(new Error(`no files call ${String(method)}`), { code: 'VALIDATION_FAILED' });
   client.end(JSON.stringify({ type: 'files', result: result ?? null }) + '\n');
 }
 /** The bytes after the first line, then the rest of the connection, as the files port reads a body. */
@@ -159,6 +167,96 @@ async function* bodyOf(client, rest) {
   // Not destroyed at the end of the body: the answer goes back on the same connection.
   for await (const chunk of client.iterator({ destroyOnReturn: false })) yield chunk;
 }
+
+const COMPRESSIONS = ['none', 'gzip', 'zstd'];
+/** Globs as the caller gives them (excludes, preserved paths): a bounded list of short strings. */
+function globs(value) {
+  if (!Array.isArray(value) || value.length > 100) throw invalid('at most 100 globs');
+  if (!value.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 200))
+    throw invalid('each glob is a string of 1 to 200 characters');
+  return value;
+}
+function compression(value) {
+  if (!COMPRESSIONS.includes(value)) throw invalid(`compression is one of ${COMPRESSIONS.join(', ')}`);
+  return value;
+}
+const invalid = (message) => Object.assign(new Error(message), { code: 'VALIDATION_FAILED' });
+const positive = (v) => Number.isSafeInteger(v) && v > 0;
+/** One frame of a `create` answer: a type byte, the payload's length (32 bits, big endian), the payload. */
+function frame(type, payload) {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeUInt32BE(payload.length, 1);
+  return [head, payload];
+}
+async function writeFrame(client, type, payload) {
+  for (const part of frame(type, payload))
+    if (!client.write(part)) await new Promise((resolve) => client.once('drain', resolve));
+}
+const PROGRESS_EVERY_MS = 500;
+/** Answers one archive call on `client`; `body` is what the caller sends after its first line. */
+async function archiveCall(client, request, body) {
+  const method = request.method;
+  if (method === 'measure') {
+    const total = await tarArchiveEngine.measure(dataDir, globs(request.exclude ?? []));
+    client.end(JSON.stringify({ type: 'archive', result: total }) + '\n');
+    return;
+  }
+  if (method === 'restore') {
+    const limits = request.limits ?? {};
+    if (!positive(limits.maxBytes) || !positive(limits.maxEntries))
+      throw invalid('limits.maxBytes and limits.maxEntries are required');
+    const expected = request.expectedSha256;
+    if (expected !== undefined && !(typeof expected === 'string' && /^[0-9a-f]{64}$/.test(expected)))
+      throw invalid('expectedSha256 is 64 hex digits');
+    const summary = await tarArchiveEngine.restore(dataDir, body, {
+      compression: compression(request.compression),
+      preserve: globs(request.preserve ?? []),
+      limits: { maxBytes: limits.maxBytes, maxEntries: limits.maxEntries },
+      ...(expected ? { expectedSha256: expected } : {}),
+    });
+    client.end(JSON.stringify({ type: 'archive', result: summary }) + '\n');
+    return;
+  }
+  if (method !== 'create') throw invalid(`no archive call ${String(method)}`);
+  const options = { compression: compression(request.compression), exclude: globs(request.exclude ?? []) };
+  // A caller that goes away stops the archive (its files are not read for nobody).
+  const abort = new AbortController();
+  client.once('close', () => abort.abort(new Error('the caller went away')));
+  let last = 0;
+  let progress;
+  const archive = tarArchiveEngine.archive(dataDir, {
+    ...options,
+    signal: abort.signal,
+    onProgress: (p) => {
+      progress = p;
+    },
+  });
+  client.write(JSON.stringify({ type: 'archive' }) + '\n');
+  try {
+    for await (const chunk of archive.stream) {
+      await writeFrame(client, 'D', Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      if (progress && Date.now() - last >= PROGRESS_EVERY_MS) {
+        last = Date.now();
+        await writeFrame(client, 'P', Buffer.from(JSON.stringify(progress)));
+      }
+    }
+    const summary = await archive.summary;
+    await writeFrame(client, 'S', Buffer.from(JSON.stringify(summary)));
+  } catch (error) {
+    archive.summary.catch(() => {});
+    if (client.destroyed) return;
+    await writeFrame(client, 'E', Buffer.from(JSON.stringify(errorAnswer(error))));
+  }
+  client.end();
+}
+/** An error as the agent answers it: the port's or engine's code when it has one. */
+const errorAnswer = (error) => ({
+  type: 'error',
+  code: error?.code ?? 'INTERNAL',
+  message: String(error?.message ?? error),
+  ...(error?.details ? { details: error.details } : {}),
+});
 
 let open = 0;
 // Half-open: a files caller ends its side after the bytes it sends and still reads the answer.
@@ -196,14 +294,13 @@ const server = net.createServer({ allowHalfOpen: true }, (client) => {
       refuse('unauthorized');
       return;
     }
-    if (request.then === 'files') {
+    if (request.then === 'files' || request.then === 'archive') {
       clearTimeout(timer);
-      filesCall(client, request, bodyOf(client, buffered.subarray(end + 1))).catch((error) => {
+      const call = request.then === 'files' ? filesCall : archiveCall;
+      call(client, request, bodyOf(client, buffered.subarray(end + 1))).catch((error) => {
         if (client.destroyed) return;
-        const answer = { type: 'error', code: error?.code ?? 'INTERNAL', message: String(error?.message ?? error) };
-        if (error?.details) answer.details = error.details;
         if (client.writableEnded) client.destroy();
-        else client.end(JSON.stringify(answer) + '\n');
+        else client.end(JSON.stringify(errorAnswer(error)) + '\n');
       });
       return;
     }

@@ -3,10 +3,7 @@
 // stop to the players, waits, saves the world, then asks the server to stop. The console host's unix
 // socket is the same one the local driver uses. `minefleet-console <command...>` runs one command.
 import net from 'node:net';
-import path from 'node:path';
-
-const dataDir = path.resolve(process.env.MINEFLEET_DATA_DIR || '/data');
-const socketPath = path.join(dataDir, '.minefleet', 'console.sock');
+import { socketPath } from './data-folder.mjs';
 
 function send(lines) {
   return new Promise((resolve, reject) => {
@@ -35,6 +32,8 @@ function send(lines) {
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
+// A pod in maintenance runs no game: there is nothing to announce or save before it goes.
+if (cmd === 'stop' && process.env.MINEFLEET_MODE === 'maintenance') process.exit(0);
 try {
   if (cmd === 'stop') {
     const announce = Math.max(0, Number(rest[0] ?? 10));

@@ -29,21 +29,40 @@ const IDLE_TIMEOUT_MS = 60_000;
 type Header = Record<string, unknown> & { type: string };
 
 /** One call's connection: the answer's header line, and the bytes after it. */
-interface Answer {
+export interface Answer {
   header: Header;
   body: AsyncIterable<Buffer>;
 }
 
-/** What a connection asks: `files` (a port call), `stats` or `logs` (with its query). */
-type Request =
+/**
+ * What a connection asks: `files` (a port call), `stats` or `logs` (with its query), `archive` (the backup
+ * engine: agent-archives.ts).
+ */
+export type Request =
   | { then: 'files'; method: string; args: unknown[] }
   | { then: 'stats' }
-  | { then: 'logs'; query: Record<string, unknown> };
+  | { then: 'logs'; query: Record<string, unknown> }
+  | { then: 'archive'; method: 'measure' | 'create' | 'restore'; [option: string]: unknown };
 
-function call(
+/** The agent's error answer as an error: the port's or engine's own code, or the agent failing. */
+export function agentError(where: string, header: Record<string, unknown>): Error {
+  const code = typeof header['code'] === 'string' ? header['code'] : 'INTERNAL';
+  const message = typeof header['message'] === 'string' ? header['message'] : undefined;
+  const details = header['details'] && typeof header['details'] === 'object' ? header['details'] : undefined;
+  return (ERROR_CODES as readonly string[]).includes(code)
+    ? new DomainError(code as ErrorCode, message, details as Record<string, unknown> | undefined)
+    : new Error(`${where}: refused: ${message ?? code}`);
+}
+
+/**
+ * One call: the proof and the request on the first line, then `body`; resolves with the answer's line and
+ * the bytes after it. `signal` ends the connection (and fails what reads it) when it aborts.
+ */
+export function call(
   at: AgentLocation,
   request: Request,
   body?: Uint8Array | AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<Answer> {
   const where = `agent ${at.address.host}:${at.address.port}`;
   return new Promise<Answer>((resolve, reject) => {
@@ -63,6 +82,16 @@ function call(
     );
     socket.once('error', fail);
     socket.once('close', () => fail(new Error(`${where}: closed before it answered`)));
+    if (signal) {
+      const abort = () => {
+        const reason = signal.reason instanceof Error ? signal.reason : new Error('aborted');
+        fail(reason);
+        socket.destroy(reason);
+      };
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', abort));
+    }
     // A call that goes quiet for a minute (no byte either way) is given up.
     socket.setTimeout(IDLE_TIMEOUT_MS, () => {
       const error = new Error(`${where}: nothing for ${IDLE_TIMEOUT_MS / 1000} s`);
@@ -89,18 +118,8 @@ function call(
       } catch {
         header = undefined;
       }
-      if (header?.type === 'error') {
-        const code = typeof header['code'] === 'string' ? header['code'] : 'INTERNAL';
-        const message = typeof header['message'] === 'string' ? header['message'] : undefined;
-        const details =
-          header['details'] && typeof header['details'] === 'object' ? header['details'] : undefined;
-        // The agent answers with the port's own codes; anything else is the agent failing.
-        return fail(
-          (ERROR_CODES as readonly string[]).includes(code)
-            ? new DomainError(code as ErrorCode, message, details as Record<string, unknown> | undefined)
-            : new Error(`${where}: refused: ${message ?? code}`),
-        );
-      }
+      // The agent answers with the port's own codes; anything else is the agent failing.
+      if (header?.type === 'error') return fail(agentError(where, header));
       if (header?.type !== request.then) return fail(new Error(`${where}: an answer it could not read`));
       settled = true;
       socket.removeAllListeners('close');
@@ -137,7 +156,7 @@ async function answerLine(answer: Promise<Answer>): Promise<Header> {
   return header;
 }
 
-async function result<T>(answer: Promise<Answer>): Promise<T> {
+export async function result<T>(answer: Promise<Answer>): Promise<T> {
   return (await answerLine(answer))['result'] as T;
 }
 

@@ -1,10 +1,12 @@
 // The RuntimeDriver port on Kubernetes (preview): each server is a MinecraftServer resource that the
 // Minefleet operator turns into a StatefulSet, Service and ConfigMap. The driver writes desired state and
 // reads the operator's status; it runs no process itself. The console, stats, log and files of a running
-// flying-squid server go through the in-pod agent of Minefleet's game image; what needs more (local paths
-// for backups and plugins, the Java image) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md,
+// flying-squid server go through the in-pod agent of Minefleet's game image, and so do its backups and
+// restores (a stopped server's through a maintenance pod: maintenance.ts); what needs more (local paths
+// for plugin installs, the Java image) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md,
 // "Kubernetes runtime driver (preview)").
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { ServerArchives } from '@minefleet/domain/ports/server-archives';
 import type { ServerFiles } from '@minefleet/domain/ports/server-files';
 import { DISTRIBUTIONS } from '@minefleet/domain/distributions';
 import { DomainError } from '@minefleet/domain/errors';
@@ -33,9 +35,12 @@ import {
 import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
 import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runtime';
 import { pingServer } from '@minefleet/runtime-local/ping';
+import { BACKUP_EXCLUDES } from '@minefleet/runtime-local/server-folder';
+import { agentArchivableFiles } from './agent-archives.js';
 import { AgentServerFiles, askAgent, type AgentLocation } from './agent-client.js';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
 import type { InformerLog } from './kube/informer.js';
+import { Maintenance, podReady } from './maintenance.js';
 import { POD_PID, observation } from './observe.js';
 import { ResourceEvents } from './resource-events.js';
 import {
@@ -46,6 +51,7 @@ import {
   TENANT_LABEL,
   consoleSecretName,
   driverSpec,
+  isMaintenancePod,
   podName,
   newResource,
   resourcePath,
@@ -77,15 +83,15 @@ export interface KubernetesDriverOptions {
   isolation?: IsolationOptions;
   /** How long stop waits beyond its timeout for the pod to go, and remove for the objects to go. */
   settleTimeoutMs?: number;
+  /** How long a stopped server's maintenance pod is kept after its last use (maintenance.ts; 30 s). */
+  maintenanceLingerMs?: number;
   pollMs?: number;
   log?: InformerLog;
   now?: () => Date;
 }
 
-const podReady = (pod: V1Pod | undefined) =>
-  !!pod &&
-  !pod.metadata?.deletionTimestamp &&
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+/** The game's pod is ready (a maintenance pod, the agent alone, runs no game). */
+const gameReady = (pod: V1Pod | undefined): pod is V1Pod => podReady(pod) && !isMaintenancePod(pod);
 
 export class KubernetesDriver implements RuntimeDriver {
   readonly name = 'kubernetes';
@@ -102,12 +108,20 @@ export class KubernetesDriver implements RuntimeDriver {
    * read once per pod, not on every call to its agent.
    */
   private readonly passwords = new Map<string, { podUid: string; password: string }>();
+  private readonly maintenance: Maintenance;
 
   constructor(private readonly o: KubernetesDriverOptions) {
     this.now = o.now ?? (() => new Date());
     this.objects = new ServerObjects(o.api, o.namespace, o.pollMs, o.settleTimeoutMs);
     this.isolation = new TenantIsolation(o.api, o.namespace, o.isolation);
     this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
+    this.maintenance = new Maintenance({
+      api: o.api,
+      objects: this.objects,
+      locate: (serverId, pod) => this.locate(serverId, pod),
+      ...(o.maintenanceLingerMs !== undefined ? { lingerMs: o.maintenanceLingerMs } : {}),
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+    });
     // A server that exits has its console closed (attached again by adopt or a command once it runs).
     this.events.subscribe((event) => {
       if (event.type === 'exit') this.detach(event.serverId);
@@ -138,9 +152,14 @@ export class KubernetesDriver implements RuntimeDriver {
    */
   private async agent(serverId: string, feature: UnsupportedFeature): Promise<AgentLocation> {
     const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
-    if (!resource || resource.spec.state !== 'Running' || !pod || !podReady(pod))
+    if (!resource || resource.spec.state !== 'Running' || !gameReady(pod))
       throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
     if (resource.spec.server.distribution !== 'flying-squid') throw unsupported(feature, serverId);
+    return this.locate(serverId, pod);
+  }
+
+  /** The address and password of the agent on `pod` (ready) of the server. */
+  private async locate(serverId: string, pod: V1Pod): Promise<AgentLocation> {
     const address =
       this.o.agentAddress?.(pod) ??
       (pod.status?.podIP ? { host: pod.status.podIP, port: AGENT_PORT } : undefined);
@@ -410,7 +429,8 @@ export class KubernetesDriver implements RuntimeDriver {
     const current = await this.objects.read(serverId);
     const seen = observation(current);
     if (seen.state !== 'alive') {
-      if (current?.spec.state === 'Running') await this.objects.desireStopped(serverId);
+      // A crash-looping server, or one in maintenance (its files reached while stopped).
+      if (current && current.spec.state !== 'Stopped') await this.objects.desireStopped(serverId);
       return null;
     }
     await this.objects.desireStopped(serverId);
@@ -445,7 +465,7 @@ export class KubernetesDriver implements RuntimeDriver {
   > {
     const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
     if (!resource || resource.spec.state !== 'Running') return { missing: 'The server is not running' };
-    if (!pod || !podReady(pod)) return { missing: 'The server’s pod is not ready' };
+    if (!gameReady(pod)) return { missing: 'The server’s pod is not ready' };
     const address = this.o.address ? this.o.address(resource, pod) : resource.status?.endpoint;
     if (!address) return { missing: 'The operator reports no address for the server yet' };
     return { address, resource };
@@ -501,6 +521,25 @@ export class KubernetesDriver implements RuntimeDriver {
       uptimeSeconds: number(reply['uptimeSeconds']),
       ...(ticks.tps !== undefined ? { tps: ticks.tps } : {}),
       ...(ticks.mspt !== undefined ? { mspt: ticks.mspt } : {}),
+    };
+  }
+
+  /**
+   * Backups and restores through the pod's agent, which runs the archive engine on the world volume
+   * (agent-archives.ts): a running server's game pod, or a stopped one's maintenance pod for the while.
+   */
+  archives(): ServerArchives {
+    return {
+      use: async (serverId, work) => {
+        const resource = await this.objects.read(serverId);
+        if (!resource) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId });
+        if (resource.spec.server.distribution !== 'flying-squid') throw unsupported('files', serverId);
+        if (resource.spec.state === 'Running')
+          return work(agentArchivableFiles(await this.agent(serverId, 'files'), BACKUP_EXCLUDES));
+        return this.maintenance.use(serverId, (agent) => work(agentArchivableFiles(agent, BACKUP_EXCLUDES)));
+      },
+      // The image finishes an interrupted restore itself before each pod's game or agent starts.
+      recoverInterruptedRestore: () => Promise.resolve([]),
     };
   }
 
@@ -604,6 +643,7 @@ export class KubernetesDriver implements RuntimeDriver {
   /** Stops the watch and closes the consoles; the servers keep running (the next driver reads them again). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.maintenance.close().catch(() => undefined);
     for (const serverId of [...this.consoles.keys()]) this.detach(serverId);
     await this.events.close();
   }

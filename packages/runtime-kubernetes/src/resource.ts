@@ -31,6 +31,17 @@ export const EXIT_ANNOTATION = 'minefleet.io/last-exit';
 export const AGENT_PORT = 25580;
 /** The key of the server's console password in its Secret (the agent's proof; RCON on Java images). */
 export const CONSOLE_PASSWORD_KEY = 'rcon-password';
+/**
+ * The variable that starts Minefleet's game image in maintenance (the agent without the game), set on the
+ * pod of a server in the Maintenance state, and the label that marks such a pod (`maintenance`).
+ */
+export const MODE_ENV = 'MINEFLEET_MODE';
+export const MODE_LABEL = 'minefleet.io/mode';
+
+/** Whether a pod is a maintenance pod (the agent alone), from the label the operator puts on it. */
+export function isMaintenancePod(pod: { metadata?: { labels?: Record<string, string> } }): boolean {
+  return pod.metadata?.labels?.[MODE_LABEL] === 'maintenance';
+}
 
 export const resourcePath = (namespace: string, name?: string) =>
   `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${name ? `/${name}` : ''}`;
@@ -58,13 +69,16 @@ export const claimName = (serverId: string) => `data-${podName(serverId)}`;
 export const claimPath = (namespace: string, serverId: string) =>
   `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName(serverId)}`;
 
-export type Phase = 'Pending' | 'Provisioning' | 'Starting' | 'Running' | 'Stopping' | 'Stopped' | 'Failed';
+export type Phase =
+  'Pending' | 'Provisioning' | 'Starting' | 'Running' | 'Stopping' | 'Stopped' | 'Maintenance' | 'Failed';
+/** Desired states the driver writes: Maintenance only for the while it reaches a stopped server's files. */
+export type DesiredState = 'Running' | 'Stopped' | 'Maintenance';
 
 /** The fields of a MinecraftServer the driver writes (the API server fills in the defaults). */
 export interface DriverSpec {
   eula: boolean;
   server: { distribution: Distribution; version: string };
-  state?: 'Running' | 'Stopped';
+  state?: DesiredState;
   maxPlayers: number;
   resources: { cpu: string; memory: string };
   properties: Record<string, PropertyValue>;
@@ -84,7 +98,7 @@ export interface ServerResource {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
-  spec: DriverSpec & { state: 'Running' | 'Stopped' };
+  spec: DriverSpec & { state: DesiredState };
   status?: {
     observedGeneration?: number;
     phase?: Phase;

@@ -141,6 +141,33 @@ describe('StatefulSet', () => {
       expect(probe?.exec?.command).toEqual(['mc-health']);
   });
 
+  it('Maintenance: one pod, marked, that runs the agent without the game (flying-squid only)', () => {
+    const maintained = server({ ...squid.server.spec, state: 'Maintenance' });
+    const built = buildStatefulSet(maintained.server, maintained.spec, { images, configHash: 'x' });
+    expect(built.spec!.replicas).toBe(1);
+    expect(built.spec!.template.metadata!.labels).toMatchObject({ 'minefleet.io/mode': 'maintenance' });
+    expect(built.spec!.template.spec!.containers[0]!.env).toContainEqual({
+      name: 'MINEFLEET_MODE',
+      value: 'maintenance',
+    });
+    // The game's pod has neither: a start replaces the maintenance pod.
+    const running = buildStatefulSet(
+      squid.server,
+      { ...squid.spec, state: 'Running' },
+      { images, configHash: 'x' },
+    );
+    expect(running.spec!.template.metadata!.labels).not.toHaveProperty(['minefleet.io/mode']);
+    expect(running.spec!.template.spec!.containers[0]!.env?.map((e) => e.name)).not.toContain(
+      'MINEFLEET_MODE',
+    );
+    // The Java image has no agent to run alone.
+    const java = checkSpec({ ...paper.server.spec, state: 'Maintenance' });
+    expect(java.ok).toBe(false);
+    expect(java.ok ? [] : java.problems).toContain(
+      'spec.state Maintenance needs the in-pod agent of the flying-squid image; the Java image has none',
+    );
+  });
+
   it('puts the config hash in the pod template, above any user annotation of the same name', () => {
     const withClash = server({
       ...paper.spec,

@@ -1,4 +1,4 @@
-import { AGENT_PORT } from '@minefleet/runtime-kubernetes/resource';
+import { AGENT_PORT, MODE_ENV, MODE_LABEL } from '@minefleet/runtime-kubernetes/resource';
 import type { V1Container, V1EnvVar, V1StatefulSet, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { MinecraftServer, MinecraftServerSpec } from '../crd/schema.js';
 import { memoryMiB } from '../crd/validate.js';
@@ -80,6 +80,8 @@ function flyingSquidContainerParts(spec: MinecraftServerSpec, server: MinecraftS
       { name: 'MINECRAFT_VERSION', value: spec.server.version },
       { name: 'NODE_OPTIONS', value: `--max-old-space-size=${heap}` },
       { name: 'STOP_TIMEOUT_SECONDS', value: String(spec.shutdown.stopTimeoutSeconds) },
+      // The agent alone, no game (the entrypoint and mc-health read it): a stopped server's files.
+      ...(spec.state === 'Maintenance' ? [{ name: MODE_ENV, value: 'maintenance' }] : []),
     ] as V1EnvVar[],
     envFrom: [],
     preStop: ['minefleet-console', 'stop', String(spec.shutdown.announceSeconds)],
@@ -145,7 +147,7 @@ export function buildStatefulSet(
     kind: 'StatefulSet',
     metadata: ownedMetadata(server, n.statefulSet),
     spec: {
-      replicas: spec.state === 'Running' ? 1 : 0,
+      replicas: spec.state === 'Stopped' ? 0 : 1,
       serviceName: n.service,
       selector: { matchLabels: selectorLabels(server) },
       persistentVolumeClaimRetentionPolicy: {
@@ -154,7 +156,11 @@ export function buildStatefulSet(
       },
       template: {
         metadata: {
-          labels: labels(server),
+          // A maintenance pod says so (the operator's status and the driver tell it from the game's).
+          labels: {
+            ...labels(server),
+            ...(spec.state === 'Maintenance' ? { [MODE_LABEL]: 'maintenance' } : {}),
+          },
           annotations: { ...(overrides.annotations ?? {}), [CONFIG_HASH_ANNOTATION]: options.configHash },
         },
         spec: {

@@ -23,7 +23,11 @@ export const JAVA_DISTRIBUTIONS = DISTRIBUTIONS.filter(
 /** Memory floors: a Java server below 1 GiB spends its time collecting garbage; flying-squid fits in 256 MiB. */
 export const MEMORY_FLOOR_MIB = { java: 1024, flyingSquid: 256 } as const;
 
-export const SERVER_STATES = ['Running', 'Stopped'] as const;
+/**
+ * Desired states. Maintenance (Minefleet's flying-squid image only) runs the pod with the in-pod agent and
+ * no game, so the control plane reaches a stopped server's world volume: backups, restores, files.
+ */
+export const SERVER_STATES = ['Running', 'Stopped', 'Maintenance'] as const;
 export const PHASES = [
   'Pending',
   'Provisioning',
@@ -31,6 +35,7 @@ export const PHASES = [
   'Running',
   'Stopping',
   'Stopped',
+  'Maintenance',
   'Failed',
 ] as const;
 export type Phase = (typeof PHASES)[number];
@@ -140,7 +145,11 @@ export const SpecSchema = Type.Object(
     image: Type.Optional(
       Type.String({ pattern: IMAGE, maxLength: 512, description: 'Container image override.' }),
     ),
-    state: StringEnum(SERVER_STATES, { default: 'Running', description: 'Desired state.' }),
+    state: StringEnum(SERVER_STATES, {
+      default: 'Running',
+      description:
+        'Desired state. Maintenance runs the in-pod agent without the game (flying-squid image only): the world volume is reachable for backups, restores and files.',
+    }),
     maxPlayers: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'Player slots.' }),
     resources: Type.Object(
       {

@@ -64,6 +64,7 @@ export function instrumentRuntime(runtime: RuntimeDriver, registry: Registry, lo
     readLogs: (serverId, query) => runtime.readLogs(serverId, query),
     workspace: (serverId) => runtime.workspace(serverId),
     ...(runtime.files ? { files: () => runtime.files!() } : {}),
+    ...(runtime.archives ? { archives: () => runtime.archives!() } : {}),
     remove: (serverId) => runtime.remove(serverId),
     close: () => runtime.close(),
   };

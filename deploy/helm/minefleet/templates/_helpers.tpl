@@ -51,6 +51,8 @@ capabilities:
   value: {{ $rt.namespace | quote }}
 - name: MINEFLEET_K8S_ADDRESS
   value: {{ $rt.address | quote }}
+- name: MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS
+  value: {{ $rt.maintenanceLingerSeconds | quote }}
 - name: MINEFLEET_K8S_PLATFORM_NAMESPACE
   value: {{ .Release.Namespace | quote }}
 {{- end }}

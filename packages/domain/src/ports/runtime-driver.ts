@@ -1,4 +1,5 @@
 import type { Distribution } from '../distributions.js';
+import type { ServerArchives } from './server-archives.js';
 import type { ServerFiles } from './server-files.js';
 
 /**
@@ -131,6 +132,13 @@ export interface RuntimeDriver {
    * the files API works on `workspace(serverId).root` with the local adapter.
    */
   files?(): ServerFiles;
+
+  /**
+   * Backups and restores of its servers where the files are not in a folder of this machine: the
+   * Kubernetes driver has the in-pod agent run the archive engine on the world volume. Optional: without
+   * it the archive engine works on `workspace(serverId).root`.
+   */
+  archives?(): ServerArchives;
 
   /** Stops (force) and removes everything the driver holds for the server. Idempotent. */
   remove(serverId: string): Promise<void>;

@@ -1,16 +1,17 @@
 import { and, eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
 import { backups, servers } from '@minefleet/db/schema';
-import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { ServerArchives } from '@minefleet/domain/ports/server-archives';
 import type { Logger } from '../logger.js';
 import type { BackupRunner } from './backup-runner.js';
 
 export interface BackupRecoveryDeps {
   db: Database;
   store: BackupStore;
-  engine: ArchiveEngine;
+  /** The server's files as the archive engine reaches them (a local folder, or a pod's agent). */
+  archives: ServerArchives;
   runtime: RuntimeDriver;
   runner: BackupRunner;
   logger: Logger;
@@ -37,12 +38,12 @@ export class BackupRecovery {
 
   /** Before the lifecycle starts servers: folders first, so nothing starts on a half-swapped world. */
   async recoverFolders(): Promise<void> {
-    const { db, engine, runtime, logger } = this.deps;
+    const { db, archives, runtime, logger } = this.deps;
     const all = await db.system((tx) => tx.select({ id: servers.id }).from(servers));
     for (const { id } of all) {
       if (!this.deps.owns(id)) continue;
       try {
-        const actions = await engine.recoverInterruptedRestore(runtime.workspace(id).root);
+        const actions = await archives.recoverInterruptedRestore(id);
         if (actions.length > 0) {
           runtime.storageChanged(id);
           logger.warn({ serverId: id, actions }, 'finished an interrupted restore');

@@ -4,9 +4,9 @@ import { untilWritten } from '@minefleet/db/outage';
 import { backups } from '@minefleet/db/schema';
 import type { Clock } from '@minefleet/domain/clock';
 import { DomainError, isDomainError } from '@minefleet/domain/errors';
-import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { ServerArchives } from '@minefleet/domain/ports/server-archives';
 import { scopeOf, type Actor } from '../actor.js';
 import { BackgroundWork } from '../background-work.js';
 import { assertCommand, type LifecycleService } from '../lifecycle/lifecycle-service.js';
@@ -29,7 +29,8 @@ export interface RestoreRequest {
 export interface BackupRestorerDeps {
   db: Database;
   store: BackupStore;
-  engine: ArchiveEngine;
+  /** The server's files as the archive engine reaches them (a local folder, or a pod's agent). */
+  archives: ServerArchives;
   runtime: RuntimeDriver;
   clock: Clock;
   logger: Logger;
@@ -114,7 +115,7 @@ export class BackupRestorer {
   }
 
   private async work(server: ServerRecord, backup: BackupRecord, request: RestoreRequest): Promise<void> {
-    const { db, store, engine, runtime } = this.deps;
+    const { db, store, archives, runtime } = this.deps;
     const claimed = await db.system(
       async (tx) =>
         (
@@ -150,16 +151,16 @@ export class BackupRestorer {
           );
         }
       }
-      const workspace = runtime.workspace(server.id);
       try {
-        await engine.restore(workspace.root, await store.get(backup.storageKey), {
-          compression: backup.compression,
-          expectedSha256: backup.sha256 ?? undefined,
-          preserve: workspace.backupExcludes,
-          // Nothing larger than the server's own storage can be a backup of it: a bomb stops there.
-          limits: { maxBytes: server.storageMb * 1024 * 1024, maxEntries: MAX_RESTORE_ENTRIES },
-          ...(signal ? { signal } : {}),
-        });
+        await archives.use(server.id, async (files) =>
+          files.restore(await store.get(backup.storageKey), {
+            compression: backup.compression,
+            expectedSha256: backup.sha256 ?? undefined,
+            // Nothing larger than the server's own storage can be a backup of it: a bomb stops there.
+            limits: { maxBytes: server.storageMb * 1024 * 1024, maxEntries: MAX_RESTORE_ENTRIES },
+            ...(signal ? { signal } : {}),
+          }),
+        );
       } finally {
         // Another world is in the folder now (or part of one, if it failed): its size is measured again.
         runtime.storageChanged(server.id);

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '@minefleet/db/database';
 import { backups } from '@minefleet/db/schema';
 import type { Clock } from '@minefleet/domain/clock';
-import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
+import type { ArchivableFiles, ServerArchives } from '@minefleet/domain/ports/server-archives';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { BackupEventData, EventBus } from '@minefleet/domain/ports/event-bus';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
@@ -13,7 +13,8 @@ import { ConsoleWaiter } from './console-waiter.js';
 export interface BackupRunnerDeps {
   db: Database;
   store: BackupStore;
-  engine: ArchiveEngine;
+  /** The server's files as the archive engine reaches them (a local folder, or a pod's agent). */
+  archives: ServerArchives;
   runtime: RuntimeDriver;
   events: EventBus;
   clock: Clock;
@@ -86,13 +87,19 @@ export class BackupRunner {
     record: BackupRecord,
     signal: AbortSignal | undefined,
   ): Promise<{ sha256: string; sizeBytes: number }> {
-    const { engine, store, runtime } = this.deps;
-    const workspace = runtime.workspace(record.serverId);
-    const total = await engine.measure(workspace.root, workspace.backupExcludes);
+    return this.deps.archives.use(record.serverId, (files) => this.archiveOf(files, record, signal));
+  }
+
+  private async archiveOf(
+    files: ArchivableFiles,
+    record: BackupRecord,
+    signal: AbortSignal | undefined,
+  ): Promise<{ sha256: string; sizeBytes: number }> {
+    const { store } = this.deps;
+    const total = await files.measure();
     let lastEvent = 0;
-    const archive = engine.archive(workspace.root, {
+    const archive = files.archive({
       compression: record.compression,
-      exclude: workspace.backupExcludes,
       ...(signal ? { signal } : {}),
       onProgress: ({ bytesRead }) => {
         const now = this.deps.clock.now();

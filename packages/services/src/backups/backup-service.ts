@@ -8,6 +8,7 @@ import type { ArchiveEngine } from '@minefleet/domain/ports/archive-engine';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
 import type { EventBus } from '@minefleet/domain/ports/event-bus';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
+import type { ServerArchives } from '@minefleet/domain/ports/server-archives';
 import { assertActionAllowed } from '@minefleet/domain/server-state';
 import { patchPermission } from './backup-patch-permission.js';
 import { requirePermission, scopeOf, type Actor } from '../actor.js';
@@ -64,6 +65,8 @@ export interface BackupServiceDeps {
   db: Database;
   store: BackupStore;
   engine: ArchiveEngine;
+  /** The server's files as the archive engine reaches them (a local folder, or a pod's agent). */
+  archives: ServerArchives;
   runtime: RuntimeDriver;
   events: EventBus;
   clock: Clock;
@@ -91,7 +94,7 @@ export class BackupService {
     this.runner = new BackupRunner({
       db: deps.db,
       store: deps.store,
-      engine: deps.engine,
+      archives: deps.archives,
       runtime: deps.runtime,
       events: deps.events,
       clock: deps.clock,
