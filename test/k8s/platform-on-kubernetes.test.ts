@@ -183,10 +183,16 @@ describe.skipIf(unavailable)(
       expect((await cp.api.post(`/servers/${id}/stop`, {}, user.token)).status).toBe(202);
       await cp.api.waitForStatus(id, user.token, 'stopped', 45_000);
       expect((await resourceOf(id)).spec.state).toBe('Stopped');
-      // A stopped server's volume is mounted by no pod: its files wait for its next start.
+      // A stopped server's volume is mounted by no game pod: a maintenance pod (the agent alone) serves its
+      // files and its log, and the server stays stopped.
       const offline = await cp.api.get(`/servers/${id}/files`, user.token);
-      expect(offline.status, JSON.stringify(offline.body)).toBe(409);
-      expect(offline.body.error.code).toBe('SERVER_NOT_RUNNING');
+      expect(offline.status, JSON.stringify(offline.body)).toBe(200);
+      expect(JSON.stringify(offline.body)).toContain('world');
+      const offlineLog = await cp.api.get(`/servers/${id}/logs?per_page=5`, user.token);
+      expect(offlineLog.status, JSON.stringify(offlineLog.body)).toBe(200);
+      expect(offlineLog.body.logs.length).toBeGreaterThan(0);
+      expect((await resourceOf(id)).spec.state).toBe('Maintenance');
+      expect((await cp.api.get(`/servers/${id}`, user.token)).body.status).toBe('stopped');
 
       expect((await cp.api.delete(`/servers/${id}`, user.token)).status).toBe(202);
       await eventually('the server’s resource and pod to be gone', async () => {

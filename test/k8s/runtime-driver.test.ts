@@ -25,6 +25,8 @@ import {
 } from '@minefleet/runtime-kubernetes/resource';
 import { DEFAULT_POLICY, tenantPolicyName } from '@minefleet/runtime-kubernetes/tenant-isolation';
 import { runtimeDriverConformance } from '@minefleet/runtime-local/conformance';
+import { FileTrash, TRASH_RETENTION_MS } from '@minefleet/services/files/file-trash';
+import { FilesHousekeeping } from '@minefleet/services/files/files-housekeeping';
 import { ConsoleConnection } from '@minefleet/runtime-local/console-connection';
 import { BOT_TEST_VERSION, freePort, joinBot } from '@minefleet/testkit/minecraft';
 import { GAME_PORT } from '../../apps/operator/src/builders/common.js';
@@ -368,6 +370,21 @@ describe.skipIf(unavailable)(
         }));
         expect(hot.state).toBe('Running');
         expect(hot.total).toBeGreaterThan(0);
+        // The files' upkeep reaches the volume the same way: an expired trash item is purged through the agent.
+        let clock = Date.now();
+        const files = driver.files();
+        await files.write(spec.serverId, 'old-notes.txt', new TextEncoder().encode('old'));
+        const trash = new FileTrash(files, () => clock);
+        const item = await trash.put(spec.serverId, 'old-notes.txt', 'u');
+        const housekeeping = new FilesHousekeeping({
+          files,
+          serverIds: async () => [spec.serverId],
+          now: () => clock,
+        });
+        expect(await housekeeping.purgeExpiredTrash()).toEqual({});
+        clock = Date.parse(item.deletedAt) + TRASH_RETENTION_MS + 1;
+        expect(await housekeeping.purgeExpiredTrash()).toEqual({ [spec.serverId]: 1 });
+        expect(await trash.list(spec.serverId)).toEqual([]);
       } finally {
         await driver.remove(spec.serverId);
         await driver.close();
@@ -416,8 +433,6 @@ describe.skipIf(unavailable)(
       portIsFree: (port) =>
         eventually('the objects to be gone', () => allGone(objectPaths(ports.get(port)!))),
       players: { join: (address, options) => joinBot(address, options) },
-      logsOnlyWhileRunning:
-        'the log is on the server’s volume, which only its running pod’s agent reads; a stopped server’s log answers SERVER_NOT_RUNNING',
       unsupported: {
         files: 'no server files without the in-pod agent',
         crash:

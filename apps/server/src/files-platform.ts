@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '@minefleet/db/database';
+import { eq } from 'drizzle-orm';
 import { servers } from '@minefleet/db/schema';
 import { isPropertyKey } from '@minefleet/domain/server-properties';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
@@ -78,11 +79,16 @@ export function createFilesPlatform(options: {
   });
   const housekeeping = new FilesHousekeeping({
     files: serverFiles,
-    // Only the folders this host keeps (listing a folder through the adapter would create it); none on a
-    // runtime whose files are elsewhere (a pod's volume is swept by nobody yet: docs/kubernetes.md).
+    // Only the folders this host keeps (listing a folder through the adapter would create it). Where the
+    // files are elsewhere (Kubernetes: a pod's volume), the running servers' only: a stopped server's volume
+    // would need a pod started for it, and its trash waits until it runs (docs/kubernetes.md).
     serverIds: async () =>
       remote
-        ? []
+        ? (
+            await options.database.system((tx) =>
+              tx.select({ id: servers.id }).from(servers).where(eq(servers.status, 'running')),
+            )
+          ).map((s) => s.id)
         : (await options.database.system((tx) => tx.select({ id: servers.id }).from(servers)))
             .map((s) => s.id)
             .filter((id) => existsSync(options.runtime.workspace(id).root)),

@@ -5,7 +5,7 @@
 // local adapter does the work on the pod's data volume, so containment, atomic writes and error codes
 // are the local runtime's. One connection per call: the proof and the call on the first line, then for
 // `write` and `writeAt` the bytes; the answer a JSON line, then for `read` and `readStream` the bytes.
-// A server that is not running has no pod to reach its volume: SERVER_NOT_RUNNING (the driver's).
+// A stopped server's volume is reached through a maintenance pod the driver holds for the call.
 import net from 'node:net';
 import { DomainError, ERROR_CODES, type ErrorCode } from '@minefleet/domain/errors';
 import type {
@@ -168,11 +168,27 @@ export function askAgent(
   return answerLine(call(at, request));
 }
 
-export class AgentServerFiles implements ServerFiles {
-  constructor(private readonly locate: (serverId: string) => Promise<AgentLocation>) {}
+/** An agent that reaches a server's files, held until `release` (a stopped server's maintenance pod). */
+export interface HeldAgent {
+  agent: AgentLocation;
+  release: () => void;
+}
 
-  private async ask<T>(serverId: string, method: string, args: unknown[]): Promise<T> {
-    return result<T>(call(await this.locate(serverId), { then: 'files', method, args }));
+export class AgentServerFiles implements ServerFiles {
+  constructor(private readonly reach: (serverId: string) => Promise<HeldAgent>) {}
+
+  /** One call with the server's agent, released when its answer has been read. */
+  private async with<T>(serverId: string, work: (agent: AgentLocation) => Promise<T>): Promise<T> {
+    const { agent, release } = await this.reach(serverId);
+    try {
+      return await work(agent);
+    } finally {
+      release();
+    }
+  }
+
+  private ask<T>(serverId: string, method: string, args: unknown[]): Promise<T> {
+    return this.with(serverId, (agent) => result<T>(call(agent, { then: 'files', method, args })));
   }
 
   stat(serverId: string, rel: string): Promise<FileStat | null> {
@@ -191,32 +207,32 @@ export class AgentServerFiles implements ServerFiles {
     return this.ask(serverId, 'statEntries', [rel, names]);
   }
 
-  async read(serverId: string, rel: string, maxBytes: number): Promise<Uint8Array> {
-    const { header, body } = await call(await this.locate(serverId), {
-      then: 'files',
-      method: 'read',
-      args: [rel, maxBytes],
+  read(serverId: string, rel: string, maxBytes: number): Promise<Uint8Array> {
+    return this.with(serverId, async (agent) => {
+      const { header, body } = await call(agent, { then: 'files', method: 'read', args: [rel, maxBytes] });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        size += chunk.length;
+        if (size > maxBytes) throw new DomainError('FILE_TOO_LARGE', undefined, { path: rel, maxBytes });
+        chunks.push(chunk);
+      }
+      const bytes = Buffer.concat(chunks);
+      if (bytes.length !== header['bytes'])
+        throw new Error(`the agent sent ${bytes.length} of ${String(header['bytes'])} bytes`);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > maxBytes) throw new DomainError('FILE_TOO_LARGE', undefined, { path: rel, maxBytes });
-      chunks.push(chunk);
-    }
-    const bytes = Buffer.concat(chunks);
-    if (bytes.length !== header['bytes'])
-      throw new Error(`the agent sent ${bytes.length} of ${String(header['bytes'])} bytes`);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
   async *readStream(serverId: string, rel: string, start?: number, end?: number): AsyncIterable<Uint8Array> {
-    const { body } = await call(await this.locate(serverId), {
-      then: 'files',
-      method: 'readStream',
-      args: [rel, start, end],
-    });
-    yield* body;
+    // Held while the bytes are read (a download of a stopped server's file keeps its maintenance pod).
+    const { agent, release } = await this.reach(serverId);
+    try {
+      const { body } = await call(agent, { then: 'files', method: 'readStream', args: [rel, start, end] });
+      yield* body;
+    } finally {
+      release();
+    }
   }
 
   async write(
@@ -225,8 +241,8 @@ export class AgentServerFiles implements ServerFiles {
     data: Uint8Array | AsyncIterable<Uint8Array>,
     options: WriteOptions = {},
   ): Promise<FileStat> {
-    return result<FileStat>(
-      call(await this.locate(serverId), { then: 'files', method: 'write', args: [rel, options] }, data),
+    return this.with(serverId, (agent) =>
+      result<FileStat>(call(agent, { then: 'files', method: 'write', args: [rel, options] }, data)),
     );
   }
 
@@ -237,12 +253,8 @@ export class AgentServerFiles implements ServerFiles {
     data: AsyncIterable<Uint8Array>,
     maxBytes: number,
   ): Promise<number> {
-    return result<number>(
-      call(
-        await this.locate(serverId),
-        { then: 'files', method: 'writeAt', args: [rel, offset, maxBytes] },
-        data,
-      ),
+    return this.with(serverId, (agent) =>
+      result<number>(call(agent, { then: 'files', method: 'writeAt', args: [rel, offset, maxBytes] }, data)),
     );
   }
 

@@ -37,7 +37,7 @@ import { flyingSquidVersions } from '@minefleet/runtime-local/flying-squid-runti
 import { pingServer } from '@minefleet/runtime-local/ping';
 import { BACKUP_EXCLUDES } from '@minefleet/runtime-local/server-folder';
 import { agentArchivableFiles } from './agent-archives.js';
-import { AgentServerFiles, askAgent, type AgentLocation } from './agent-client.js';
+import { AgentServerFiles, askAgent, type AgentLocation, type HeldAgent } from './agent-client.js';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
 import type { InformerLog } from './kube/informer.js';
 import { Maintenance, podReady } from './maintenance.js';
@@ -100,7 +100,7 @@ export class KubernetesDriver implements RuntimeDriver {
   private readonly isolation: TenantIsolation;
   private readonly now: () => Date;
   private closed = false;
-  private readonly agentFiles = new AgentServerFiles((serverId) => this.agent(serverId, 'files'));
+  private readonly agentFiles = new AgentServerFiles((serverId) => this.reachFiles(serverId, 'files'));
   /** Each running server's console, through its pod's agent, subscribed to its lines (by server id). */
   private readonly consoles = new Map<string, Promise<ConsoleConnection>>();
   /**
@@ -177,6 +177,19 @@ export class KubernetesDriver implements RuntimeDriver {
       this.passwords.set(serverId, known);
     }
     return { address, password: known.password };
+  }
+
+  /**
+   * The agent that reaches the server's volume: its game pod's while it is desired Running (refused with
+   * SERVER_NOT_RUNNING until the pod is Ready), else a maintenance pod's, held until `release`.
+   */
+  private async reachFiles(serverId: string, feature: UnsupportedFeature): Promise<HeldAgent> {
+    const resource = await this.objects.read(serverId);
+    if (!resource) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId });
+    if (resource.spec.server.distribution !== 'flying-squid') throw unsupported(feature, serverId);
+    if (resource.spec.state === 'Running')
+      return { agent: await this.agent(serverId, feature), release: () => undefined };
+    return this.maintenance.acquire(serverId);
   }
 
   /** The agent of the server if it runs; undefined when it does not (SERVER_NOT_RUNNING). */
@@ -531,12 +544,12 @@ export class KubernetesDriver implements RuntimeDriver {
   archives(): ServerArchives {
     return {
       use: async (serverId, work) => {
-        const resource = await this.objects.read(serverId);
-        if (!resource) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId });
-        if (resource.spec.server.distribution !== 'flying-squid') throw unsupported('files', serverId);
-        if (resource.spec.state === 'Running')
-          return work(agentArchivableFiles(await this.agent(serverId, 'files'), BACKUP_EXCLUDES));
-        return this.maintenance.use(serverId, (agent) => work(agentArchivableFiles(agent, BACKUP_EXCLUDES)));
+        const { agent, release } = await this.reachFiles(serverId, 'files');
+        try {
+          return await work(agentArchivableFiles(agent, BACKUP_EXCLUDES));
+        } finally {
+          release();
+        }
       },
       // The image finishes an interrupted restore itself before each pod's game or agent starts.
       recoverInterruptedRestore: () => Promise.resolve([]),
@@ -582,14 +595,16 @@ export class KubernetesDriver implements RuntimeDriver {
    * it, while the server runs.
    */
   async readLogs(serverId: string, query: LogQuery): Promise<LogPage> {
-    const agent = await this.runningAgent(serverId, 'logs');
-    if (!agent) {
-      // A removed server's log went with its volume: nothing is held. A stopped one's is on its volume,
-      // which only its running pod reads: SERVER_NOT_RUNNING says so.
-      if (!(await this.objects.read(serverId))) return { lines: [], total: 0 };
-      throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
+    let held: HeldAgent;
+    try {
+      held = await this.reachFiles(serverId, 'logs');
+    } catch (error) {
+      // A removed server's log went with its volume: nothing is held.
+      if (error instanceof DomainError && error.code === 'SERVER_NOT_FOUND') return { lines: [], total: 0 };
+      throw error;
     }
-    const reply = await askAgent(agent, {
+    // A stopped server's log is on its volume: a maintenance pod's agent reads it.
+    const reply = await askAgent(held.agent, {
       then: 'logs',
       query: {
         page: query.page,
@@ -600,7 +615,7 @@ export class KubernetesDriver implements RuntimeDriver {
         ...(query.q !== undefined ? { q: query.q } : {}),
         ...(query.tail !== undefined ? { tail: query.tail } : {}),
       },
-    });
+    }).finally(held.release);
     const lines = Array.isArray(reply['lines']) ? (reply['lines'] as Record<string, unknown>[]) : [];
     const level = (v: unknown): LogLevel =>
       (LOG_LEVELS as readonly unknown[]).includes(v) ? (v as LogLevel) : 'info';

@@ -44,18 +44,38 @@ export class Maintenance {
 
   /** Runs `work` with the agent of the server's maintenance pod, which is started first when needed. */
   async use<T>(serverId: string, work: (agent: AgentLocation) => Promise<T>): Promise<T> {
+    const { agent, release } = await this.acquire(serverId);
+    try {
+      return await work(agent);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The agent of the server's maintenance pod (started first when needed), held until `release` (once):
+   * for work that outlives a call, such as a file read as a stream.
+   */
+  async acquire(serverId: string): Promise<{ agent: AgentLocation; release: () => void }> {
     const user = this.users.get(serverId) ?? { count: 0 };
     clearTimeout(user.timer);
     delete user.timer;
     user.count++;
     this.users.set(serverId, user);
-    try {
-      return await work(await this.ready(serverId));
-    } finally {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       if (--user.count === 0) {
         user.timer = setTimeout(() => void this.end(serverId, user), this.lingerMs);
         user.timer.unref();
       }
+    };
+    try {
+      return { agent: await this.ready(serverId), release };
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 
