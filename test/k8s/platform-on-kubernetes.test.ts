@@ -114,6 +114,8 @@ describe.skipIf(unavailable)(
           MINEFLEET_GATEWAY_ADMIN_PORT: String(adminPort),
           // A stopped server's maintenance pod goes soon after its last use, so the test sees it go.
           MINEFLEET_K8S_MAINTENANCE_LINGER_SECONDS: '2',
+          // The built-in catalogue only (no network here).
+          MINEFLEET_PLUGIN_SOURCES: 'local',
         },
       });
       gatewayProc = startCli(['gateway', 'run'], env);
@@ -318,6 +320,72 @@ describe.skipIf(unavailable)(
       }[];
       expect(listed.filter((b) => b.type === 'pre_restore').map((b) => b.status)).toEqual(['completed']);
     }, 240_000);
+
+    it('installs a plugin with its dependency into a stopped server’s volume (through a maintenance pod); started, a player runs it', async () => {
+      const { api } = cp;
+      const { token } = user;
+      const created = await api.post(
+        '/servers',
+        { name: 'plugged', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        token,
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const id = created.body.id as string;
+      await api.waitForStatus(id, token, 'stopped', 30_000);
+      await eventually(
+        'the built-in catalogue to be synced',
+        async () => (await api.get('/plugins/local:hello', token)).status === 200,
+      );
+      const installed = await api.post(
+        `/servers/${id}/plugins`,
+        { plugin_id: 'local:hello', config_overrides: { greeting: 'Howdy {player}, from Kubernetes' } },
+        token,
+      );
+      expect(installed.status, JSON.stringify(installed.body)).toBe(202);
+      expect(installed.body.applied).toBe('on_restart');
+      let list: { id: string; plugin_id: string; status: string; error?: string | null }[] = [];
+      await eventually(
+        'both plugins to be installed',
+        async () => {
+          list = (await api.get(`/servers/${id}/plugins`, token)).body.plugins;
+          return list.length === 2 && list.every((i) => i.status !== 'installing');
+        },
+        60_000,
+      );
+      expect(list.map((i) => [i.plugin_id, i.status]).sort(), JSON.stringify(list)).toEqual([
+        ['local:hello', 'installed'],
+        ['local:mf-core', 'installed'],
+      ]);
+      // On the volume, where the game's launcher reads them (the files API shows them while it is stopped).
+      const names = async () =>
+        ((await api.get(`/servers/${id}/files?path=plugins`, token)).body.entries as { name: string }[]).map(
+          (e) => e.name,
+        );
+      expect(await names()).toEqual(
+        expect.arrayContaining(['hello.js', 'mf-core.js', 'load-order.json', 'package.json', 'hello']),
+      );
+      expect((await api.get(`/servers/${id}`, token)).body.status).toBe('stopped');
+
+      expect((await api.post(`/servers/${id}/start`, {}, token)).status).toBe(202);
+      await api.waitForStatus(id, token, 'running', 45_000);
+      const host = node.podIP(`${NAMESPACE}/${podName(id)}`)!;
+      const player = await joinBot(
+        { host, port: GAME_PORT },
+        { username: 'Greeted', version: BOT_TEST_VERSION },
+      );
+      bots.push(player);
+      const answer = player.waitForMessage(/Howdy|Command not found/);
+      player.bot.chat('/hello');
+      expect(await answer).toBe('Howdy Greeted, from Kubernetes');
+
+      // Disabled on the running server: the file is renamed in the pod's volume (it applies on restart).
+      const hello = list.find((i) => i.plugin_id === 'local:hello')!;
+      const disabled = await api.patch(`/servers/${id}/plugins/${hello.id}`, { enabled: false }, token);
+      expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+      expect(await names()).toEqual(expect.arrayContaining(['hello.js.disabled', 'mf-core.js']));
+      expect(await names()).not.toContain('hello.js');
+      await player.quit();
+    }, 180_000);
 
     it('routes a player to the pod, sleeps the server (resource Stopped) and wakes it through its MinecraftServer when a player joins', async () => {
       const api = cp.api;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '@minefleet/db/database';
 import type { RuntimeDriver } from '@minefleet/domain/ports/runtime-driver';
 import { createPluginSources } from '@minefleet/plugins/plugin-sources-config';
+import { FilesPluginFolder, filesPluginDir } from '@minefleet/plugins/files-plugin-folder';
 import { ServerPluginFolder } from '@minefleet/plugins/server-plugin-folder';
 import type { PlatformAdmins } from '@minefleet/services/platform-admins';
 import { PluginCatalogueService } from '@minefleet/services/plugins/catalogue-service';
@@ -49,10 +50,16 @@ export async function createPluginsPlatform(options: {
     searchLimit: config.syncLimit,
   });
   const catalogue = new PluginCatalogueService({ db: database, admins: options.admins, sync });
+  // Where the servers' files are: folders of this machine, or elsewhere behind the runtime's files port
+  // (Kubernetes: a pod's volume through its agent), where plugin files go through that port.
+  const remote = options.runtime.files?.();
   const installs = new PluginInstallService({
     db: database,
     runtime: options.runtime,
-    files: new PluginFiles(sources, new ServerPluginFolder()),
+    pluginsDir: remote
+      ? (serverId) => filesPluginDir(serverId, 'plugins')
+      : (serverId) => options.runtime.workspace(serverId).pluginsDir,
+    files: new PluginFiles(sources, remote ? new FilesPluginFolder(remote) : new ServerPluginFolder()),
     logger: logger.child({ component: 'plugins' }),
   });
   const interrupted = await installs.failInterrupted();

@@ -20,7 +20,9 @@ import { DomainError } from '@minefleet/domain/errors';
 /** The launcher's slug pattern. */
 export const FLYING_SQUID_SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-const MARKER = `${JSON.stringify({ type: 'commonjs' })}\n`;
+/** The content of `plugins/package.json`. */
+export const FLYING_SQUID_PACKAGE_MARKER = `${JSON.stringify({ type: 'commonjs' })}\n`;
+const MARKER = FLYING_SQUID_PACKAGE_MARKER;
 
 /** Creates `plugins/` if needed and makes Node read the plugin files in it as CommonJS. */
 export async function preparePluginFolder(pluginsDir: string): Promise<void> {
@@ -30,10 +32,24 @@ export async function preparePluginFolder(pluginsDir: string): Promise<void> {
   if (current !== MARKER) await writeAtomically(marker, MARKER);
 }
 
+/** The content of `plugins/load-order.json` (slugs, dependencies first), each slug checked. */
+export function flyingSquidLoadOrderJson(slugs: readonly string[]): string {
+  for (const slug of slugs) checkSlug(slug);
+  return `${JSON.stringify(slugs)}\n`;
+}
+
+/** The content of `plugins/<slug>/config.json` (JSON-encoded, so no value can break out of it). */
+export function flyingSquidConfigJson(
+  slug: string,
+  config: Readonly<Record<string, unknown>>,
+): { slug: string; content: string } {
+  checkSlug(slug);
+  return { slug, content: `${JSON.stringify(config, null, 2)}\n` };
+}
+
 /** Writes `plugins/load-order.json` (slugs, dependencies first). */
 export async function writeLoadOrder(pluginsDir: string, slugs: readonly string[]): Promise<void> {
-  for (const slug of slugs) checkSlug(slug);
-  await writeAtomically(path.join(pluginsDir, 'load-order.json'), `${JSON.stringify(slugs)}\n`);
+  await writeAtomically(path.join(pluginsDir, 'load-order.json'), flyingSquidLoadOrderJson(slugs));
 }
 
 /** Writes `plugins/<slug>/config.json` (JSON-encoded, so no value can break out of it). */
@@ -42,11 +58,11 @@ export async function writePluginConfig(
   slug: string,
   config: Readonly<Record<string, unknown>>,
 ): Promise<string> {
-  checkSlug(slug);
+  const { content } = flyingSquidConfigJson(slug, config);
   const dir = path.join(pluginsDir, slug);
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'config.json');
-  await writeAtomically(file, `${JSON.stringify(config, null, 2)}\n`);
+  await writeAtomically(file, content);
   return file;
 }
 

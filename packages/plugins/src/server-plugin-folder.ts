@@ -20,19 +20,23 @@ import type {
 import { downloadVerified, safePluginPath } from './download-verified.js';
 import { preparePluginFolder, writeLoadOrder, writePluginConfig } from './flying-squid-plugin-folder.js';
 
-const DISABLED_SUFFIX = '.disabled';
+export const DISABLED_SUFFIX = '.disabled';
 
 /** flying-squid's launcher names a plugin by its file name without `.js` (docs/flying-squid.md). */
-function flyingSquidSlug(fileName: string): string {
+export function flyingSquidSlug(fileName: string): string {
   return fileName.replace(/\.js$/, '');
+}
+
+export function pluginCapabilities(distribution: Distribution): PluginFolderCapabilities {
+  // flying-squid reads plugins/<slug>/config.json; Bukkit-style plugins write their own config.yml on
+  // first start in formats we do not own, so overrides are not offered there (yet). No loader we run
+  // reloads plugins safely: Paper's /reload is unsupported by Paper itself.
+  return { liveReload: false, configOverrides: distribution === 'flying-squid' };
 }
 
 export class ServerPluginFolder implements PluginFolder {
   capabilities(distribution: Distribution): PluginFolderCapabilities {
-    // flying-squid reads plugins/<slug>/config.json; Bukkit-style plugins write their own config.yml on
-    // first start in formats we do not own, so overrides are not offered there (yet). No loader we run
-    // reloads plugins safely: Paper's /reload is unsupported by Paper itself.
-    return { liveReload: false, configOverrides: distribution === 'flying-squid' };
+    return pluginCapabilities(distribution);
   }
 
   async place(

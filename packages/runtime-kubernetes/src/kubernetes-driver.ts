@@ -1,9 +1,9 @@
 // The RuntimeDriver port on Kubernetes (preview): each server is a MinecraftServer resource that the
 // Minefleet operator turns into a StatefulSet, Service and ConfigMap. The driver writes desired state and
 // reads the operator's status; it runs no process itself. The console, stats, log and files of a running
-// flying-squid server go through the in-pod agent of Minefleet's game image, and so do its backups and
-// restores (a stopped server's through a maintenance pod: maintenance.ts); what needs more (local paths
-// for plugin installs, the Java image) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md,
+// flying-squid server go through the in-pod agent of Minefleet's game image, and so do its backups,
+// restores and plugin files (a stopped server's through a maintenance pod: maintenance.ts); what needs
+// more (local paths, the Java image) fails with RUNTIME_UNSUPPORTED (docs/kubernetes.md,
 // "Kubernetes runtime driver (preview)").
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { ServerArchives } from '@minefleet/domain/ports/server-archives';

@@ -69,7 +69,12 @@ export class PluginInstallService {
   constructor(
     private readonly deps: {
       db: Database;
-      runtime: Pick<RuntimeDriver, 'workspace' | 'storageChanged'>;
+      runtime: Pick<RuntimeDriver, 'storageChanged'>;
+      /**
+       * Where a server's plugin folder is, as `files.folder` addresses it (a local path where the server's
+       * files are a folder of this machine).
+       */
+      pluginsDir: (serverId: string) => string;
       files: PluginFiles;
       logger: Logger;
       lockWaitMs?: number;
@@ -378,7 +383,7 @@ export class PluginInstallService {
     row: InstallationRecord,
     config: Record<string, unknown>,
   ): Promise<void> {
-    const pluginsDir = this.deps.runtime.workspace(server.id).pluginsDir;
+    const pluginsDir = this.deps.pluginsDir(server.id);
     return writeConfigOverrides(this.deps.files.folder, pluginsDir, server, row, config);
   }
 
@@ -390,7 +395,7 @@ export class PluginInstallService {
     return {
       serverId: server.id,
       distribution: server.distribution,
-      pluginsDir: this.deps.runtime.workspace(server.id).pluginsDir,
+      pluginsDir: this.deps.pluginsDir(server.id),
       scope: scopeOf(actor),
     };
   }
