@@ -321,7 +321,7 @@ describe.skipIf(unavailable)(
       expect(listed.filter((b) => b.type === 'pre_restore').map((b) => b.status)).toEqual(['completed']);
     }, 240_000);
 
-    it('installs a plugin with its dependency into a stopped server’s volume (through a maintenance pod); started, a player runs it', async () => {
+    it('installs a plugin and bans a player in a stopped server’s volume (through a maintenance pod); started, the plugin runs and the ban holds', async () => {
       const { api } = cp;
       const { token } = user;
       const created = await api.post(
@@ -365,10 +365,28 @@ describe.skipIf(unavailable)(
         expect.arrayContaining(['hello.js', 'mf-core.js', 'load-order.json', 'package.json', 'hello']),
       );
       expect((await api.get(`/servers/${id}`, token)).body.status).toBe('stopped');
+      // The player lists are files on the volume too: a ban made while it is stopped is in force at its start.
+      const banned = await api.post(
+        `/servers/${id}/players/bans`,
+        { name: 'Outsider', reason: 'Banned on Kubernetes' },
+        token,
+      );
+      expect(banned.status, JSON.stringify(banned.body)).toBe(200);
+      expect(banned.body.applied).toBe('file');
+      const lists = await api.get(`/servers/${id}/players/lists`, token);
+      expect(lists.status, JSON.stringify(lists.body)).toBe(200);
+      expect(lists.body.bans.map((b: { name: string }) => b.name)).toEqual(['Outsider']);
 
       expect((await api.post(`/servers/${id}/start`, {}, token)).status).toBe(202);
       await api.waitForStatus(id, token, 'running', 45_000);
       const host = node.podIP(`${NAMESPACE}/${podName(id)}`)!;
+      await expect(
+        joinBot({ host, port: GAME_PORT }, { username: 'Outsider', version: BOT_TEST_VERSION }),
+      ).rejects.toThrow(/Banned on Kubernetes/);
+      // While it runs, a change goes through the console and is confirmed in the game's own file.
+      const opped = await api.post(`/servers/${id}/players/ops`, { name: 'Greeted', level: 2 }, token);
+      expect(opped.status, JSON.stringify(opped.body)).toBe(200);
+      expect(opped.body.applied).toBe('live');
       const player = await joinBot(
         { host, port: GAME_PORT },
         { username: 'Greeted', version: BOT_TEST_VERSION },

@@ -7,7 +7,12 @@ import type { ServerStatus } from '@minefleet/domain/server-state';
 import type { Actor } from '../actor.js';
 import type { LifecycleService } from '../lifecycle/lifecycle-service.js';
 import type { ServerRecord } from '../server-record.js';
-import { PlayerListFiles, type PlayerListTypes } from './player-files.js';
+import {
+  FilesPlayerLists,
+  PlayerListFiles,
+  type PlayerListStore,
+  type PlayerListTypes,
+} from './player-files.js';
 import type { PlayerIdentity } from './player-identity.js';
 
 /** How a change took effect: confirmed by the running server, sent to it, or written to its files. */
@@ -33,10 +38,10 @@ export function onlineMode(server: ServerRecord): boolean {
 /** A change of one player on a list: how to find them, the console command, and the file edit. */
 export interface PlayerListChange {
   needs: Permission;
-  identify: (server: ServerRecord, files: PlayerListFiles) => Promise<PlayerIdentity>;
+  identify: (server: ServerRecord, files: PlayerListStore) => Promise<PlayerIdentity>;
   command: (player: PlayerIdentity, server: ServerRecord) => string;
-  confirm: (files: PlayerListFiles, player: PlayerIdentity) => Promise<boolean>;
-  edit: (files: PlayerListFiles, player: PlayerIdentity) => Promise<void>;
+  confirm: (files: PlayerListStore, player: PlayerIdentity) => Promise<boolean>;
+  edit: (files: PlayerListStore, player: PlayerIdentity) => Promise<void>;
 }
 
 /** A change of the address ban list. */
@@ -64,13 +69,17 @@ export class PlayerListChanges {
     },
   ) {}
 
-  files(serverId: string): PlayerListFiles {
-    return new PlayerListFiles(this.deps.runtime.workspace(serverId).root);
+  /** The server's list files: in its folder here, or through the runtime's files port (Kubernetes). */
+  files(serverId: string): PlayerListStore {
+    const remote = this.deps.runtime.files?.();
+    return remote
+      ? new FilesPlayerLists(remote, serverId)
+      : new PlayerListFiles(this.deps.runtime.workspace(serverId).root);
   }
 
   /** A player already on a list, matched by name (no account lookup needed to remove one). */
   async listed(
-    files: PlayerListFiles,
+    files: PlayerListStore,
     kind: 'whitelist' | 'ops' | 'bans',
     name: string,
   ): Promise<PlayerIdentity> {
