@@ -13,7 +13,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { isStatus } from '@minefleet/runtime-kubernetes/kube/client';
 import {
   SERVER_ID_LABEL,
@@ -39,6 +39,7 @@ import type { Operator } from '../../apps/operator/src/operator.js';
 import { clusterUnavailable, eventually, startCluster, type TestCluster } from './cluster.js';
 import type { FakeNode } from './fake-node.js';
 import { startGameNamespace } from './game-namespace.js';
+import { serverJourney } from '../e2e/server-journey.js';
 
 const noCluster = clusterUnavailable();
 const noServices =
@@ -320,6 +321,49 @@ describe.skipIf(unavailable)(
       }[];
       expect(listed.filter((b) => b.type === 'pre_restore').map((b) => b.status)).toEqual(['completed']);
     }, 240_000);
+
+    it('the server journey (the same as on the local runtime): a player at the gateway address, the console, a block backed up and restored, a plugin, stop, delete', async () => {
+      await serverJourney(
+        {
+          api: cp.api,
+          url: cp.url,
+          token: user.token,
+          // The address the API gives is the server's gateway hostname and the gateway's port: the player
+          // connects to the gateway, naming the hostname in its handshake.
+          connect: (address) => {
+            expect(address.port).toBe(gateway.port);
+            return { address: gateway, serverHost: address.host };
+          },
+          stopped: async (serverId) => {
+            const name = resourceName(serverId);
+            const resource = await eventually('phase Stopped', async () => {
+              const r = await resourceOf(serverId);
+              return r.status?.phase === 'Stopped' ? r : undefined;
+            });
+            expect(resource.spec.state).toBe('Stopped');
+            const sts = await get<V1StatefulSet>(
+              `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${name}`,
+            );
+            expect(sts.spec?.replicas).toBe(0);
+          },
+          gone: (serverId) =>
+            eventually('every object of the server to be gone', async () => {
+              const name = resourceName(serverId);
+              const left = await Promise.all(
+                [
+                  resourcePath(NAMESPACE, name),
+                  `/apis/apps/v1/namespaces/${NAMESPACE}/statefulsets/${name}`,
+                  `/api/v1/namespaces/${NAMESPACE}/services/${name}`,
+                  `/api/v1/namespaces/${NAMESPACE}/pods/${podName(serverId)}`,
+                  `/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims/data-${podName(serverId)}`,
+                ].map(gone),
+              );
+              return left.every(Boolean);
+            }).then(() => undefined),
+        },
+        'journey',
+      );
+    }, 300_000);
 
     it('installs a plugin and bans a player in a stopped server’s volume (through a maintenance pod); started, the plugin runs and the ban holds', async () => {
       const { api } = cp;
