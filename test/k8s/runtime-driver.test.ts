@@ -300,7 +300,7 @@ describe.skipIf(unavailable)(
       await next.close();
     }, 60_000);
 
-    it('reaches a stopped server’s volume through a maintenance pod (the agent alone) for archives, then stops it again', async () => {
+    it('reaches a stopped server’s volume through a maintenance pod (the agent alone) for archives, then stops it again; a start runs its pre-start commands once', async () => {
       const spec: ServerSpec = {
         serverId: randomUUID(),
         tenantId: randomUUID(),
@@ -357,8 +357,9 @@ describe.skipIf(unavailable)(
           const resource = await get<ServerResource>(path);
           return resource.spec.state === 'Stopped' && (await gone(podPath));
         });
-        // A start replaces any maintenance pod with the game's.
-        await driver.start(spec, { generation: 1 });
+        // A start replaces any maintenance pod with the game's; its pre-start commands run before players
+        // can join (the launcher runs them), once: a container restarted in the pod does not run them again.
+        await driver.start(spec, { generation: 1, preStartCommands: ['whitelist add Boss'] });
         await eventually(
           'the game to answer',
           async () => (await driver.ping(spec.serverId, 2_000)).motd !== undefined,
@@ -370,6 +371,29 @@ describe.skipIf(unavailable)(
         }));
         expect(hot.state).toBe('Running');
         expect(hot.total).toBeGreaterThan(0);
+        const whitelisted = async () =>
+          JSON.parse(
+            new TextDecoder().decode(await driver.files().read(spec.serverId, 'whitelist.json', 65_536)),
+          )
+            .map((e: { name: string }) => e.name)
+            .includes('Boss') as boolean;
+        expect(await whitelisted()).toBe(true);
+        if (node.runsInNamespaces) {
+          await driver.sendCommand(spec.serverId, 'whitelist remove Boss');
+          await eventually('Boss off the whitelist', async () => !(await whitelisted()));
+          (await node.container(`${NAMESPACE}/${podName(spec.serverId)}`))!.crash();
+          await eventually('the container to be restarted and answer', async () => {
+            const p = await get<V1Pod>(podPath);
+            return (
+              p.status?.containerStatuses?.[0]?.restartCount === 1 &&
+              (await driver.ping(spec.serverId, 2_000).then(
+                () => true,
+                () => false,
+              ))
+            );
+          });
+          expect(await whitelisted()).toBe(false);
+        }
         // The files' upkeep reaches the volume the same way: an expired trash item is purged through the agent.
         let clock = Date.now();
         const files = driver.files();

@@ -33,6 +33,35 @@ if (process.env.MINEFLEET_MODE === 'maintenance') {
   runGame();
 }
 
+/**
+ * The start's pre-start commands (MINEFLEET_PRE_START_COMMANDS: `{generation, commands}`, from the
+ * resource's spec), once per start: a container restarted in the same pod does not run them again. The
+ * generation they ran for is kept in `doneFile`.
+ */
+function preStartOnce(doneFile) {
+  let wanted;
+  try {
+    wanted = JSON.parse(process.env.MINEFLEET_PRE_START_COMMANDS || 'null');
+  } catch {
+    console.error('minefleet: MINEFLEET_PRE_START_COMMANDS is not JSON; no pre-start commands');
+    return [];
+  }
+  const commands = Array.isArray(wanted?.commands)
+    ? wanted.commands.filter((c) => typeof c === 'string' && c.length > 0 && c.length <= 1000).slice(0, 20)
+    : [];
+  if (commands.length === 0) return [];
+  const generation = String(wanted.generation ?? '');
+  let done = '';
+  try {
+    done = readFileSync(doneFile, 'utf8');
+  } catch {
+    // never ran any
+  }
+  if (done === generation) return [];
+  writeFileSync(doneFile, generation, { mode: 0o600 });
+  return commands;
+}
+
 /** The game: the launch file from the ConfigMap, then the launcher in this process. */
 function runGame() {
   const version = process.env.MINECRAFT_VERSION || flyingSquidVersions()[0];
@@ -59,6 +88,7 @@ function runGame() {
   };
   mkdirSync(path.join(dataDir, '.minefleet'), { recursive: true, mode: 0o700 });
   const launchFile = path.join(dataDir, '.minefleet', 'launch.json');
+  const preStartCommands = preStartOnce(path.join(dataDir, '.minefleet', 'pre-start-done'));
   writeFileSync(
     launchFile,
     JSON.stringify({
@@ -70,7 +100,7 @@ function runGame() {
       port,
       settings: flyingSquidSettings(spec),
       ops: [],
-      preStartCommands: [],
+      preStartCommands,
       log: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 },
     }),
     { mode: 0o600 },

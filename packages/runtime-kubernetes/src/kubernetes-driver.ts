@@ -317,7 +317,11 @@ export class KubernetesDriver implements RuntimeDriver {
       { op: 'add', path: '/spec/resources', value: body.resources },
       { op: 'add', path: '/spec/properties', value: body.properties },
     ];
-    if (extra.state) ops.push({ op: 'add', path: '/spec/state', value: extra.state });
+    if (extra.state) {
+      ops.push({ op: 'add', path: '/spec/state', value: extra.state });
+      // This start's commands, or none: those of an earlier start must not run again.
+      ops.push({ op: 'add', path: '/spec/preStartCommands', value: extra.options?.preStartCommands ?? [] });
+    }
     for (const [key, value] of Object.entries(extra.annotations ?? {}))
       ops.push({
         op: 'add',
@@ -346,8 +350,9 @@ export class KubernetesDriver implements RuntimeDriver {
 
   async start(spec: ServerSpec, options: StartOptions): Promise<ProcessInfo> {
     this.checkVersion(spec);
-    // Commands to run before players join would need the game to take them before it opens its port.
-    if (options.preStartCommands?.length) throw unsupported('console', spec.serverId);
+    // Commands before players join are the image's launcher's (spec.preStartCommands): not the Java image's.
+    if (options.preStartCommands?.length && spec.distribution !== 'flying-squid')
+      throw unsupported('console', spec.serverId);
     const startedAt = this.now();
     // The operator's status writes change the resourceVersion often: a failed test is retried on a fresh read.
     for (let attempt = 1; ; attempt++) {

@@ -36,6 +36,8 @@ export const CONSOLE_PASSWORD_KEY = 'rcon-password';
  * pod of a server in the Maintenance state, and the label that marks such a pod (`maintenance`).
  */
 export const MODE_ENV = 'MINEFLEET_MODE';
+/** The pre-start commands of a start, as the game image reads them: JSON `{generation, commands}`. */
+export const PRE_START_ENV = 'MINEFLEET_PRE_START_COMMANDS';
 export const MODE_LABEL = 'minefleet.io/mode';
 
 /** Whether a pod is a maintenance pod (the agent alone), from the label the operator puts on it. */
@@ -79,6 +81,8 @@ export interface DriverSpec {
   eula: boolean;
   server: { distribution: Distribution; version: string };
   state?: DesiredState;
+  /** Console commands before players join, for the start in effect (the generation annotation). */
+  preStartCommands?: string[];
   maxPlayers: number;
   resources: { cpu: string; memory: string };
   properties: Record<string, PropertyValue>;

@@ -6,7 +6,7 @@ import { DomainError } from '@minefleet/domain/errors';
 
 export const UNSUPPORTED_FEATURES = {
   console:
-    'the console of a Java server (RCON) and commands before a start are not reached yet; a flying-squid server’s console works',
+    'the console of a Java server (RCON) and its commands before a start are not reached yet; a flying-squid server’s console and pre-start commands work',
   files:
     'a Java server’s files (backups, restores, plugins, the files API) need an in-pod agent its image does not have yet, and the server’s files are not a local folder (a flying-squid server’s files, backups, restores and plugins work through its agent)',
   stats: 'process statistics of a Java server need an in-pod agent its image does not have yet',

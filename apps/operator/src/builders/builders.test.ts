@@ -168,6 +168,33 @@ describe('StatefulSet', () => {
     );
   });
 
+  it('passes a start’s pre-start commands with its generation to the flying-squid image; refuses them for Java', () => {
+    const started = server({
+      ...squid.server.spec,
+      state: 'Running',
+      preStartCommands: ['whitelist add Boss'],
+    });
+    started.server.metadata.annotations = { 'minefleet.io/process-generation': '7' };
+    const env = buildStatefulSet(started.server, started.spec, { images, configHash: 'x' }).spec!.template
+      .spec!.containers[0]!.env;
+    expect(env).toContainEqual({
+      name: 'MINEFLEET_PRE_START_COMMANDS',
+      value: JSON.stringify({ generation: '7', commands: ['whitelist add Boss'] }),
+    });
+    const none = buildStatefulSet(
+      squid.server,
+      { ...squid.spec, state: 'Running' },
+      { images, configHash: 'x' },
+    );
+    expect(none.spec!.template.spec!.containers[0]!.env?.map((e) => e.name)).not.toContain(
+      'MINEFLEET_PRE_START_COMMANDS',
+    );
+    const java = checkSpec({ ...paper.server.spec, preStartCommands: ['op Boss'] });
+    expect(java.ok ? [] : java.problems).toContain(
+      'spec.preStartCommands needs the launcher of the flying-squid image; the Java image has none',
+    );
+  });
+
   it('puts the config hash in the pod template, above any user annotation of the same name', () => {
     const withClash = server({
       ...paper.spec,

@@ -1,4 +1,10 @@
-import { AGENT_PORT, MODE_ENV, MODE_LABEL } from '@minefleet/runtime-kubernetes/resource';
+import {
+  AGENT_PORT,
+  GENERATION_ANNOTATION,
+  MODE_ENV,
+  MODE_LABEL,
+  PRE_START_ENV,
+} from '@minefleet/runtime-kubernetes/resource';
 import type { V1Container, V1EnvVar, V1StatefulSet, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { MinecraftServer, MinecraftServerSpec } from '../crd/schema.js';
 import { memoryMiB } from '../crd/validate.js';
@@ -82,6 +88,18 @@ function flyingSquidContainerParts(spec: MinecraftServerSpec, server: MinecraftS
       { name: 'STOP_TIMEOUT_SECONDS', value: String(spec.shutdown.stopTimeoutSeconds) },
       // The agent alone, no game (the entrypoint and mc-health read it): a stopped server's files.
       ...(spec.state === 'Maintenance' ? [{ name: MODE_ENV, value: 'maintenance' }] : []),
+      // Run once for this start (the entrypoint remembers the generation it ran them for).
+      ...(spec.preStartCommands?.length
+        ? [
+            {
+              name: PRE_START_ENV,
+              value: JSON.stringify({
+                generation: server.metadata.annotations?.[GENERATION_ANNOTATION] ?? '0',
+                commands: spec.preStartCommands,
+              }),
+            },
+          ]
+        : []),
     ] as V1EnvVar[],
     envFrom: [],
     preStop: ['minefleet-console', 'stop', String(spec.shutdown.announceSeconds)],

@@ -172,6 +172,13 @@ export const SpecSchema = Type.Object(
         }),
       }),
     ),
+    preStartCommands: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\x00-\\x1f\\x7f]*$' }), {
+        maxItems: 20,
+        description:
+          'Console commands the game runs before players can join, once per start (the process-generation annotation names the start; flying-squid image only).',
+      }),
+    ),
     properties: Type.Optional(PropertiesSchema),
     storage: Type.Object(
       {

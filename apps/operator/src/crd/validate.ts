@@ -24,6 +24,8 @@ export function crossFieldProblems(spec: MinecraftServerSpec): string[] {
   const mib = memoryMiB(spec.resources.memory);
   const floor = java ? MEMORY_FLOOR_MIB.java : MEMORY_FLOOR_MIB.flyingSquid;
   if (mib < floor) problems.push(`spec.resources.memory must be at least ${floor}Mi`);
+  if (java && (spec.preStartCommands?.length ?? 0) > 0)
+    problems.push('spec.preStartCommands needs the launcher of the flying-squid image; the Java image has none');
   if (java && spec.state === 'Maintenance')
     problems.push('spec.state Maintenance needs the in-pod agent of the flying-squid image; the Java image has none');
   if (spec.server.distribution === 'flying-squid' && !flyingSquidVersions().includes(spec.server.version))
