@@ -12,6 +12,7 @@ import type { V1ConfigMap, V1EndpointSlice, V1Pod, V1Secret, V1StatefulSet } fro
 import type { RuntimeEvent, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
 import { isStatus } from '@minefleet/runtime-kubernetes/kube/client';
 import { KubernetesDriver } from '@minefleet/runtime-kubernetes/kubernetes-driver';
+import { HOLDER_PREFIX } from '@minefleet/runtime-kubernetes/maintenance';
 import {
   AGENT_PORT,
   CONSOLE_PASSWORD_KEY,
@@ -414,6 +415,60 @@ describe.skipIf(unavailable)(
         await driver.close();
       }
     }, 90_000);
+
+    it('a maintenance pod held by another control plane is left alone; once its holder’s time runs out (killed), a sweep stops it', async () => {
+      const spec: ServerSpec = {
+        serverId: randomUUID(),
+        tenantId: randomUUID(),
+        name: 'abandoned',
+        distribution: 'flying-squid',
+        minecraftVersion: BOT_TEST_VERSION,
+        bindHost: '0.0.0.0',
+        port: 25565,
+        memoryMb: 512,
+        cpuMillicores: 500,
+        maxPlayers: 5,
+        properties: {},
+      };
+      const options = { api: cluster.api, namespace: NAMESPACE, address: podAddress, pollMs: 50 };
+      // A keeps its pod an hour after its last use and never sweeps: as if it were killed after using it.
+      const a = new KubernetesDriver({ ...options, maintenanceLingerMs: 3_600_000, maintenanceSweepMs: 0 });
+      const b = new KubernetesDriver({ ...options, maintenanceSweepMs: 0 });
+      const path = resourcePath(NAMESPACE, resourceName(spec.serverId));
+      const podPath = `/api/v1/namespaces/${NAMESPACE}/pods/${podName(spec.serverId)}`;
+      try {
+        await a.deploy(spec);
+        await a.archives().use(spec.serverId, async (files) => {
+          await files.measure();
+          // Held by A right now: B's sweep leaves it.
+          expect(await b.sweepMaintenance()).toEqual([]);
+        });
+        const held = await get<ServerResource>(path);
+        expect(held.spec.state).toBe('Maintenance');
+        const holders = Object.keys(held.metadata.annotations ?? {}).filter((k) =>
+          k.startsWith(HOLDER_PREFIX),
+        );
+        expect(holders).toHaveLength(1);
+        // Still within A's time (it renews it while it works, and it may come back within its linger).
+        expect(await b.sweepMaintenance()).toEqual([]);
+        // A's time runs out (nobody renews it: A was killed).
+        await cluster.api.request('PATCH', path, {
+          body: { metadata: { annotations: { [holders[0]!]: '2000-01-01T00:00:00.000Z' } } },
+          contentType: 'application/merge-patch+json',
+        });
+        expect(await b.sweepMaintenance()).toEqual([spec.serverId]);
+        const swept = await get<ServerResource>(path);
+        expect(swept.spec.state).toBe('Stopped');
+        expect(
+          Object.keys(swept.metadata.annotations ?? {}).filter((k) => k.startsWith(HOLDER_PREFIX)),
+        ).toEqual([]);
+        await eventually('the maintenance pod to go', () => gone(podPath));
+      } finally {
+        await b.remove(spec.serverId);
+        await a.close();
+        await b.close();
+      }
+    }, 60_000);
 
     const ports = new Map<number, string>();
     runtimeDriverConformance('kubernetes (operator + test node)', {

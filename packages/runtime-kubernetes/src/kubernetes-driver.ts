@@ -85,6 +85,8 @@ export interface KubernetesDriverOptions {
   settleTimeoutMs?: number;
   /** How long a stopped server's maintenance pod is kept after its last use (maintenance.ts; 30 s). */
   maintenanceLingerMs?: number;
+  /** How often abandoned maintenance pods are looked for (maintenance.ts; 60 s; 0: never). */
+  maintenanceSweepMs?: number;
   pollMs?: number;
   log?: InformerLog;
   now?: () => Date;
@@ -117,7 +119,9 @@ export class KubernetesDriver implements RuntimeDriver {
     this.events = new ResourceEvents({ api: o.api, namespace: o.namespace, log: o.log, now: this.now });
     this.maintenance = new Maintenance({
       api: o.api,
+      namespace: o.namespace,
       objects: this.objects,
+      ...(o.maintenanceSweepMs !== undefined ? { sweepEveryMs: o.maintenanceSweepMs } : {}),
       locate: (serverId, pod) => this.locate(serverId, pod),
       ...(o.maintenanceLingerMs !== undefined ? { lingerMs: o.maintenanceLingerMs } : {}),
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
@@ -559,6 +563,14 @@ export class KubernetesDriver implements RuntimeDriver {
       // The image finishes an interrupted restore itself before each pod's game or agent starts.
       recoverInterruptedRestore: () => Promise.resolve([]),
     };
+  }
+
+  /**
+   * Ends the maintenance pods no control plane holds any more (one killed while it held them); the
+   * driver does this every minute by itself. Returns the servers stopped.
+   */
+  sweepMaintenance(): Promise<string[]> {
+    return this.maintenance.sweep();
   }
 
   /** The files of running servers, on their volumes, through their pods' agents (agent-client.ts). */
