@@ -14,6 +14,13 @@ import { eventually, ROOT } from './cluster.js';
 import { IMAGE_SCRIPTS as scripts, startImageGame } from './image-game.js';
 
 const run = promisify(execFile);
+/** Until the image's probe (mc-health) passes with `env`. */
+const healthy = (env: NodeJS.ProcessEnv, timeoutMs: number) =>
+  eventually(
+    'mc-health to pass',
+    () => run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env }).then(() => true),
+    timeoutMs,
+  );
 const built = existsSync(path.join(ROOT, 'packages/runtime-local/dist/flying-squid-runtime.js'));
 
 describe.skipIf(!built)(
@@ -29,11 +36,7 @@ describe.skipIf(!built)(
       });
       const { env, exited } = game;
       try {
-        await eventually(
-          'mc-health to pass',
-          () => run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env }).then(() => true),
-          90_000,
-        );
+        await healthy(env, 90_000);
         const status = (await serverListPing('127.0.0.1', port, 764, 5000)) as { description: unknown };
         expect(JSON.stringify(status.description)).toContain('From the ConfigMap');
         await run(process.execPath, [path.join(scripts, 'minefleet-console.mjs'), 'stop', '1'], {
@@ -71,11 +74,7 @@ describe.skipIf(!built)(
       });
       const { env, exited } = game;
       try {
-        await eventually(
-          'mc-health to pass (the agent listens)',
-          () => run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env }).then(() => true),
-          30_000,
-        );
+        await healthy(env, 30_000); // the agent listens
         expect(readFileSync(path.join(game.data, 'server', 'world', 'level.dat'), 'utf8')).toBe('kept');
         expect(readdirSync(game.data).sort()).toEqual(['server']);
         // The agent checks what it is asked before the archive engine sees it.
@@ -135,12 +134,7 @@ describe.skipIf(!built)(
         },
       });
       try {
-        await eventually(
-          'mc-health to pass',
-          () =>
-            run(process.execPath, [path.join(scripts, 'mc-health.mjs')], { env: game.env }).then(() => true),
-          30_000,
-        );
+        await healthy(game.env, 30_000);
         expect(readdirSync(game.data).sort()).toEqual(['lost+found', 'server']);
         expect(readdirSync(path.join(game.data, 'server')).sort()).toEqual(['ops.json', 'world']);
         expect(readFileSync(path.join(game.data, 'server', 'world', 'level.dat'), 'utf8')).toBe('old layout');

@@ -51,6 +51,21 @@ interface Policy {
   };
 }
 
+/** A flying-squid server of a fresh tenant, as the lifecycle would deploy it. */
+const squidSpec = (name: string): ServerSpec => ({
+  serverId: randomUUID(),
+  tenantId: randomUUID(),
+  name,
+  distribution: 'flying-squid',
+  minecraftVersion: BOT_TEST_VERSION,
+  bindHost: '0.0.0.0',
+  port: 25565,
+  memoryMb: 512,
+  cpuMillicores: 500,
+  maxPlayers: 5,
+  properties: {},
+});
+
 /** Where the pod's game answers: its address, the game port (as MINEFLEET_K8S_ADDRESS=pod-ip). */
 const podAddress = (_server: ServerResource, pod: V1Pod) =>
   pod.status?.podIP ? { host: pod.status.podIP, port: GAME_PORT } : undefined;
@@ -302,19 +317,7 @@ describe.skipIf(unavailable)(
     }, 60_000);
 
     it('reaches a stopped server’s volume through a maintenance pod (the agent alone) for archives, then stops it again; a start runs its pre-start commands once', async () => {
-      const spec: ServerSpec = {
-        serverId: randomUUID(),
-        tenantId: randomUUID(),
-        name: 'maintained',
-        distribution: 'flying-squid',
-        minecraftVersion: BOT_TEST_VERSION,
-        bindHost: '0.0.0.0',
-        port: 25565,
-        memoryMb: 512,
-        cpuMillicores: 500,
-        maxPlayers: 5,
-        properties: {},
-      };
+      const spec = squidSpec('maintained');
       const driver = new KubernetesDriver({
         api: cluster.api,
         namespace: NAMESPACE,
@@ -417,19 +420,7 @@ describe.skipIf(unavailable)(
     }, 90_000);
 
     it('a maintenance pod held by another control plane is left alone; once its holder’s time runs out (killed), a sweep stops it', async () => {
-      const spec: ServerSpec = {
-        serverId: randomUUID(),
-        tenantId: randomUUID(),
-        name: 'abandoned',
-        distribution: 'flying-squid',
-        minecraftVersion: BOT_TEST_VERSION,
-        bindHost: '0.0.0.0',
-        port: 25565,
-        memoryMb: 512,
-        cpuMillicores: 500,
-        maxPlayers: 5,
-        properties: {},
-      };
+      const spec = squidSpec('abandoned');
       const options = { api: cluster.api, namespace: NAMESPACE, address: podAddress, pollMs: 50 };
       // A keeps its pod an hour after its last use and never sweeps: as if it were killed after using it.
       const a = new KubernetesDriver({ ...options, maintenanceLingerMs: 3_600_000, maintenanceSweepMs: 0 });

@@ -41,6 +41,37 @@ export function safePluginPath(dir: string, fileName: string): string {
   return full;
 }
 
+/**
+ * Downloads and verifies every file into `dir` (downloadVerified, one after the other): all of them or
+ * none, since a mismatch throws before the next one starts. Returns where each file is.
+ */
+export async function downloadAllVerified(
+  files: readonly {
+    fileName: string;
+    sha256?: string | undefined;
+    sha512?: string | undefined;
+    sizeBytes: number;
+    open(): Promise<AsyncIterable<Uint8Array>>;
+  }[],
+  dir: string,
+): Promise<VerifiedFile[]> {
+  const verified: VerifiedFile[] = [];
+  for (const file of files)
+    verified.push(
+      await downloadVerified(
+        await file.open(),
+        {
+          ...(file.sha256 && { sha256: file.sha256 }),
+          ...(file.sha512 && { sha512: file.sha512 }),
+          sizeBytes: file.sizeBytes,
+        },
+        dir,
+        file.fileName,
+      ),
+    );
+  return verified;
+}
+
 export async function downloadVerified(
   stream: AsyncIterable<Uint8Array>,
   expected: ExpectedFile,

@@ -22,7 +22,7 @@ import type {
   PluginFolderCapabilities,
 } from '@minefleet/domain/ports/plugin-folder';
 import type { ServerFiles } from '@minefleet/domain/ports/server-files';
-import { downloadVerified, safePluginPath } from './download-verified.js';
+import { downloadAllVerified, safePluginPath } from './download-verified.js';
 import {
   FLYING_SQUID_PACKAGE_MARKER,
   flyingSquidConfigJson,
@@ -64,20 +64,7 @@ export class FilesPluginFolder implements PluginFolder {
     for (const name of replaced) safePluginPath('/', name);
     const local = await mkdtemp(path.join(os.tmpdir(), 'minefleet-plugins-'));
     try {
-      const verified = [];
-      for (const file of files)
-        verified.push(
-          await downloadVerified(
-            await file.open(),
-            {
-              ...(file.sha256 && { sha256: file.sha256 }),
-              ...(file.sha512 && { sha512: file.sha512 }),
-              sizeBytes: file.sizeBytes,
-            },
-            local,
-            file.fileName,
-          ),
-        );
+      const verified = await downloadAllVerified(files, local);
       await this.prepare(serverId, rel, distribution);
       const staging = `${rel}/.minefleet-staging-${randomBytes(6).toString('hex')}`;
       await this.files.mkdir(serverId, staging);

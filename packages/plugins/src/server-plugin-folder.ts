@@ -17,7 +17,7 @@ import type {
   PluginFolder,
   PluginFolderCapabilities,
 } from '@minefleet/domain/ports/plugin-folder';
-import { downloadVerified, safePluginPath } from './download-verified.js';
+import { downloadAllVerified, safePluginPath } from './download-verified.js';
 import { preparePluginFolder, writeLoadOrder, writePluginConfig } from './flying-squid-plugin-folder.js';
 
 export const DISABLED_SUFFIX = '.disabled';
@@ -53,18 +53,7 @@ export class ServerPluginFolder implements PluginFolder {
     const staging = path.join(dir, `.minefleet-staging-${randomBytes(6).toString('hex')}`);
     await mkdir(staging);
     try {
-      for (const file of files) {
-        await downloadVerified(
-          await file.open(),
-          {
-            ...(file.sha256 && { sha256: file.sha256 }),
-            ...(file.sha512 && { sha512: file.sha512 }),
-            sizeBytes: file.sizeBytes,
-          },
-          staging,
-          file.fileName,
-        );
-      }
+      await downloadAllVerified(files, staging);
       for (const file of files) {
         await rename(path.join(staging, file.fileName), path.join(dir, file.fileName));
       }
