@@ -115,7 +115,8 @@ export async function serverJourney(h: JourneyHarness, name: string): Promise<vo
     expect(restored.status, JSON.stringify(restored.body)).toBe(202);
     await builder.ended; // the restore stops the server
     await api.waitForServer(id, user, (s) => s.status === 'running' && s.status_reason === null, 90_000);
-    const returning = await join('Returning');
+    // The same player comes back where the restored world has it: beside the block.
+    const returning = await join('Builder');
     await blockIs(returning, spot, 'stone');
     await returning.quit();
 
