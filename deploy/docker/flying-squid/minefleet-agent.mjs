@@ -126,6 +126,17 @@ const CALLS = {
   remove: ([rel]) => files.remove('', text(rel)),
   chmod: ([rel, mode]) => files.chmod('', text(rel), Number(mode) & 0o777),
 };
+/** Until `client` takes more bytes; fails when it closes first (a caller gone mid-stream), so nothing waits forever. */
+function drained(client) {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error('the caller went away'));
+    client.once('close', onClose);
+    client.once('drain', () => {
+      client.off('close', onClose);
+      resolve();
+    });
+  });
+}
 /** Answers one files call on `client`; `body` is what the caller sends after its first line. */
 async function filesCall(client, request, body) {
   const args = Array.isArray(request.args) ? request.args : [];
@@ -141,8 +152,12 @@ async function filesCall(client, request, body) {
     const iterator = stream[Symbol.asyncIterator]();
     const first = await iterator.next(); // a missing file fails here, before the header
     client.write(JSON.stringify({ type: 'files' }) + '\n');
-    for (let step = first; !step.done; step = await iterator.next())
-      if (!client.write(step.value)) await new Promise((resolve) => client.once('drain', resolve));
+    try {
+      for (let step = first; !step.done; step = await iterator.next())
+        if (!client.write(step.value)) await drained(client);
+    } finally {
+      await iterator.return?.(); // the file is closed when the caller goes away mid-read too
+    }
     client.end();
     return;
   }
@@ -191,7 +206,7 @@ function frame(type, payload) {
 }
 async function writeFrame(client, type, payload) {
   for (const part of frame(type, payload))
-    if (!client.write(part)) await new Promise((resolve) => client.once('drain', resolve));
+    if (!client.write(part)) await drained(client);
 }
 const PROGRESS_EVERY_MS = 500;
 /** Answers one archive call on `client`; `body` is what the caller sends after its first line. */
