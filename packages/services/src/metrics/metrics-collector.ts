@@ -54,6 +54,11 @@ export interface CollectedServer {
 
 /** After a join or leave line, the player count is refreshed this soon (the ping reflects it by then). */
 const PLAYER_REFRESH_DELAY_MS = 250;
+/**
+ * How long after a join line a player may still be missing from the game's count (logging in, spawning):
+ * a count of 0 does not close sessions opened within it.
+ */
+const COUNT_LAG_MS = 10_000;
 
 /**
  * The metrics collector: every `intervalMs`, for each running server this replica owns, one server-list
@@ -197,7 +202,9 @@ export class MetricsCollector {
       if (byId.get(row.serverId)?.playersOnline !== players)
         changes.push({ serverId: row.serverId, players });
       if (players === 0 && this.openSessions.get(row.serverId) !== 0) {
-        this.track(this.closeSessions(row.serverId, row.ts));
+        // A game counts a player only once it has spawned: a session opened just before the count (its
+        // join line came first) stays open; its own leave line, or a later count, closes it.
+        this.track(this.closeSessions(row.serverId, row.ts, new Date(row.ts.getTime() - COUNT_LAG_MS)));
       }
     }
     await this.deps.store.setPlayers(changes);
@@ -310,11 +317,13 @@ export class MetricsCollector {
     );
   }
 
-  private closeSessions(serverId: string, at: Date): Promise<void> {
+  private closeSessions(serverId: string, at: Date, joinedBefore?: Date): Promise<void> {
     return new Promise((resolve) =>
       this.inOrder(serverId, async () => {
-        await this.deps.sessions.closeAll(serverId, at);
-        this.openSessions.set(serverId, 0);
+        await this.deps.sessions.closeAll(serverId, at, joinedBefore);
+        // All closed, or some left open (joined within the lag): then the count is not known here.
+        if (joinedBefore) this.openSessions.delete(serverId);
+        else this.openSessions.set(serverId, 0);
         resolve();
       }),
     );

@@ -135,4 +135,15 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
     const online = await sessions.list({ tenantId }, { serverId, online: true, page: 1, perPage: 10 });
     expect(online.total).toBe(0);
   });
+
+  it('a player count taken while a player was still logging in does not close the session it just opened', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 2, 0, 0, s));
+    await sessions.join(tenantId, serverId, 'early', at(0));
+    await sessions.join(tenantId, serverId, 'newcomer', at(55));
+    // A count of 0 at 0:56, which does not see players who joined in the 10 s before it.
+    expect(await sessions.closeAll(serverId, at(56), at(46))).toBe(1);
+    const online = await sessions.list({ tenantId }, { serverId, online: true, page: 1, perPage: 10 });
+    expect(online.items.map((s) => s.playerName)).toEqual(['newcomer']);
+    expect(await sessions.closeAll(serverId, at(70))).toBe(1);
+  });
 });

@@ -49,13 +49,23 @@ export class PlayerSessions {
     );
   }
 
-  /** Closes every open session of a server (it stopped, or reports no players). Returns how many. */
-  async closeAll(serverId: string, at: Date): Promise<number> {
+  /**
+   * Closes every open session of a server (it stopped, or reports no players). Returns how many.
+   * `joinedBefore`: only sessions opened before it (a player count taken while someone was still logging
+   * in does not count them yet, so it must not close their session).
+   */
+  async closeAll(serverId: string, at: Date, joinedBefore?: Date): Promise<number> {
     const rows = await this.db.system((tx) =>
       tx
         .update(playerSessions)
         .set({ leftAt: sql`greatest(${playerSessions.joinedAt}, ${at.toISOString()}::timestamptz)` })
-        .where(and(eq(playerSessions.serverId, serverId), isNull(playerSessions.leftAt)))
+        .where(
+          and(
+            eq(playerSessions.serverId, serverId),
+            isNull(playerSessions.leftAt),
+            joinedBefore ? lt(playerSessions.joinedAt, joinedBefore) : undefined,
+          ),
+        )
         .returning({ id: playerSessions.id }),
     );
     return rows.length;
