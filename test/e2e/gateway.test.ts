@@ -238,8 +238,13 @@ describe('gateway: every server on one port, sleep and wake', () => {
     expect(refused).toMatch(/crashed while starting: The server exited with code 3/);
     // The crash answers the login, not the hold window's end (25 s) nor the client's timeout.
     expect(performance.now() - started).toBeLessThan(10_000);
-    const wakes = await api.get(`/servers/${id}/wakes`, user.token);
-    expect(wakes.body.wakes[0]).toMatchObject({
+    // The wake's record is written as the wake ends, a moment after the player's answer: wait for it.
+    let wakes: { player: string; from_status: string; outcome: string }[] = [];
+    for (const deadline = Date.now() + 10_000; wakes.length === 0 && Date.now() < deadline;) {
+      wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;
+      if (wakes.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(wakes[0]).toMatchObject({
       player: 'Unlucky',
       from_status: 'sleeping',
       outcome: 'failed',
