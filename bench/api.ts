@@ -293,8 +293,8 @@ async function benchBackend(name: 'pglite' | 'postgres'): Promise<Record<string,
       ),
       'GET /health max': await load(`${url}/api/v1/health`, undefined, undefined, pid, bg),
     };
-    if (name === 'pglite') {
-      // The reference runs while the control plane sits idle, on the same machine, in the same minute.
+    if (name === backends[0]) {
+      // The reference runs (once, with the first database measured) while the control plane sits idle, on the same machine, in the same minute.
       const reference = await startReference(listBody);
       try {
         await load(reference.url, undefined, undefined);
@@ -334,7 +334,12 @@ async function idleRss(name: 'pglite' | 'postgres'): Promise<{ load: number; rss
   }
 }
 
-const backends: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+const available: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+// BENCH_BACKENDS=postgres (or pglite) measures one database only.
+const backends = process.env.BENCH_BACKENDS
+  ? available.filter((b) => process.env.BENCH_BACKENDS!.split(',').includes(b))
+  : available;
+if (backends.length === 0) throw new Error(`BENCH_BACKENDS names none of: ${available.join(', ')}`);
 const header = `${os.cpus().length} cores, Node ${process.version}, load average before the run ${os
   .loadavg()
   .map((l) => l.toFixed(1))

@@ -8,7 +8,7 @@ import type { SignedUp, TestApi } from '@minefleet/testkit/api';
  * On the embedded database the server list's pages are kept between writes (server-pages.ts); these
  * writes go through every kind of code path (the API, the lifecycle's status updates, bare SQL as the
  * reconcile loop or an upkeep job would write) and the next list must show each one at once. On
- * PostgreSQL nothing is kept, and the same assertions hold.
+ * PostgreSQL the pages are kept per tenant server list version, and the same assertions hold.
  */
 describe.each(testBackends())('server list pages kept between writes, on %s', (backend) => {
   let cp: RunningControlPlane;
@@ -112,5 +112,19 @@ describe.each(testBackends())('server list pages kept between writes, on %s', (b
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await list(b.token)).servers.map((s) => s.name)).toEqual(['b-own']);
+  });
+
+  it('answers a kept page again while nothing announced or counted a write (the page is really kept)', async () => {
+    const before = await list(b.token);
+    expect(before.servers.map((s) => s.name)).toEqual(['b-own']);
+    // A write that neither trigger sees (replication role: triggers off), as nothing in Minefleet writes.
+    await cp.db.database.system(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`update servers set name = 'b-unseen' where tenant_id = ${b.tenantId}`);
+    });
+    expect(await list(b.token)).toEqual(before);
+    // The next write that the triggers see brings the page up to date, the unseen rename included.
+    await system(sql`update servers set players_online = 0 where tenant_id = ${b.tenantId}`);
+    expect((await list(b.token)).servers.map((s) => s.name)).toEqual(['b-unseen']);
   });
 });

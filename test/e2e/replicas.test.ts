@@ -127,6 +127,44 @@ describe.skipIf(!available)(
       await nc.close();
     });
 
+    it('a list page one replica keeps shows the other replica’s writes at once', async () => {
+      const [first, second] = replicas;
+      const names = async (replica: ControlPlaneProcess) => {
+        const res = await replica.api.get('/servers?per_page=50', user.token);
+        expect(res.status).toBe(200);
+        return {
+          names: (res.body.servers as { name: string }[]).map((s) => s.name).sort(),
+          total: res.body.pagination.total as number,
+        };
+      };
+      // Both replicas have read (and kept) the page before the write.
+      expect(await names(first!)).toEqual({ names: ['shared-one'], total: 1 });
+      expect(await names(second!)).toEqual({ names: ['shared-one'], total: 1 });
+      const created = await second!.api.post(
+        '/servers',
+        { name: 'listed-elsewhere', sku_id: 'starter', minecraft_version: BOT_TEST_VERSION },
+        user.token,
+      );
+      expect(created.status).toBe(202);
+      // The very next read on the first replica, no waiting: the page it kept is a version behind.
+      expect(await names(first!)).toEqual({ names: ['listed-elsewhere', 'shared-one'], total: 2 });
+      // A rename (once it is deployed: a deploying server's settings are busy).
+      await second!.api.waitForStatus(created.body.id, user.token, 'stopped');
+      expect(
+        (await second!.api.patch(`/servers/${created.body.id}`, { name: 'renamed-elsewhere' }, user.token))
+          .status,
+      ).toBe(200);
+      expect((await names(first!)).names).toEqual(['renamed-elsewhere', 'shared-one']);
+      expect((await second!.api.delete(`/servers/${created.body.id}?force=true`, user.token)).status).toBe(
+        202,
+      );
+      await until(
+        async () => (await names(first!)).total === 1,
+        'the deleted server to leave the first replica’s list',
+      );
+      expect((await names(first!)).names).toEqual(['shared-one']);
+    });
+
     it('a status change and a console line produced on the owner reach a WebSocket client on the other replica', async () => {
       const owner = await ownerOf(serverId);
       const other = replicas.find((r) => r !== owner)!;

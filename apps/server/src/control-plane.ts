@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { connectPglite, connectPostgres } from '@minefleet/db/connect';
 import type { Database } from '@minefleet/db/database';
 import { migrate } from '@minefleet/db/migrate';
-import { watchServerChanges } from '@minefleet/db/server-changes';
+import { installServerListVersions, watchServerChanges } from '@minefleet/db/server-changes';
 import { DatabaseUpkeep } from '@minefleet/db/upkeep';
 import type { Clock } from '@minefleet/domain/clock';
 import type { BackupStore } from '@minefleet/domain/ports/backup-store';
@@ -138,6 +138,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const { accounts } = identity;
   const core = await createServersPlatform({
     watchServerChanges: async (onChange) => (await watchServerChanges(database, onChange)) !== undefined,
+    serverListVersions: () =>
+      installServerListVersions(database, (error) =>
+        logger.warn({ err: error }, 'server list versions not installed: every list reads the database'),
+      ),
     config,
     database,
     runtime,

@@ -136,13 +136,19 @@ export async function createServersPlatform(
      * Then each tenant's server total and its serialised list pages are kept between writes.
      */
     watchServerChanges?: ((onChange: (tenantId: string) => void) => Promise<boolean>) | undefined;
+    /**
+     * Installs each tenant's server list version where the database can keep one (PostgreSQL:
+     * `@minefleet/db/server-changes`) and answers whether it did; then list pages are kept per version.
+     */
+    serverListVersions?: (() => Promise<boolean>) | undefined;
   },
 ): Promise<ServersPlatform> {
   const { config, database, runtime, events, clock, logger } = options;
   const skus = new SkuService(database);
   const catalogue = cachedCatalogue(runtime);
   // The embedded database has one writer, this process, and announces each write to servers: each
-  // tenant's total and list pages can be kept between writes. PostgreSQL may have other replicas writing.
+  // tenant's total and list pages can be kept between writes. PostgreSQL may have other replicas
+  // writing: there a page is kept with the tenant's server list version and checked on every read.
   const counts = new ServerCounts();
   const pages = new ServerPages();
   const watching =
@@ -150,6 +156,7 @@ export async function createServersPlatform(
       counts.changed(tenantId);
       pages.changed(tenantId);
     })) ?? false;
+  const versioned = !watching && ((await options.serverListVersions?.()) ?? false);
   const serverCounts = watching ? counts : undefined;
   const { lifecycle, lifecycleHooks, ports } = createLifecycle({ ...options, serverCounts });
   const servers = new ServerService({
@@ -180,7 +187,16 @@ export async function createServersPlatform(
     addressing,
     routes: (includes) => [
       catalogueRoutes({ skus, catalogue }),
-      serverRoutes({ servers, addressing, includes, pages: watching ? pages : undefined }),
+      serverRoutes({
+        servers,
+        addressing,
+        includes,
+        pages: watching
+          ? { kept: pages, by: 'announced' }
+          : versioned
+            ? { kept: pages, by: 'versioned' }
+            : undefined,
+      }),
       powerRoutes({ lifecycle, addressing }),
       configRoutes({ config: configManager, addressing }),
       consoleRoutes({

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
 // The built module: the test database is made by the testkit from the built package too.
-import { watchServerChanges } from '@minefleet/db/server-changes';
+import {
+  SERVER_LIST_VERSION,
+  installServerListVersions,
+  serverListVersionOf,
+  watchServerChanges,
+} from '@minefleet/db/server-changes';
 
 describe.each(testBackends())('server change notices on %s', (backend) => {
   let t: TestDatabase;
@@ -57,5 +62,112 @@ describe.each(testBackends())('server change notices on %s', (backend) => {
     expect(seen).toEqual([tenant, tenant]);
     await t.database.system((tx) => tx.execute(sql`truncate servers cascade`));
     expect(seen).toEqual([tenant, tenant, '*']);
+  });
+});
+
+describe.each(testBackends())('server list versions on %s', (backend) => {
+  let t: TestDatabase;
+  let a: string;
+  let b: string;
+  let installed: boolean;
+
+  const newTenant = async (name: string) => {
+    const rows = await t.database.system((tx) =>
+      tx.execute(sql`insert into tenants (name) values (${name}) returning id`),
+    );
+    return (rows as { rows: { id: string }[] }).rows[0]!.id;
+  };
+  const version = async (tenantId: string) =>
+    serverListVersionOf((await t.database.tenantRead({ tenantId }, [SERVER_LIST_VERSION]))[0]);
+  const insert = (tenantId: string, name: string) =>
+    sql`insert into servers (tenant_id, name, sku_id, distribution, minecraft_version,
+      cpu_millicores, memory_mb, storage_mb, max_players, server_properties)
+      values (${tenantId}, ${name}, 'version', 'flying-squid', '1.20.2', 1000, 1024, 1024, 10, '{}'::jsonb)`;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(backend);
+    // Two replicas starting together install at the same moment: both must succeed.
+    const both = await Promise.all([
+      installServerListVersions(t.database),
+      installServerListVersions(t.database),
+    ]);
+    installed = both.every(Boolean);
+    a = await newTenant('versions-a');
+    b = await newTenant('versions-b');
+    await t.database.system((tx) =>
+      tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
+        monthly_price_cents, default_properties, backup_storage_bytes)
+        values ('version', 'V', '', 1000, 1024, 1024, 10, 0, '{}'::jsonb, 0)
+        on conflict do nothing`),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('rises with every committed statement that writes a tenant’s servers, from any role, and only then', async () => {
+    if (backend === 'pglite') {
+      // The embedded database announces writes instead (above); nothing is installed there.
+      expect(installed).toBe(false);
+      return;
+    }
+    expect(installed).toBe(true);
+    expect(await version(a)).toBe('0');
+    await t.database.system((tx) => tx.execute(insert(a, 'v-1')));
+    expect(await version(a)).toBe('1');
+    expect(await version(b)).toBe('0');
+    // Two rows in one statement: one step.
+    await t.database.system(async (tx) => {
+      await tx.execute(insert(a, 'v-2'));
+      await tx.execute(insert(b, 'v-b'));
+    });
+    expect([await version(a), await version(b)]).toEqual(['2', '1']);
+    // A statement over both tenants raises both; one matching no row raises nothing.
+    await t.database.system((tx) => tx.execute(sql`update servers set status = 'stopped'`));
+    expect([await version(a), await version(b)]).toEqual(['3', '2']);
+    await t.database.system((tx) => tx.execute(sql`update servers set name = 'x' where name = 'nothing'`));
+    expect([await version(a), await version(b)]).toEqual(['3', '2']);
+    // Moving a server between tenants raises both.
+    await t.database.system((tx) => tx.execute(sql`update servers set tenant_id = ${b} where name = 'v-2'`));
+    expect([await version(a), await version(b)]).toEqual(['4', '3']);
+    // A tenant's own transaction, under row-level security as minefleet_app.
+    await t.database.tenant({ tenantId: a }, (tx) => tx.execute(sql`update servers set players_online = 1`));
+    expect(await version(a)).toBe('5');
+    await t.database.tenant({ tenantId: a }, (tx) => tx.execute(sql`delete from servers`));
+    expect(await version(a)).toBe('6');
+    // A rolled-back write raises nothing.
+    await expect(
+      t.database.system(async (tx) => {
+        await tx.execute(insert(a, 'undone'));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await version(a)).toBe('6');
+    // A truncate raises every tenant's, also one that never had a server.
+    const c = await newTenant('versions-c');
+    await t.database.system((tx) => tx.execute(sql`truncate servers cascade`));
+    expect([await version(a), await version(b), await version(c)]).toEqual(['7', '4', '1']);
+    // Installing again (a restart) keeps the versions.
+    expect(await installServerListVersions(t.database)).toBe(true);
+    expect(await version(a)).toBe('7');
+  });
+
+  it('is each tenant’s own: read under row-level security, written by the triggers only', async () => {
+    if (backend === 'pglite') return;
+    // Without a tenant setting, the app role sees no row at all.
+    const none = await t.database.tenantRead({ tenantId: '00000000-0000-0000-0000-000000000000' }, [
+      sql`select count(*)::int as n from server_list_versions`,
+    ]);
+    expect(none[0]).toEqual([{ n: 0 }]);
+    const own = await t.database.tenantRead({ tenantId: a }, [
+      sql`select tenant_id from server_list_versions`,
+    ]);
+    expect(own[0]).toEqual([{ tenant_id: a }]);
+    await expect(
+      t.database.tenant({ tenantId: a }, (tx) =>
+        tx.execute(sql`update server_list_versions set version = 0`),
+      ),
+    ).rejects.toThrow();
+    expect(await version(a)).toBe('7');
   });
 });

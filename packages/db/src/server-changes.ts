@@ -52,3 +52,106 @@ export async function watchServerChanges(
   });
   return database.listen(SERVER_CHANGES_CHANNEL, onChange);
 }
+
+/**
+ * PostgreSQL: each tenant's server list has a version, the number of committed statements that wrote
+ * its servers, so a replica may keep a list page and answer it again while the version it was read at
+ * is still the current one (one small read instead of the page and its count).
+ *
+ * Statement-level triggers raise `server_list_versions.version` for every tenant a statement touched,
+ * inside the writing transaction, whatever code path wrote (the API, the lifecycle, the reconcile loop,
+ * another replica, bare SQL): the new version becomes visible exactly when the write does. The row is
+ * locked until the writer commits, so versions rise in commit order and a page read after reading
+ * version v shows at least everything up to v; if the version is still v later, no write to that
+ * tenant's servers committed in between. Tenants are locked in id order, so two statements touching
+ * the same tenants cannot deadlock on them.
+ *
+ * Installed at start rather than as a migration: CockroachDB, which the migrations stay written for,
+ * has no transition tables (`REFERENCING`) in its triggers; there the install fails and nothing is
+ * kept. Replicas starting together take turns through the lock on `servers` (which the triggers need
+ * anyway). Tenants read their own version under row-level security; only the trigger function (its
+ * owner's rights) writes.
+ */
+const VERSIONS = [
+  `LOCK TABLE servers IN SHARE ROW EXCLUSIVE MODE`,
+  `CREATE TABLE IF NOT EXISTS server_list_versions (tenant_id uuid PRIMARY KEY, version bigint NOT NULL)`,
+  `ALTER TABLE server_list_versions ENABLE ROW LEVEL SECURITY`,
+  `ALTER TABLE server_list_versions FORCE ROW LEVEL SECURITY`,
+  `DROP POLICY IF EXISTS tenant_isolation ON server_list_versions`,
+  `CREATE POLICY tenant_isolation ON server_list_versions FOR SELECT
+  USING (tenant_id = NULLIF(current_setting('app.tenant', true), '')::uuid)`,
+  `GRANT SELECT ON server_list_versions TO minefleet_app`,
+  `CREATE OR REPLACE FUNCTION minefleet_server_list_bump() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    INSERT INTO public.server_list_versions AS v (tenant_id, version)
+      SELECT t.id, 1 FROM public.tenants t ORDER BY 1
+      ON CONFLICT (tenant_id) DO UPDATE SET version = v.version + 1;
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.server_list_versions AS v (tenant_id, version)
+      SELECT DISTINCT n.tenant_id, 1 FROM minefleet_new n ORDER BY 1
+      ON CONFLICT (tenant_id) DO UPDATE SET version = v.version + 1;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO public.server_list_versions AS v (tenant_id, version)
+      SELECT w.tenant_id, 1 FROM (SELECT n.tenant_id FROM minefleet_new n
+        UNION SELECT o.tenant_id FROM minefleet_old o) w ORDER BY 1
+      ON CONFLICT (tenant_id) DO UPDATE SET version = v.version + 1;
+  ELSE
+    INSERT INTO public.server_list_versions AS v (tenant_id, version)
+      SELECT DISTINCT o.tenant_id, 1 FROM minefleet_old o ORDER BY 1
+      ON CONFLICT (tenant_id) DO UPDATE SET version = v.version + 1;
+  END IF;
+  RETURN NULL;
+END $$`,
+  `DROP TRIGGER IF EXISTS minefleet_server_list_inserted ON servers`,
+  `CREATE TRIGGER minefleet_server_list_inserted AFTER INSERT ON servers
+  REFERENCING NEW TABLE AS minefleet_new FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
+  `DROP TRIGGER IF EXISTS minefleet_server_list_updated ON servers`,
+  `CREATE TRIGGER minefleet_server_list_updated AFTER UPDATE ON servers
+  REFERENCING OLD TABLE AS minefleet_old NEW TABLE AS minefleet_new
+  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
+  `DROP TRIGGER IF EXISTS minefleet_server_list_deleted ON servers`,
+  `CREATE TRIGGER minefleet_server_list_deleted AFTER DELETE ON servers
+  REFERENCING OLD TABLE AS minefleet_old FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
+  `DROP TRIGGER IF EXISTS minefleet_server_list_truncated ON servers`,
+  `CREATE TRIGGER minefleet_server_list_truncated AFTER TRUNCATE ON servers
+  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
+];
+
+/**
+ * Installs the server list versions on PostgreSQL (see VERSIONS above). Answers whether list pages may
+ * be kept by version: false on the embedded database (it announces writes instead: watchServerChanges)
+ * and where the install fails (CockroachDB: no transition tables), after `onRefused(error)`.
+ */
+export async function installServerListVersions(
+  database: Database,
+  onRefused: (error: unknown) => void = () => {},
+): Promise<boolean> {
+  if (database.dialect !== 'postgres') return false;
+  try {
+    await database.system(async (tx) => {
+      for (const statement of VERSIONS) await tx.execute(sql.raw(statement));
+    });
+    return true;
+  } catch (error) {
+    onRefused(error);
+    return false;
+  }
+}
+
+/**
+ * The tenant's server list version, read in a tenant read (`Database.tenantRead`; row-level security
+ * shows the tenant's own row only). A tenant whose servers were never written since the install has
+ * no row: version 0.
+ */
+export const SERVER_LIST_VERSION = sql`select version from server_list_versions`;
+
+/** The version out of SERVER_LIST_VERSION's rows, as text (a bigint). */
+export function serverListVersionOf(rows: Record<string, unknown>[] | undefined): string {
+  // node-postgres answers a bigint as text; PGlite (never asked here, but the same query) as a bigint.
+  const value = rows?.[0]?.version;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
+  return '0';
+}

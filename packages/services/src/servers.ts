@@ -2,6 +2,7 @@ import { and, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
 import { isUniqueViolation } from '@minefleet/db/migrate';
 import { mapRows } from '@minefleet/db/one-trip';
+import { SERVER_LIST_VERSION, serverListVersionOf } from '@minefleet/db/server-changes';
 import { servers, tenants } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
 import type { Clock } from '@minefleet/domain/clock';
@@ -36,6 +37,11 @@ export interface CreateServerInput {
 export interface ServerListQuery extends PageRequest {
   status?: ServerStatus[] | undefined;
   q?: string | undefined;
+  /**
+   * Also read the tenant's server list version (PostgreSQL, `@minefleet/db/server-changes`) in the same
+   * round trip, before the page: the page shows at least every write up to that version.
+   */
+  withVersion?: boolean | undefined;
 }
 
 /** Tenant limits; a null column on the tenant row means the platform default. */
@@ -234,7 +240,16 @@ export class ServerService {
     return this.deps.db.tenant(scopeOf(actor), (tx) => this.usageIn(tx, actor.tenantId, false));
   }
 
-  async list(actor: Actor, query: ServerListQuery): Promise<Page<ServerRecord>> {
+  /**
+   * The tenant's server list version (installed on PostgreSQL only: `@minefleet/db/server-changes`),
+   * in one round trip. A page read with `withVersion` at this same version is still the current page.
+   */
+  async listVersion(actor: Actor): Promise<string> {
+    const [rows] = await this.deps.db.tenantRead(scopeOf(actor), [SERVER_LIST_VERSION]);
+    return serverListVersionOf(rows);
+  }
+
+  async list(actor: Actor, query: ServerListQuery): Promise<Page<ServerRecord> & { version?: string }> {
     const filters: SQL[] = [];
     if (query.status && query.status.length > 0) filters.push(inArray(servers.status, query.status));
     if (query.q) filters.push(ilike(servers.name, `%${query.q.replace(/[%_\\]/g, '\\$&')}%`));
@@ -256,14 +271,23 @@ export class ServerService {
       const [rows] = await db.tenantRead(scopeOf(actor), [page]);
       return { items: mapRows(servers, rows ?? []), total: known };
     }
-    const version = counts?.version();
+    const generation = counts?.version();
     const count = db.drizzle
       .select({ n: sql<number>`count(*)`.as('n') })
       .from(servers)
       .where(where);
+    if (query.withVersion) {
+      const [versions, rows, counted] = await db.tenantRead(scopeOf(actor), [
+        SERVER_LIST_VERSION,
+        page,
+        count,
+      ]);
+      const total = Number(counted?.[0]?.n ?? 0);
+      return { items: mapRows(servers, rows ?? []), total, version: serverListVersionOf(versions) };
+    }
     const [rows, counted] = await db.tenantRead(scopeOf(actor), [page, count]);
     const total = Number(counted?.[0]?.n ?? 0);
-    if (counts && version !== undefined) counts.remember(actor.tenantId, total, version);
+    if (counts && generation !== undefined) counts.remember(actor.tenantId, total, generation);
     return { items: mapRows(servers, rows ?? []), total };
   }
 

@@ -65,6 +65,43 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
     uptimeSeconds: 60,
   });
 
+  it('sets the player counts of a round in one go, only on servers still running', async () => {
+    const [stopped] = await t.database.system((tx) =>
+      tx
+        .insert(servers)
+        .values({
+          tenantId,
+          name: 'stopped-meanwhile',
+          skuId: 'starter',
+          distribution: 'flying-squid',
+          minecraftVersion: '1.20.2',
+          cpuMillicores: 1000,
+          memoryMb: 1024,
+          storageMb: 1024,
+          maxPlayers: 10,
+          serverProperties: {},
+          status: 'stopped',
+        })
+        .returning(),
+    );
+    await store.setPlayers([
+      { serverId, players: 4 },
+      { serverId: stopped!.id, players: 2 },
+    ]);
+    const counts = async () =>
+      Object.fromEntries(
+        (
+          await t.database.system((tx) =>
+            tx.select({ id: servers.id, players: servers.playersOnline }).from(servers),
+          )
+        ).map((r) => [r.id, r.players]),
+      );
+    expect(await counts()).toEqual({ [serverId]: 4, [stopped!.id]: null });
+    await store.setPlayers([{ serverId, players: 0 }]);
+    expect((await counts())[serverId]).toBe(0);
+    await t.database.system((tx) => tx.delete(servers).where(eq(servers.id, stopped!.id)));
+  });
+
   it('rolls raw samples up into 1-minute and 1-hour rows (max of counts, mean of loads), idempotently', async () => {
     const base = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // the previous whole hour
     await store.insertRaw([

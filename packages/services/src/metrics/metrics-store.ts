@@ -41,14 +41,18 @@ export class MetricsStore {
    */
   async setPlayers(changes: { serverId: string; players: number }[]): Promise<void> {
     if (changes.length === 0) return;
-    await this.db.system(async (tx) => {
-      for (const change of changes) {
-        await tx
-          .update(servers)
-          .set({ playersOnline: change.players })
-          .where(and(eq(servers.id, change.serverId), eq(servers.status, 'running')));
-      }
-    });
+    // One statement for the round: on PostgreSQL each statement that writes servers raises the server
+    // list version of every tenant it touched, locking them in one order (`@minefleet/db/server-changes`);
+    // one update per server, in the collector's order, could deadlock with another replica's round.
+    const rows = sql.join(
+      changes.map((c) => sql`(${c.serverId}::uuid, ${Math.trunc(c.players)}::integer)`),
+      sql`, `,
+    );
+    await this.db.system((tx) =>
+      tx.execute(sql`update ${servers} set ${sql.identifier(servers.playersOnline.name)} = c.players
+        from (values ${rows}) as c(id, players)
+        where ${servers.id} = c.id and ${servers.status} = 'running'`),
+    );
   }
 
   /**

@@ -91,8 +91,12 @@ export function serverRoutes(options: {
   servers: ServerService;
   addressing: ServerAddressing;
   includes: ServerIncludes;
-  /** Serialised list pages kept between writes; only where every write is announced (server-pages.ts). */
-  pages?: ServerPages | undefined;
+  /**
+   * Serialised list pages kept between writes (server-pages.ts): `announced` where this process is told
+   * of every write (the embedded database), `versioned` where each read checks the tenant's server list
+   * version (PostgreSQL).
+   */
+  pages?: { kept: ServerPages; by: 'announced' | 'versioned' } | undefined;
 }): FastifyPluginAsyncTypebox {
   const { servers, addressing, includes, pages } = options;
   return async (app) => {
@@ -142,30 +146,41 @@ export function serverRoutes(options: {
         const page = { page: q.page ?? 1, perPage: q.per_page ?? 20 };
         const actor = actorOf(request);
         const status = parseStatuses(q.status);
-        const read = async () => {
-          const result = await servers.list(actor, { ...page, status, q: q.q });
+        const read = async (withVersion = false) => {
+          const result = await servers.list(actor, { ...page, status, q: q.q, withVersion });
           const view = await addressing.view(result.items);
-          return {
+          const answer = {
             servers: result.items.map((s) => toServer(s, view)),
             pagination: { page: page.page, per_page: page.perPage, total: result.total },
           };
+          return { answer, version: result.version };
         };
-        if (!pages) return read();
+        if (!pages) return (await read()).answer;
         // The page as this route's schema serialises it, kept until a write to the tenant's servers.
+        const { kept, by } = pages;
         const key = ServerPages.key(
           actor.tenantId,
           actor.userId,
           JSON.stringify([page.page, page.perPage, status ?? [], q.q ?? '']),
         );
-        let body = pages.get(key);
-        if (body === undefined) {
-          const seen = pages.seen();
-          // Fastify's schema serializer for this route and status: the same bytes an uncached answer has.
-          body = reply.serialize(await read()) as string;
-          pages.remember(actor.tenantId, key, body, seen);
-        }
         // A string with a JSON content type is sent as it is (no second serialization).
-        return reply.type('application/json; charset=utf-8').send(body as never);
+        const send = (body: string) => reply.type('application/json; charset=utf-8').send(body as never);
+        if (by === 'versioned') {
+          const known = kept.kept(key);
+          if (known && (await servers.listVersion(actor)) === known.version) return send(known.body);
+          const { answer, version } = await read(true);
+          // Fastify's schema serializer for this route and status: the same bytes an uncached answer has.
+          const body = reply.serialize(answer) as string;
+          if (version !== undefined) kept.rememberAt(actor.tenantId, key, body, version);
+          return send(body);
+        }
+        let body = kept.get(key);
+        if (body === undefined) {
+          const seen = kept.seen();
+          body = reply.serialize((await read()).answer) as string;
+          kept.remember(actor.tenantId, key, body, seen);
+        }
+        return send(body);
       },
     );
 
