@@ -181,9 +181,15 @@ describe('gateway: every server on one port, sleep and wake', () => {
     const waited = performance.now() - started;
     expect(waited).toBeLessThan(25_000);
     expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
-    const wakes = await api.get(`/servers/${id}/wakes`, user.token);
-    expect(wakes.body.wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
-    expect(wakes.body.wakes[0].duration_ms).toBeGreaterThan(0);
+    // Recorded as the wake ends, which may be a moment after the player is let in.
+    const { wakes } = await api.waitForBody(
+      `/servers/${id}/wakes`,
+      user.token,
+      (body: { wakes: unknown[] }) => body.wakes.length > 0,
+      10_000,
+    );
+    expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
+    expect(wakes[0].duration_ms).toBeGreaterThan(0);
     const view = await api.get(`/servers/${id}/gateway`, user.token);
     expect(view.body.recent_start_seconds.length).toBeGreaterThan(0);
     expect(view.body.saved_seconds_this_month).toBeGreaterThanOrEqual(0);
@@ -210,9 +216,15 @@ describe('gateway: every server on one port, sleep and wake', () => {
     await api.patch(`/servers/${id}/gateway`, { idle_after_seconds: 3600 }, user.token);
     const bot = await joinBot(gateway, { username: 'Thawer', version: BOT_TEST_VERSION, serverHost: host });
     bots.push(bot);
-    const wakes = await api.get(`/servers/${id}/wakes`, user.token);
-    expect(wakes.body.wakes[0]).toMatchObject({ player: 'Thawer', from_status: 'frozen', outcome: 'ready' });
-    expect(wakes.body.wakes[0].duration_ms).toBeLessThan(1_000);
+    // Recorded as the wake ends, which may be a moment after the player is let in.
+    const { wakes } = await api.waitForBody(
+      `/servers/${id}/wakes`,
+      user.token,
+      (body: { wakes: unknown[] }) => body.wakes.length > 0,
+      10_000,
+    );
+    expect(wakes[0]).toMatchObject({ player: 'Thawer', from_status: 'frozen', outcome: 'ready' });
+    expect(wakes[0].duration_ms).toBeLessThan(1_000);
     expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
   });
 
@@ -239,11 +251,12 @@ describe('gateway: every server on one port, sleep and wake', () => {
     // The crash answers the login, not the hold window's end (25 s) nor the client's timeout.
     expect(performance.now() - started).toBeLessThan(10_000);
     // The wake's record is written as the wake ends, a moment after the player's answer: wait for it.
-    let wakes: { player: string; from_status: string; outcome: string }[] = [];
-    for (const deadline = Date.now() + 10_000; wakes.length === 0 && Date.now() < deadline;) {
-      wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;
-      if (wakes.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const { wakes } = await api.waitForBody(
+      `/servers/${id}/wakes`,
+      user.token,
+      (body: { wakes: unknown[] }) => body.wakes.length > 0,
+      10_000,
+    );
     expect(wakes[0]).toMatchObject({
       player: 'Unlucky',
       from_status: 'sleeping',

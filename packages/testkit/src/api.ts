@@ -100,22 +100,37 @@ export class TestApi {
     if (res.status !== 200) throw new Error(`verification failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
+  /**
+   * Polls `GET path` until it answers 200 with a body `predicate` accepts (something written a moment
+   * after the call that caused it, say); fails with the last answer seen.
+   */
+  async waitForBody(
+    path: string,
+    token: string,
+    predicate: (body: any) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ApiResponse | undefined;
+    while (Date.now() < deadline) {
+      last = await this.get(path, token);
+      if (last.status === 200 && predicate(last.body)) return last.body;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `${path} did not reach the expected state; last: ${last?.status} ${JSON.stringify(last?.body)}`,
+    );
+  }
+
   /** Polls a server until `predicate` holds; fails with the last state seen. */
-  async waitForServer(
+  waitForServer(
     id: string,
     token: string,
     predicate: (server: any) => boolean,
     timeoutMs = 30_000,
     query = '',
   ): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: ApiResponse | undefined;
-    while (Date.now() < deadline) {
-      last = await this.get(`/servers/${id}${query}`, token);
-      if (last.status === 200 && predicate(last.body)) return last.body;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server ${id} did not reach the expected state; last: ${JSON.stringify(last?.body)}`);
+    return this.waitForBody(`/servers/${id}${query}`, token, predicate, timeoutMs);
   }
 
   waitForStatus(id: string, token: string, status: string, timeoutMs = 30_000) {
