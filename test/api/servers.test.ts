@@ -244,6 +244,46 @@ describe.each(testBackends())('servers API on %s', (backend) => {
     });
   });
 
+  it('answers each create of a burst on its own: names taken, the quota, an unknown plan; the rest created', async () => {
+    const tenant = await api.signup('burst');
+    expect((await create(tenant.token, { name: 'burst-existing' })).status).toBe(202);
+    // Sent together: each must get the answer it would get alone (the quota counts the others).
+    const names = [
+      'burst-0',
+      'burst-existing',
+      'burst-1',
+      'burst-0',
+      'burst-2',
+      'burst-3',
+      'burst-4',
+      'burst-5',
+    ];
+    const answers = await Promise.all([
+      ...names.map((name) => create(tenant.token, { name })),
+      create(tenant.token, { name: 'burst-plan', sku_id: 'no-such-plan' }),
+    ]);
+    const codes = answers.map((a) => (a.status === 202 ? a.body.name : a.body.error.code));
+    // A duplicate is refused as taken, or as over the quota when the quota filled first (the order in
+    // which the requests were handled decides); never created.
+    expect(['SERVER_NAME_TAKEN', 'QUOTA_EXCEEDED']).toContain(codes[1]);
+    expect(codes[8]).toBe('INVALID_SKU');
+    for (const code of codes)
+      expect(String(code)).toMatch(/^(burst-\d|SERVER_NAME_TAKEN|QUOTA_EXCEEDED|INVALID_SKU)$/);
+    // The quota (6) holds: the existing server and five of the burst, no name twice.
+    const created = answers.filter((a) => a.status === 202);
+    expect(created).toHaveLength(5);
+    expect(new Set(created.map((a) => a.body.name)).size).toBe(5);
+    const list = await api.get('/servers?per_page=50', tenant.token);
+    expect(list.body.pagination.total).toBe(6);
+    // Each has its first configuration revision.
+    for (const answer of created) {
+      expect(answer.body.config_revision).toBe(1);
+      const revisions = await api.get(`/servers/${answer.body.id}/config/revisions`, tenant.token);
+      expect(revisions.status).toBe(200);
+      expect(revisions.body.revisions.map((r: { revision: number }) => r.revision)).toEqual([1]);
+    }
+  });
+
   it('enforces the memory quota', async () => {
     const tenant = await api.signup('memory');
     await cp.db.database.system((tx) =>
