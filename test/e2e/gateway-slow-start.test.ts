@@ -137,13 +137,7 @@ describe('gateway: a start slower than the hold window', () => {
     expect(Number(/Join again in (\d+) s/.exec(refused)![1])).toBeGreaterThanOrEqual(3);
     // Answered right away: well inside the client's own 30 s (bot start-up included).
     expect(performance.now() - started).toBeLessThan(10_000);
-    // The wake's record is written as the wake ends, a moment after the player's answer: wait for it.
-    const { wakes } = await api.waitForBody(
-      `/servers/${id}/wakes`,
-      user.token,
-      (body: { wakes: unknown[] }) => body.wakes.length > 0,
-      10_000,
-    );
+    const wakes = await api.waitForWakes(id, user.token);
     expect(wakes[0]).toMatchObject({ player: 'Early', outcome: 'too_slow' });
 
     await api.patch(`/servers/${id}/gateway`, { idle_after_seconds: 3600 }, user.token);
@@ -200,13 +194,7 @@ describe('gateway: a start slower than the hold window', () => {
     expect(position).toHaveProperty('x');
     expect(back.seen).toContain('play:login');
 
-    // Recorded as the wake ends, which may be a moment after the player is let in.
-    const { wakes } = await api.waitForBody(
-      `/servers/${id}/wakes`,
-      user.token,
-      (body: { wakes: unknown[] }) => body.wakes.length > 0,
-      10_000,
-    );
+    const wakes = await api.waitForWakes(id, user.token);
     expect(wakes[0]).toMatchObject({ player: 'Held', outcome: 'ready' });
     expect(wakes[0].duration_ms).toBeGreaterThan(1_000);
   });

@@ -180,11 +180,7 @@ describe.skipIf(!available)(
       expect(waker.bot.entity).toBeDefined();
       expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
       // The wake is recorded (in the background) by the process that woke it.
-      let wakes: { player: string; from_status: string; outcome: string }[] = [];
-      await until(async () => {
-        wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;
-        return wakes.length > 0;
-      }, 'the wake to be recorded');
+      const wakes = await api.waitForWakes(id, user.token, 20_000);
       expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
     });
 

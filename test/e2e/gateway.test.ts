@@ -181,13 +181,7 @@ describe('gateway: every server on one port, sleep and wake', () => {
     const waited = performance.now() - started;
     expect(waited).toBeLessThan(25_000);
     expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
-    // Recorded as the wake ends, which may be a moment after the player is let in.
-    const { wakes } = await api.waitForBody(
-      `/servers/${id}/wakes`,
-      user.token,
-      (body: { wakes: unknown[] }) => body.wakes.length > 0,
-      10_000,
-    );
+    const wakes = await api.waitForWakes(id, user.token);
     expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
     expect(wakes[0].duration_ms).toBeGreaterThan(0);
     const view = await api.get(`/servers/${id}/gateway`, user.token);
@@ -216,13 +210,7 @@ describe('gateway: every server on one port, sleep and wake', () => {
     await api.patch(`/servers/${id}/gateway`, { idle_after_seconds: 3600 }, user.token);
     const bot = await joinBot(gateway, { username: 'Thawer', version: BOT_TEST_VERSION, serverHost: host });
     bots.push(bot);
-    // Recorded as the wake ends, which may be a moment after the player is let in.
-    const { wakes } = await api.waitForBody(
-      `/servers/${id}/wakes`,
-      user.token,
-      (body: { wakes: unknown[] }) => body.wakes.length > 0,
-      10_000,
-    );
+    const wakes = await api.waitForWakes(id, user.token);
     expect(wakes[0]).toMatchObject({ player: 'Thawer', from_status: 'frozen', outcome: 'ready' });
     expect(wakes[0].duration_ms).toBeLessThan(1_000);
     expect((await api.get(`/servers/${id}`, user.token)).body.status).toBe('running');
@@ -250,13 +238,7 @@ describe('gateway: every server on one port, sleep and wake', () => {
     expect(refused).toMatch(/crashed while starting: The server exited with code 3/);
     // The crash answers the login, not the hold window's end (25 s) nor the client's timeout.
     expect(performance.now() - started).toBeLessThan(10_000);
-    // The wake's record is written as the wake ends, a moment after the player's answer: wait for it.
-    const { wakes } = await api.waitForBody(
-      `/servers/${id}/wakes`,
-      user.token,
-      (body: { wakes: unknown[] }) => body.wakes.length > 0,
-      10_000,
-    );
+    const wakes = await api.waitForWakes(id, user.token);
     expect(wakes[0]).toMatchObject({
       player: 'Unlucky',
       from_status: 'sleeping',

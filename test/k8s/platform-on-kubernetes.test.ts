@@ -574,11 +574,7 @@ describe.skipIf(unavailable)(
       expect(sources).toContain('command');
       expect(sources.some((source) => source !== 'command')).toBe(true);
 
-      let wakes: { player: string; from_status: string; outcome: string }[] = [];
-      await eventually('the wake to be recorded', async () => {
-        wakes = (await api.get(`/servers/${id}/wakes`, user.token)).body.wakes;
-        return wakes.length > 0;
-      });
+      const wakes = await api.waitForWakes(id, user.token, 20_000);
       expect(wakes[0]).toMatchObject({ player: 'Waker', from_status: 'sleeping', outcome: 'ready' });
 
       // Players are managed through the console on Kubernetes too: the player is listed online, and a kick

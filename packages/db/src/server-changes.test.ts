@@ -9,6 +9,24 @@ import {
   watchServerChanges,
 } from '@minefleet/db/server-changes';
 
+/** A tenant, by name; answers its id. */
+async function newTenant(t: TestDatabase, name: string): Promise<string> {
+  const rows = await t.database.system((tx) =>
+    tx.execute(sql`insert into tenants (name) values (${name}) returning id`),
+  );
+  return (rows as { rows: { id: string }[] }).rows[0]!.id;
+}
+
+/** A plan the servers below are made from. */
+async function newSku(t: TestDatabase, id: string): Promise<void> {
+  await t.database.system((tx) =>
+    tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
+      monthly_price_cents, default_properties, backup_storage_bytes)
+      values (${id}, ${id}, '', 1000, 1024, 1024, 10, 0, '{}'::jsonb, 0)
+      on conflict do nothing`),
+  );
+}
+
 describe.each(testBackends())('server change notices on %s', (backend) => {
   let t: TestDatabase;
   const seen: string[] = [];
@@ -18,16 +36,8 @@ describe.each(testBackends())('server change notices on %s', (backend) => {
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     stop = await watchServerChanges(t.database, (tenantId) => seen.push(tenantId));
-    const rows = await t.database.system((tx) =>
-      tx.execute(sql`insert into tenants (name) values ('notices') returning id`),
-    );
-    tenant = (rows as { rows: { id: string }[] }).rows[0]!.id;
-    await t.database.system((tx) =>
-      tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
-        monthly_price_cents, default_properties, backup_storage_bytes)
-        values ('notice', 'N', '', 1000, 1024, 1024, 10, 0, '{}'::jsonb, 0)
-        on conflict do nothing`),
-    );
+    tenant = await newTenant(t, 'notices');
+    await newSku(t, 'notice');
   });
   afterAll(async () => {
     await stop?.();
@@ -71,12 +81,6 @@ describe.each(testBackends())('server list versions on %s', (backend) => {
   let b: string;
   let installed: boolean;
 
-  const newTenant = async (name: string) => {
-    const rows = await t.database.system((tx) =>
-      tx.execute(sql`insert into tenants (name) values (${name}) returning id`),
-    );
-    return (rows as { rows: { id: string }[] }).rows[0]!.id;
-  };
   const version = async (tenantId: string) =>
     serverListVersionOf((await t.database.tenantRead({ tenantId }, [SERVER_LIST_VERSION]))[0]);
   const insert = (tenantId: string, name: string) =>
@@ -92,14 +96,9 @@ describe.each(testBackends())('server list versions on %s', (backend) => {
       installServerListVersions(t.database),
     ]);
     installed = both.every(Boolean);
-    a = await newTenant('versions-a');
-    b = await newTenant('versions-b');
-    await t.database.system((tx) =>
-      tx.execute(sql`insert into skus (id, name, description, cpu_millicores, memory_mb, storage_mb, max_players,
-        monthly_price_cents, default_properties, backup_storage_bytes)
-        values ('version', 'V', '', 1000, 1024, 1024, 10, 0, '{}'::jsonb, 0)
-        on conflict do nothing`),
-    );
+    a = await newTenant(t, 'versions-a');
+    b = await newTenant(t, 'versions-b');
+    await newSku(t, 'version');
   });
   afterAll(async () => {
     await t?.close();
@@ -144,7 +143,7 @@ describe.each(testBackends())('server list versions on %s', (backend) => {
     ).rejects.toThrow('roll back');
     expect(await version(a)).toBe('6');
     // A truncate raises every tenant's, also one that never had a server.
-    const c = await newTenant('versions-c');
+    const c = await newTenant(t, 'versions-c');
     await t.database.system((tx) => tx.execute(sql`truncate servers cascade`));
     expect([await version(a), await version(b), await version(c)]).toEqual(['7', '4', '1']);
     // Installing again (a restart) keeps the versions.

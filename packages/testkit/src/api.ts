@@ -122,6 +122,20 @@ export class TestApi {
     );
   }
 
+  /**
+   * A server's recorded wakes, once there is one: a wake is recorded as it ends, which may be a moment
+   * after the player was answered or let in.
+   */
+  async waitForWakes(id: string, token: string, timeoutMs = 10_000): Promise<any[]> {
+    const body = await this.waitForBody(
+      `/servers/${id}/wakes`,
+      token,
+      (b: { wakes: unknown[] }) => b.wakes.length > 0,
+      timeoutMs,
+    );
+    return body.wakes;
+  }
+
   /** Polls a server until `predicate` holds; fails with the last state seen. */
   waitForServer(
     id: string,

@@ -15,6 +15,20 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
   let sessions: PlayerSessions;
   let tenantId: string;
   let serverId: string;
+  let skuId: string;
+  const serverRow = (name: string, status: 'running' | 'stopped') => ({
+    tenantId,
+    name,
+    skuId,
+    distribution: 'flying-squid' as const,
+    minecraftVersion: '1.20.2',
+    cpuMillicores: 1000,
+    memoryMb: 1024,
+    storageMb: 1024,
+    maxPlayers: 10,
+    serverProperties: {},
+    status,
+  });
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
@@ -25,22 +39,8 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
       const [tenant] = await tx.insert(tenants).values({ name: 'metrics' }).returning();
       tenantId = tenant!.id;
       const [sku] = await tx.select().from(skus).limit(1);
-      const [server] = await tx
-        .insert(servers)
-        .values({
-          tenantId,
-          name: 'sampled',
-          skuId: sku!.id,
-          distribution: 'flying-squid',
-          minecraftVersion: '1.20.2',
-          cpuMillicores: 1000,
-          memoryMb: 1024,
-          storageMb: 1024,
-          maxPlayers: 10,
-          serverProperties: {},
-          status: 'running',
-        })
-        .returning();
+      skuId = sku!.id;
+      const [server] = await tx.insert(servers).values(serverRow('sampled', 'running')).returning();
       serverId = server!.id;
     });
   });
@@ -67,22 +67,7 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
 
   it('sets the player counts of a round in one go, only on servers still running', async () => {
     const [stopped] = await t.database.system((tx) =>
-      tx
-        .insert(servers)
-        .values({
-          tenantId,
-          name: 'stopped-meanwhile',
-          skuId: 'starter',
-          distribution: 'flying-squid',
-          minecraftVersion: '1.20.2',
-          cpuMillicores: 1000,
-          memoryMb: 1024,
-          storageMb: 1024,
-          maxPlayers: 10,
-          serverProperties: {},
-          status: 'stopped',
-        })
-        .returning(),
+      tx.insert(servers).values(serverRow('stopped-meanwhile', 'stopped')).returning(),
     );
     await store.setPlayers([
       { serverId, players: 4 },
