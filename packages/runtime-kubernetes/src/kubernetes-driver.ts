@@ -40,7 +40,7 @@ import { agentArchivableFiles } from './agent-archives.js';
 import { AgentServerFiles, askAgent, type AgentLocation, type HeldAgent } from './agent-client.js';
 import { KubeError, PATCH, isStatus, type KubeApi } from './kube/client.js';
 import type { InformerLog } from './kube/informer.js';
-import { Maintenance, podReady } from './maintenance.js';
+import { Maintenance } from './maintenance.js';
 import { POD_PID, observation } from './observe.js';
 import { ResourceEvents } from './resource-events.js';
 import {
@@ -53,6 +53,7 @@ import {
   driverSpec,
   isMaintenancePod,
   podName,
+  podReady,
   newResource,
   resourcePath,
   type ServerResource,
@@ -154,8 +155,15 @@ export class KubernetesDriver implements RuntimeDriver {
    * unless the server is desired Running and its pod is Ready; `feature` is refused with
    * RUNTIME_UNSUPPORTED on the Java image (it has no agent yet).
    */
-  private async agent(serverId: string, feature: UnsupportedFeature): Promise<AgentLocation> {
-    const [resource, pod] = await Promise.all([this.objects.read(serverId), this.objects.readPod(serverId)]);
+  private async agent(
+    serverId: string,
+    feature: UnsupportedFeature,
+    known?: ServerResource,
+  ): Promise<AgentLocation> {
+    const [resource, pod] = await Promise.all([
+      known ?? this.objects.read(serverId),
+      this.objects.readPod(serverId),
+    ]);
     if (!resource || resource.spec.state !== 'Running' || !gameReady(pod))
       throw new DomainError('SERVER_NOT_RUNNING', 'The server is not running', { serverId });
     if (resource.spec.server.distribution !== 'flying-squid') throw unsupported(feature, serverId);
@@ -192,7 +200,7 @@ export class KubernetesDriver implements RuntimeDriver {
     if (!resource) throw new DomainError('SERVER_NOT_FOUND', undefined, { serverId });
     if (resource.spec.server.distribution !== 'flying-squid') throw unsupported(feature, serverId);
     if (resource.spec.state === 'Running')
-      return { agent: await this.agent(serverId, feature), release: () => undefined };
+      return { agent: await this.agent(serverId, feature, resource), release: () => undefined };
     return this.maintenance.acquire(serverId);
   }
 

@@ -15,7 +15,7 @@ import { DomainError } from '@minefleet/domain/errors';
 import type { AgentLocation } from './agent-client.js';
 import { PATCH, isStatus, type KubeApi } from './kube/client.js';
 import { randomBytes } from 'node:crypto';
-import { CREATED_BY, isMaintenancePod, resourcePath, type ServerResource } from './resource.js';
+import { CREATED_BY, isMaintenancePod, podReady, resourcePath, type ServerResource } from './resource.js';
 import type { ServerObjects } from './server-objects.js';
 
 export interface MaintenanceOptions {
@@ -48,11 +48,6 @@ export function activeHolders(resource: ServerResource, now: number, except?: st
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export const podReady = (pod: V1Pod | undefined): pod is V1Pod =>
-  !!pod &&
-  !pod.metadata?.deletionTimestamp &&
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 export class Maintenance {
   private readonly users = new Map<
@@ -230,13 +225,14 @@ export class Maintenance {
 
   /** Maintenance → Stopped (only from Maintenance), and the holders' annotations go. */
   private async stop(serverId: string): Promise<boolean> {
-    const stopped = await this.setState(serverId, 'Maintenance', 'Stopped');
-    const resource = await this.o.objects.read(serverId);
+    const patched = await this.setState(serverId, 'Maintenance', 'Stopped');
+    // Stopped here: the PATCH answered the resource; else it changed meanwhile and is read again.
+    const resource = patched ?? (await this.o.objects.read(serverId));
     const holders = Object.keys(resource?.metadata.annotations ?? {}).filter((k) =>
       k.startsWith(HOLDER_PREFIX),
     );
     if (holders.length > 0 && resource?.spec.state !== 'Maintenance') await this.unhold(serverId, holders);
-    return stopped;
+    return patched !== undefined;
   }
 
   private async unhold(serverId: string, keys: string[]): Promise<void> {
@@ -252,24 +248,23 @@ export class Maintenance {
 
   /**
    * `from` → `to`, only if the resource is still `from` (a JSON patch's test): a start, a stop or a
-   * removal in between wins. False when it was not `from`.
+   * removal in between wins. The resource as patched, or undefined when it was not `from`.
    */
-  private async setState(serverId: string, from: string, to: string): Promise<boolean> {
+  private async setState(serverId: string, from: string, to: string): Promise<ServerResource | undefined> {
     try {
-      await this.o.api.request('PATCH', this.o.objects.path(serverId), {
+      return await this.o.api.request<ServerResource>('PATCH', this.o.objects.path(serverId), {
         body: [
           { op: 'test', path: '/spec/state', value: from },
           { op: 'replace', path: '/spec/state', value: to },
         ],
         contentType: PATCH.json,
       });
-      return true;
     } catch (error) {
       // The test failed (422, "testing value /spec/state failed"): the state is no longer `from`, and the
       // caller reads it again. Any other 422 (a state the CRD does not know) is an error.
-      if (isStatus(error, 404)) return false;
+      if (isStatus(error, 404)) return undefined;
       if (isStatus(error, 422) && /\btest(ing)?\b.*\bfailed\b/i.test(String((error as Error).message)))
-        return false;
+        return undefined;
       throw error;
     }
   }

@@ -2,6 +2,7 @@
 // (apps/operator/src/crd/schema.ts, which takes its identity constants from here); the driver writes only
 // the fields a ServerSpec decides and reads only the status fields it reports. The API server validates
 // every write against the CRD, so a field this file gets wrong is refused, not silently run.
+import type { V1Pod } from '@kubernetes/client-node';
 import { DomainError } from '@minefleet/domain/errors';
 import type { PropertyValue, ServerSpec } from '@minefleet/domain/ports/runtime-driver';
 import { isPropertyKey, validateProperty } from '@minefleet/domain/server-properties';
@@ -41,6 +42,12 @@ export const PRE_START_ENV = 'MINEFLEET_PRE_START_COMMANDS';
 export const MODE_LABEL = 'minefleet.io/mode';
 
 /** Whether a pod is a maintenance pod (the agent alone), from the label the operator puts on it. */
+/** A pod that is Ready and not being deleted. */
+export const podReady = (pod: V1Pod | undefined): pod is V1Pod =>
+  !!pod &&
+  !pod.metadata?.deletionTimestamp &&
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
 export function isMaintenancePod(pod: { metadata?: { labels?: Record<string, string> } }): boolean {
   return pod.metadata?.labels?.[MODE_LABEL] === 'maintenance';
 }
