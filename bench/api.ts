@@ -294,7 +294,8 @@ async function benchBackend(name: 'pglite' | 'postgres'): Promise<Record<string,
       'GET /health max': await load(`${url}/api/v1/health`, undefined, undefined, pid, bg),
     };
     if (name === backends[0]) {
-      // The reference runs (once, with the first database measured) while the control plane sits idle, on the same machine, in the same minute.
+      // The reference runs once, with the first database measured, while the control plane sits idle:
+      // same machine, same minute.
       const reference = await startReference(listBody);
       try {
         await load(reference.url, undefined, undefined);

@@ -156,7 +156,7 @@ export async function createServersPlatform(
       counts.changed(tenantId);
       pages.changed(tenantId);
     })) ?? false;
-  const versioned = !watching && ((await options.serverListVersions?.()) ?? false);
+  const pagesBy = watching ? 'announced' : (await options.serverListVersions?.()) ? 'versioned' : undefined;
   const serverCounts = watching ? counts : undefined;
   const { lifecycle, lifecycleHooks, ports } = createLifecycle({ ...options, serverCounts });
   const servers = new ServerService({
@@ -191,11 +191,7 @@ export async function createServersPlatform(
         servers,
         addressing,
         includes,
-        pages: watching
-          ? { kept: pages, by: 'announced' }
-          : versioned
-            ? { kept: pages, by: 'versioned' }
-            : undefined,
+        pages: pagesBy && { store: pages, by: pagesBy },
       }),
       powerRoutes({ lifecycle, addressing }),
       configRoutes({ config: configManager, addressing }),

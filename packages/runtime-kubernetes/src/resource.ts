@@ -41,13 +41,13 @@ export const MODE_ENV = 'MINEFLEET_MODE';
 export const PRE_START_ENV = 'MINEFLEET_PRE_START_COMMANDS';
 export const MODE_LABEL = 'minefleet.io/mode';
 
-/** Whether a pod is a maintenance pod (the agent alone), from the label the operator puts on it. */
 /** A pod that is Ready and not being deleted. */
 export const podReady = (pod: V1Pod | undefined): pod is V1Pod =>
   !!pod &&
   !pod.metadata?.deletionTimestamp &&
   pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
+/** Whether a pod is a maintenance pod (the agent alone), from the label the operator puts on it. */
 export function isMaintenancePod(pod: { metadata?: { labels?: Record<string, string> } }): boolean {
   return pod.metadata?.labels?.[MODE_LABEL] === 'maintenance';
 }

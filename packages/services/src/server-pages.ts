@@ -12,7 +12,7 @@
  *   kept page is never older than the newest write announced for its tenant.
  * - **Versioned** (PostgreSQL, where other replicas write too): the page is kept with the tenant's
  *   server list version read before it in the same round trip (`rememberAt()`), and answered again only
- *   while a fresh read of that version gives the same number (`getAt()`); every committed write to the
+ *   while a fresh read of that version gives the same number (`versioned()`); every committed write to the
  *   tenant's servers raises it, from whichever replica.
  */
 export class ServerPages {
@@ -39,7 +39,7 @@ export class ServerPages {
   }
 
   /** Versioned: the kept page and the version it was read at, if any. */
-  kept(key: string): { body: string; version: string } | undefined {
+  versioned(key: string): { body: string; version: string } | undefined {
     const page = this.pages.get(key);
     return page?.version === undefined ? undefined : { body: page.body, version: page.version };
   }

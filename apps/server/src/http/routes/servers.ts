@@ -96,7 +96,7 @@ export function serverRoutes(options: {
    * of every write (the embedded database), `versioned` where each read checks the tenant's server list
    * version (PostgreSQL).
    */
-  pages?: { kept: ServerPages; by: 'announced' | 'versioned' } | undefined;
+  pages?: { store: ServerPages; by: 'announced' | 'versioned' } | undefined;
 }): FastifyPluginAsyncTypebox {
   const { servers, addressing, includes, pages } = options;
   return async (app) => {
@@ -157,7 +157,7 @@ export function serverRoutes(options: {
         };
         if (!pages) return (await read()).answer;
         // The page as this route's schema serialises it, kept until a write to the tenant's servers.
-        const { kept, by } = pages;
+        const { store, by } = pages;
         const key = ServerPages.key(
           actor.tenantId,
           actor.userId,
@@ -166,19 +166,19 @@ export function serverRoutes(options: {
         // A string with a JSON content type is sent as it is (no second serialization).
         const send = (body: string) => reply.type('application/json; charset=utf-8').send(body as never);
         if (by === 'versioned') {
-          const known = kept.kept(key);
+          const known = store.versioned(key);
           if (known && (await servers.listVersion(actor)) === known.version) return send(known.body);
           const { answer, version } = await read(true);
           // Fastify's schema serializer for this route and status: the same bytes an uncached answer has.
           const body = reply.serialize(answer) as string;
-          if (version !== undefined) kept.rememberAt(actor.tenantId, key, body, version);
+          if (version !== undefined) store.rememberAt(actor.tenantId, key, body, version);
           return send(body);
         }
-        let body = kept.get(key);
+        let body = store.get(key);
         if (body === undefined) {
-          const seen = kept.seen();
+          const seen = store.seen();
           body = reply.serialize((await read()).answer) as string;
-          kept.remember(actor.tenantId, key, body, seen);
+          store.remember(actor.tenantId, key, body, seen);
         }
         return send(body);
       },
