@@ -146,9 +146,28 @@ describe.each(testBackends())('server list versions on %s', (backend) => {
     const c = await newTenant(t, 'versions-c');
     await t.database.system((tx) => tx.execute(sql`truncate servers cascade`));
     expect([await version(a), await version(b), await version(c)]).toEqual(['7', '4', '1']);
-    // Installing again (a restart) keeps the versions.
+    // Installing again (a restart) keeps the versions, and rewrites nothing already installed as is.
+    const triggers = async () =>
+      (
+        await t.database.simpleRows(
+          `select tgname, oid::text as oid from pg_trigger
+           where tgrelid = 'servers'::regclass and tgname like 'minefleet_server_list_%' order by tgname`,
+        )
+      ).map((r) => `${String(r.tgname)}:${String(r.oid)}`);
+    const before = await triggers();
+    expect(before).toHaveLength(4);
     expect(await installServerListVersions(t.database)).toBe(true);
+    expect(await triggers()).toEqual(before);
     expect(await version(a)).toBe('7');
+    // One trigger gone (a hand-edited database): the next start installs them again, and they count.
+    await t.database.system((tx) => tx.execute(sql`drop trigger minefleet_server_list_updated on servers`));
+    expect(await installServerListVersions(t.database)).toBe(true);
+    expect(await triggers()).toHaveLength(4);
+    await t.database.system((tx) => tx.execute(insert(b, 'v-again')));
+    await t.database.system((tx) =>
+      tx.execute(sql`update servers set status = 'stopped' where tenant_id = ${b}`),
+    );
+    expect(await version(b)).toBe('6');
   });
 
   it('is each tenant’s own: read under row-level security, written by the triggers only', async () => {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Database } from './database.js';
+import { rowsOf, type Database, type Tx } from './database.js';
 
 /** The channel a change to `servers` is announced on; the payload is the tenant's id, or '*' for all. */
 export const SERVER_CHANGES_CHANNEL = 'minefleet_server_changes';
@@ -120,9 +121,19 @@ END $$`,
 ];
 
 /**
- * Installs the server list versions on PostgreSQL (see VERSIONS above). Answers whether list pages may
- * be kept by version: false on the embedded database (it announces writes instead: watchServerChanges)
- * and where the install fails (CockroachDB: no transition tables), after `onRefused(error)`.
+ * What an install wrote, kept as the trigger function's comment: a replica starting over a database
+ * where these very statements were already run (by itself earlier, or by another replica) skips them,
+ * so a restart does not lock `servers` against writes nor rewrite the catalogue. A changed statement
+ * changes the mark and is installed again.
+ */
+const INSTALL_MARK = createHash('sha256').update(VERSIONS.join('\n')).digest('hex').slice(0, 16);
+const TRIGGERS = VERSIONS.filter((s) => s.startsWith('CREATE TRIGGER')).length;
+
+/**
+ * Installs the server list versions on PostgreSQL (see VERSIONS above), unless already installed as
+ * they are here. Answers whether list pages may be kept by version: false on the embedded database (it
+ * announces writes instead: watchServerChanges) and where the install fails (CockroachDB: no transition
+ * tables), after `onRefused(error)`.
  */
 export async function installServerListVersions(
   database: Database,
@@ -131,13 +142,29 @@ export async function installServerListVersions(
   if (database.dialect !== 'postgres') return false;
   try {
     await database.system(async (tx) => {
-      for (const statement of VERSIONS) await tx.execute(sql.raw(statement));
+      if (await installed(tx)) return;
+      const [lock, ...install] = VERSIONS;
+      await tx.execute(sql.raw(lock!));
+      // A replica that waited for the lock finds what the other one installed meanwhile.
+      if (await installed(tx)) return;
+      for (const statement of install) await tx.execute(sql.raw(statement));
+      await tx.execute(sql.raw(`COMMENT ON FUNCTION minefleet_server_list_bump() IS '${INSTALL_MARK}'`));
     });
     return true;
   } catch (error) {
     onRefused(error);
     return false;
   }
+}
+
+/** Whether the function carries this install's mark and all its triggers are on `servers`. */
+async function installed(tx: Tx): Promise<boolean> {
+  const [row] = rowsOf<{ mark: string | null; triggers: string | number }>(
+    await tx.execute(sql`select obj_description(to_regproc('minefleet_server_list_bump'), 'pg_proc') as mark,
+      (select count(*) from pg_trigger where tgrelid = to_regclass('servers')
+        and tgname like 'minefleet\_server\_list\_%') as triggers`),
+  );
+  return row?.mark === INSTALL_MARK && Number(row.triggers) === TRIGGERS;
 }
 
 /**
