@@ -26,10 +26,13 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import minecraftProtocol from 'minecraft-protocol';
+import { freePortRange } from '@minefleet/testkit/ports';
 import { endGameProcesses } from '@minefleet/testkit/processes';
 
 const STORM = Number(process.env.BENCH_SERVERS ?? 100);
 const LIST_SERVERS = Number(process.env.BENCH_LIST_SERVERS ?? 1000);
+/** Extra Node arguments for the control plane only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const CONTROL_PLANE_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const LIST_RUNNING = Math.min(Number(process.env.BENCH_LIST_RUNNING ?? 50), STORM);
 const VERSION = '1.20.2';
 const METRICS_TOKEN = 'bench-fleet-metrics-token';
@@ -96,13 +99,15 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) =>
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minefleet-bench-fleet-'));
 const httpPort = await freePort();
-const portBase = 20_000 + Math.floor(Math.random() * 30_000);
+// Below the kernel's range for outgoing connections: a game port in that range can be taken by any
+// client's connection before its server listens (a run failed so, EADDRINUSE).
+const gamePorts = await freePortRange(STORM + 11);
 const url = `http://127.0.0.1:${httpPort}/api/v1`;
 let child: ChildProcess | undefined;
 
 /** Starts the control plane and keeps it in `child` at once, so clean-up ends it even if it never answers. */
 async function startControlPlane(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const started = (child = spawn(process.execPath, ['apps/server/dist/main.js'], {
+  const started = (child = spawn(process.execPath, [...CONTROL_PLANE_NODE_ARGS, 'apps/server/dist/main.js'], {
     env: {
       ...process.env,
       DATABASE_URL: '',
@@ -111,7 +116,7 @@ async function startControlPlane(extraEnv: Record<string, string> = {}): Promise
       LOG_LEVEL: 'warn',
       MINEFLEET_DATA_DIR: dataDir,
       MINEFLEET_METRICS_TOKEN: METRICS_TOKEN,
-      MINEFLEET_PORT_RANGE: `${portBase}-${portBase + STORM + 10}`,
+      MINEFLEET_PORT_RANGE: `${gamePorts.from}-${gamePorts.to}`,
       MINEFLEET_QUOTA_MAX_SERVERS: String(LIST_SERVERS + 10),
       MINEFLEET_QUOTA_MAX_MEMORY_MB: String((LIST_SERVERS + 10) * 1024),
       // The plans say 1 GB each; flying-squid uses ~100 MB: admission by plan memory would stop at ~23.
