@@ -67,21 +67,26 @@ function diff(before: ConfigSnapshot, after: ConfigSnapshot): ConfigChange[] {
   return changes;
 }
 
-/** Writes the first revision of a new server (inside its create transaction). */
-export async function recordInitialRevision(
+/**
+ * Writes the first revision of new servers (inside their create transaction; their records say
+ * revision 1 already).
+ */
+export async function recordInitialRevisions(
   tx: Tx,
-  server: ServerRecord,
+  created: ServerRecord[],
   actorUserId: string,
 ): Promise<void> {
-  await tx.insert(serverConfigRevisions).values({
-    tenantId: server.tenantId,
-    serverId: server.id,
-    revision: 1,
-    snapshot: snapshotOf(server) as unknown as Record<string, unknown>,
-    changes: [],
-    actorUserId,
-  });
-  await tx.update(servers).set({ configRevision: 1 }).where(eq(servers.id, server.id));
+  if (created.length === 0) return;
+  await tx.insert(serverConfigRevisions).values(
+    created.map((server) => ({
+      tenantId: server.tenantId,
+      serverId: server.id,
+      revision: 1,
+      snapshot: snapshotOf(server) as unknown as Record<string, unknown>,
+      changes: [],
+      actorUserId,
+    })),
+  );
 }
 
 /**

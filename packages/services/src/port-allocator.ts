@@ -1,8 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
 import { isUniqueViolation } from '@minefleet/db/migrate';
 import { portAllocations, servers } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
+import { Coalescer, outcomeOf, type Outcome } from './coalesce.js';
 
 /**
  * What may run on this host at once. A server is admitted when it takes a port at start; it stays
@@ -41,10 +42,34 @@ export class PortAllocator {
   ) {}
 
   /**
+   * Claims that arrive together (a burst of creates with `start: true`, starts queued together) are
+   * admitted in one transaction, each in arrival order as if alone (coalesce.ts).
+   */
+  private readonly claims = new Coalescer<PortClaim, number>((_key, claims) => this.allocateBatch(claims), {
+    waitForQuiet: false,
+  });
+
+  /**
    * The server's port: the one it already holds, else its last one when free, else the lowest free
    * one. Refuses with NO_PORT_AVAILABLE, HOST_CAPACITY or QUOTA_EXCEEDED (quota `running_servers`).
    */
-  async allocate(server: PortClaim): Promise<number> {
+  allocate(server: PortClaim): Promise<number> {
+    return this.claims.submit('', server);
+  }
+
+  private async allocateBatch(claims: PortClaim[]): Promise<Outcome<number>[]> {
+    if (claims.length > 1) {
+      try {
+        return await this.db.system((tx) => this.allocateManyIn(tx, claims));
+      } catch (error) {
+        // Another control plane took one of the ports meanwhile: each claim again, on its own.
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    return Promise.all(claims.map((claim) => outcomeOf(() => this.allocateOne(claim))));
+  }
+
+  private async allocateOne(server: PortClaim): Promise<number> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const result = await this.db
         .system((tx) => this.allocateIn(tx, server))
@@ -55,6 +80,60 @@ export class PortAllocator {
       if (result !== null) return result;
     }
     throw new DomainError('NO_PORT_AVAILABLE', 'Could not allocate a port (too much contention).');
+  }
+
+  /** `allocateIn` for several claims under one lock, one read of what is admitted, and two writes. */
+  private async allocateManyIn(tx: Tx, claims: PortClaim[]): Promise<Outcome<number>[]> {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADMISSION_LOCK})`);
+    const held = await tx
+      .select()
+      .from(portAllocations)
+      .where(
+        inArray(
+          portAllocations.serverId,
+          claims.map((c) => c.id),
+        ),
+      );
+    const heldBy = new Map(held.map((h) => [h.serverId, h.port]));
+    const admitted = await tx
+      .select({ port: portAllocations.port, tenantId: servers.tenantId, memoryMb: servers.memoryMb })
+      .from(portAllocations)
+      .leftJoin(servers, eq(servers.id, portAllocations.serverId));
+    const taken = new Set(admitted.map((r) => r.port));
+    const outcomes: Outcome<number>[] = [];
+    const kept: { id: string; port: number }[] = [];
+    const fresh: { id: string; port: number }[] = [];
+    claims.forEach((claim, index) => {
+      const holds = heldBy.get(claim.id);
+      if (holds !== undefined) {
+        kept.push({ id: claim.id, port: holds });
+        outcomes[index] = { ok: true, value: holds };
+        return;
+      }
+      try {
+        this.admit(claim, admitted);
+        const port = this.choose(claim.lastPort, taken);
+        taken.add(port);
+        admitted.push({ port, tenantId: claim.tenantId, memoryMb: claim.memoryMb });
+        heldBy.set(claim.id, port);
+        fresh.push({ id: claim.id, port });
+        outcomes[index] = { ok: true, value: port };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = { ok: false, error };
+      }
+    });
+    if (fresh.length > 0) {
+      await tx.insert(portAllocations).values(fresh.map((f) => ({ port: f.port, serverId: f.id })));
+      await tx.execute(
+        sql`update ${servers} set ${sql.identifier(servers.port.name)} = v.port, ${sql.identifier(servers.lastPort.name)} = v.port from (values ${sql.join(
+          fresh.map((f) => sql`(${f.id}::uuid, ${f.port}::integer)`),
+          sql`, `,
+        )}) as v(id, port) where ${servers.id} = v.id`,
+      );
+    }
+    for (const { id, port } of kept) await tx.update(servers).set({ port }).where(eq(servers.id, id));
+    return outcomes;
   }
 
   private async allocateIn(tx: Tx, server: PortClaim): Promise<number> {

@@ -14,10 +14,11 @@ import { validateProperties, type ServerProperties } from '@minefleet/domain/ser
 import { requirePermission, scopeOf, type Actor } from './actor.js';
 import type { PortAllocator } from './port-allocator.js';
 import type { ServerRecord } from './server-record.js';
-import { recordInitialRevision } from './config-manager.js';
+import { recordInitialRevisions } from './config-manager.js';
+import { Coalescer, outcomeOf, type Outcome } from './coalesce.js';
 import { offsetOf, type Page, type PageRequest } from './pagination.js';
 import type { ServerCounts } from './server-counts.js';
-import type { SkuService } from './skus.js';
+import type { SkuRecord, SkuService } from './skus.js';
 import { actOn, assertServerId } from './server-access.js';
 
 export type { ServerRecord } from './server-record.js';
@@ -64,8 +65,22 @@ export interface ServerRuntimeHooks {
 /** The distributions and versions the runtime can run (cached: asking it is not free). */
 export type CatalogueSource = () => Promise<DistributionInfo[]>;
 
+/** A create that passed its checks outside the database, waiting for its batch (`insertRecords`). */
+interface PendingCreate {
+  actor: Actor;
+  input: CreateServerInput;
+  region: string;
+  distribution: Distribution;
+  userProperties: ServerProperties;
+}
+
 /** Server records: create (validation, quotas), list, get. Power and config live elsewhere. */
 export class ServerService {
+  /** Creates of one tenant and user that arrive together, written in one transaction (coalesce.ts). */
+  private readonly creates = new Coalescer<PendingCreate, ServerRecord>((_key, items) =>
+    this.insertRecords(items),
+  );
+
   constructor(
     private readonly deps: {
       db: Database;
@@ -100,62 +115,15 @@ export class ServerService {
     }
     await this.assertVersion(distribution, input.minecraftVersion);
     const userProperties = validateProperties(input.serverProperties ?? {});
-    const { db } = this.deps;
-
-    let created: ServerRecord;
-    try {
-      created = await this.changing(actor.tenantId, () =>
-        db.tenant(scopeOf(actor), async (tx) => {
-          const sku = await this.deps.skus.find(tx, input.skuId);
-          if (!sku || !sku.available)
-            throw new DomainError('INVALID_SKU', `No available plan "${input.skuId}".`, {
-              sku_id: input.skuId,
-            });
-          const maxPlayers = input.maxPlayers ?? sku.maxPlayers;
-          if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > sku.maxPlayers) {
-            throw new DomainError(
-              'VALIDATION_FAILED',
-              `max_players must be from 1 to ${sku.maxPlayers} on the ${sku.name} plan.`,
-              {
-                field: 'max_players',
-              },
-            );
-          }
-          await this.assertQuota(tx, actor.tenantId, sku.memoryMb);
-          const properties: ServerProperties = {
-            ...validateProperties(sku.defaultProperties),
-            ...userProperties,
-          };
-          const [row] = await tx
-            .insert(servers)
-            .values({
-              tenantId: actor.tenantId,
-              name: input.name,
-              skuId: sku.id,
-              distribution,
-              minecraftVersion: input.minecraftVersion,
-              status: 'deploying',
-              desiredState: input.start ? 'running' : 'stopped',
-              cpuMillicores: sku.cpuMillicores,
-              memoryMb: sku.memoryMb,
-              storageMb: sku.storageMb,
-              maxPlayers,
-              serverProperties: properties,
-              region,
-            })
-            .returning();
-          await recordInitialRevision(tx, row!, actor.userId);
-          return { ...row!, configRevision: 1 };
-        }),
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new DomainError('SERVER_NAME_TAKEN', `A server named "${input.name}" already exists.`, {
-          name: input.name,
-        });
-      }
-      throw error;
-    }
+    let created = await this.changing(actor.tenantId, () =>
+      this.creates.submit(`${actor.tenantId}:${actor.userId}`, {
+        actor,
+        input,
+        region,
+        distribution,
+        userProperties,
+      }),
+    );
     // A game port is taken when the server starts and freed when it stops (docs/runtime.md): one
     // created to start takes it now, so the answer carries its address and a full host says so at once.
     if (input.start) {
@@ -169,7 +137,7 @@ export class ServerService {
         created = { ...created, port, lastPort: port };
       } catch (error) {
         await this.changing(created.tenantId, () =>
-          db.system((tx) => tx.delete(servers).where(eq(servers.id, created.id))),
+          this.deps.db.system((tx) => tx.delete(servers).where(eq(servers.id, created.id))),
         );
         throw error;
       }
@@ -197,28 +165,120 @@ export class ServerService {
     }
   }
 
-  /** Locks the tenant row so two concurrent creates cannot both slip under the quota. */
-  private async assertQuota(tx: Tx, tenantId: string, memoryMb: number): Promise<void> {
-    const usage = await this.usageIn(tx, tenantId, true);
-    if (usage.servers.used + 1 > usage.servers.limit) {
-      throw new DomainError('QUOTA_EXCEEDED', `Your plan allows ${usage.servers.limit} servers.`, {
-        quota: 'servers',
-        used: usage.servers.used,
-        limit: usage.servers.limit,
-      });
+  /**
+   * Writes the records of creates that arrived together (one tenant, one user), in one transaction:
+   * the tenant row locked once (so concurrent creates cannot both slip under the quota), its usage
+   * counted once, and each create checked in arrival order as if alone (plan, players, quota, name),
+   * counting the ones before it. A create that fails a check gets its own error; the others are
+   * written. A batch the database refuses as a whole (a name taken by another replica meanwhile) is
+   * written again one create at a time, each with its own answer.
+   */
+  private async insertRecords(items: PendingCreate[]): Promise<Outcome<ServerRecord>[]> {
+    if (items.length === 1) return [await outcomeOf(() => this.insertAlone(items[0]!))];
+    try {
+      return await this.insertTogether(items);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return Promise.all(items.map((item) => outcomeOf(() => this.insertAlone(item))));
     }
-    if (usage.memory_mb.used + memoryMb > usage.memory_mb.limit) {
+  }
+
+  private async insertAlone(item: PendingCreate): Promise<ServerRecord> {
+    try {
+      const [outcome] = await this.insertTogether([item]);
+      if (!outcome!.ok) throw outcome!.error;
+      return outcome!.value;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(item.input.name);
+      throw error;
+    }
+  }
+
+  private insertTogether(items: PendingCreate[]): Promise<Outcome<ServerRecord>[]> {
+    const { actor } = items[0]!;
+    return this.deps.db.tenant(scopeOf(actor), async (tx) => {
+      const plans = new Map<string, SkuRecord | undefined>();
+      for (const { input } of items)
+        if (!plans.has(input.skuId)) plans.set(input.skuId, await this.deps.skus.find(tx, input.skuId));
+      const usage = await this.usageIn(tx, actor.tenantId, true);
+      // Alone, the unique key answers for the name; together, one read finds the names already taken.
+      const names = new Set<string>();
+      if (items.length > 1) {
+        const taken = await tx
+          .select({ name: servers.name })
+          .from(servers)
+          .where(inArray(servers.name, [...new Set(items.map((i) => i.input.name))]));
+        for (const { name } of taken) names.add(name);
+      }
+      const outcomes: Outcome<ServerRecord>[] = [];
+      const rows: { index: number; values: typeof servers.$inferInsert }[] = [];
+      items.forEach((item, index) => {
+        try {
+          rows.push({ index, values: this.recordOf(item, plans.get(item.input.skuId), usage, names) });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          outcomes[index] = { ok: false, error };
+        }
+      });
+      if (rows.length > 0) {
+        const inserted = await tx
+          .insert(servers)
+          .values(rows.map((r) => r.values))
+          .returning();
+        await recordInitialRevisions(tx, inserted, actor.userId);
+        const byName = new Map(inserted.map((row) => [row.name, row]));
+        for (const { index, values } of rows) outcomes[index] = { ok: true, value: byName.get(values.name)! };
+      }
+      return outcomes;
+    });
+  }
+
+  /** One create's checks, in order, against the usage so far; counts it in and returns its row. */
+  private recordOf(
+    { actor, input, region, distribution, userProperties }: PendingCreate,
+    sku: SkuRecord | undefined,
+    usage: QuotaUsage,
+    names: Set<string>,
+  ): typeof servers.$inferInsert {
+    if (!sku || !sku.available)
+      throw new DomainError('INVALID_SKU', `No available plan "${input.skuId}".`, {
+        sku_id: input.skuId,
+      });
+    const maxPlayers = input.maxPlayers ?? sku.maxPlayers;
+    if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > sku.maxPlayers) {
       throw new DomainError(
-        'QUOTA_EXCEEDED',
-        `Your plan allows ${usage.memory_mb.limit} MB of memory in all.`,
+        'VALIDATION_FAILED',
+        `max_players must be from 1 to ${sku.maxPlayers} on the ${sku.name} plan.`,
         {
-          quota: 'memory_mb',
-          used: usage.memory_mb.used,
-          requested: memoryMb,
-          limit: usage.memory_mb.limit,
+          field: 'max_players',
         },
       );
     }
+    assertQuota(usage, sku.memoryMb);
+    if (names.has(input.name)) throw nameTaken(input.name);
+    names.add(input.name);
+    usage.servers.used += 1;
+    usage.memory_mb.used += sku.memoryMb;
+    const properties: ServerProperties = {
+      ...validateProperties(sku.defaultProperties),
+      ...userProperties,
+    };
+    return {
+      tenantId: actor.tenantId,
+      name: input.name,
+      skuId: sku.id,
+      distribution,
+      minecraftVersion: input.minecraftVersion,
+      status: 'deploying',
+      desiredState: input.start ? 'running' : 'stopped',
+      cpuMillicores: sku.cpuMillicores,
+      memoryMb: sku.memoryMb,
+      storageMb: sku.storageMb,
+      maxPlayers,
+      serverProperties: properties,
+      region,
+      configRevision: 1,
+    };
   }
 
   private async usageIn(tx: Tx, tenantId: string, lock: boolean): Promise<QuotaUsage> {
@@ -298,5 +358,32 @@ export class ServerService {
       this.deps.db.drizzle.select().from(servers).where(eq(servers.id, id)),
     ]);
     return actOn(mapRows(servers, rows ?? [])[0], actor, id);
+  }
+}
+
+function nameTaken(name: string): DomainError {
+  return new DomainError('SERVER_NAME_TAKEN', `A server named "${name}" already exists.`, { name });
+}
+
+/** Refuses a create that would take the tenant over its server count or memory. */
+function assertQuota(usage: QuotaUsage, memoryMb: number): void {
+  if (usage.servers.used + 1 > usage.servers.limit) {
+    throw new DomainError('QUOTA_EXCEEDED', `Your plan allows ${usage.servers.limit} servers.`, {
+      quota: 'servers',
+      used: usage.servers.used,
+      limit: usage.servers.limit,
+    });
+  }
+  if (usage.memory_mb.used + memoryMb > usage.memory_mb.limit) {
+    throw new DomainError(
+      'QUOTA_EXCEEDED',
+      `Your plan allows ${usage.memory_mb.limit} MB of memory in all.`,
+      {
+        quota: 'memory_mb',
+        used: usage.memory_mb.used,
+        requested: memoryMb,
+        limit: usage.memory_mb.limit,
+      },
+    );
   }
 }
