@@ -24,6 +24,8 @@ const KEY_SID_PREFIX = 'key:';
 export class RequestAuth {
   /** How often an API key's last_used_at is written at most (one write per key per minute). */
   private readonly lastUsedWrites = new Map<string, number>();
+  /** Session lookups under way, by bearer token, with the cache version each began at. */
+  private readonly lookups = new Map<string, { version: number; actor: Promise<Actor> }>();
 
   constructor(
     private readonly db: Database,
@@ -40,9 +42,20 @@ export class RequestAuth {
     const cached = this.cache.get(bearer);
     if (cached) return cached;
     const version = this.cache.version();
-    const actor = await this.memberActor(claims);
-    this.cache.set(bearer, actor, claims.exp * 1000, version);
-    return actor;
+    // Requests of one session that arrive together (a client's burst) share one lookup, unless the
+    // cache was cleared since it began (a role change or sign-out must not be answered from before it).
+    const pending = this.lookups.get(bearer);
+    if (pending && pending.version === version) return { ...(await pending.actor) };
+    const actor = this.memberActor(claims);
+    const lookup = { version, actor };
+    this.lookups.set(bearer, lookup);
+    try {
+      const found = await actor;
+      this.cache.set(bearer, found, claims.exp * 1000, version);
+      return found;
+    } finally {
+      if (this.lookups.get(bearer) === lookup) this.lookups.delete(bearer);
+    }
   }
 
   /**
