@@ -7,7 +7,11 @@ import type { LifecycleCore } from './core.js';
 import type { CrashRestarts } from './crash-restarts.js';
 import type { StartRequest, StopRequest } from './settings.js';
 import { specOf } from './spec.js';
+import { TaskSlots } from './task-slots.js';
 import type { Warmups } from './warmup.js';
+
+/** Deploys (a new server's workspace prepared) running at once on this replica; the rest wait their turn. */
+const DEPLOYS_AT_ONCE = 4;
 
 export interface StartOptions {
   preStartCommands?: string[] | undefined;
@@ -22,6 +26,8 @@ export interface StartOptions {
  * store's conditional transitions, guarded by the process generation.
  */
 export class Power {
+  private readonly deploys = new TaskSlots(DEPLOYS_AT_ONCE);
+
   constructor(
     private readonly core: LifecycleCore,
     private readonly warmups: Warmups,
@@ -30,9 +36,16 @@ export class Power {
 
   /** Prepares a new server's workspace in the background, then starts it if it should run. */
   deployInBackground(serverId: string): void {
-    this.core.background('deploy', serverId, () =>
-      this.core.locks.run(serverId, 'deploy', () => this.deploy(serverId), 600_000),
-    );
+    this.core.background('deploy', serverId, async () => {
+      // From the next turn of the event loop: the create's answer is written first. A burst of creates
+      // answered together would otherwise wait for the first statements of every deploy it started.
+      await new Promise((resolve) => setImmediate(resolve));
+      // A few at a time: 100 deploys at once (a burst of creates) took turns with every request on the
+      // event loop for a second; the launches after them are paced by the start queue anyway.
+      return this.deploys.run(() =>
+        this.core.locks.run(serverId, 'deploy', () => this.deploy(serverId), 600_000),
+      );
+    });
   }
 
   private async deploy(serverId: string): Promise<void> {
