@@ -70,8 +70,23 @@ describe.each(testBackends())('server change notices on %s', (backend) => {
       tx.execute(sql`update servers set status = 'stopped' where tenant_id = ${tenant}`),
     );
     expect(seen).toEqual([tenant, tenant]);
+    // Once per statement, per tenant it touched: a statement that changes no row says nothing; one
+    // that writes rows of two tenants names both.
+    await t.database.system((tx) => tx.execute(sql`update servers set name = 'none' where false`));
+    expect(seen).toEqual([tenant, tenant]);
+    const other = await newTenant(t, 'notices-other');
+    await t.database.system((tx) =>
+      tx.execute(sql`insert into servers (tenant_id, name, sku_id, distribution, minecraft_version,
+        cpu_millicores, memory_mb, storage_mb, max_players, server_properties)
+        select x.t, x.n, 'notice', 'flying-squid', '1.20.2', 1000, 1024, 1024, 10, '{}'::jsonb
+        from (values (${tenant}::uuid, 'two-a'), (${tenant}::uuid, 'two-b'), (${other}::uuid, 'two-c')) x(t, n)`),
+    );
+    expect(seen.slice(2).sort()).toEqual([tenant, other].sort());
+    seen.length = 2;
+    await t.database.system((tx) => tx.execute(sql`delete from servers where name = 'two-c'`));
+    expect(seen).toEqual([tenant, tenant, other]);
     await t.database.system((tx) => tx.execute(sql`truncate servers cascade`));
-    expect(seen).toEqual([tenant, tenant, '*']);
+    expect(seen).toEqual([tenant, tenant, other, '*']);
   });
 });
 

@@ -13,29 +13,42 @@ export const SERVER_CHANGES_CHANNEL = 'minefleet_server_changes';
  * notification only if that transaction commits.
  */
 const INSTALL = [
-  `CREATE OR REPLACE FUNCTION minefleet_server_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+  // One announcement per tenant a statement touched, run once per statement: a row-level trigger ran
+  // PL/pgSQL for every row, which made a 100-row insert ~40% slower (18–19.5 → 12–13 ms without it,
+  // ~15.5 ms with this one). PostgreSQL drops a repeated notification within a transaction anyway.
+  `CREATE OR REPLACE FUNCTION minefleet_servers_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', OLD.tenant_id::text);
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', '*');
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', w.tenant_id::text)
+      FROM (SELECT DISTINCT n.tenant_id FROM minefleet_new n) w;
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', w.tenant_id::text)
+      FROM (SELECT n.tenant_id FROM minefleet_new n UNION SELECT o.tenant_id FROM minefleet_old o) w;
   ELSE
-    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', NEW.tenant_id::text);
-    IF TG_OP = 'UPDATE' AND OLD.tenant_id IS DISTINCT FROM NEW.tenant_id THEN
-      PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', OLD.tenant_id::text);
-    END IF;
+    PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', w.tenant_id::text)
+      FROM (SELECT DISTINCT o.tenant_id FROM minefleet_old o) w;
   END IF;
   RETURN NULL;
 END $$`,
-  `CREATE OR REPLACE FUNCTION minefleet_servers_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('${SERVER_CHANGES_CHANNEL}', '*');
-  RETURN NULL;
-END $$`,
+  // The row-level trigger of earlier versions.
   `DROP TRIGGER IF EXISTS minefleet_server_changed ON servers`,
-  `CREATE TRIGGER minefleet_server_changed AFTER INSERT OR UPDATE OR DELETE ON servers
-  FOR EACH ROW EXECUTE FUNCTION minefleet_server_changed()`,
+  `DROP FUNCTION IF EXISTS minefleet_server_changed()`,
+  `DROP TRIGGER IF EXISTS minefleet_servers_inserted ON servers`,
+  `CREATE TRIGGER minefleet_servers_inserted AFTER INSERT ON servers
+  REFERENCING NEW TABLE AS minefleet_new FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
+  `DROP TRIGGER IF EXISTS minefleet_servers_updated ON servers`,
+  `CREATE TRIGGER minefleet_servers_updated AFTER UPDATE ON servers
+  REFERENCING OLD TABLE AS minefleet_old NEW TABLE AS minefleet_new
+  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
+  `DROP TRIGGER IF EXISTS minefleet_servers_deleted ON servers`,
+  `CREATE TRIGGER minefleet_servers_deleted AFTER DELETE ON servers
+  REFERENCING OLD TABLE AS minefleet_old FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
   `DROP TRIGGER IF EXISTS minefleet_servers_truncated ON servers`,
   `CREATE TRIGGER minefleet_servers_truncated AFTER TRUNCATE ON servers
-  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_truncated()`,
+  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
+  `DROP FUNCTION IF EXISTS minefleet_servers_truncated()`,
 ];
 
 /**
