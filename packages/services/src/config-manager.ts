@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
+import { insertAsJson } from '@minefleet/db/bulk-insert';
 import { isUniqueViolation } from '@minefleet/db/migrate';
 import { serverConfigRevisions, servers, skus } from '@minefleet/db/schema';
 import { DomainError } from '@minefleet/domain/errors';
@@ -77,7 +78,9 @@ export async function recordInitialRevisions(
   actorUserId: string,
 ): Promise<void> {
   if (created.length === 0) return;
-  await tx.insert(serverConfigRevisions).values(
+  await insertAsJson(
+    tx,
+    serverConfigRevisions,
     created.map((server) => ({
       tenantId: server.tenantId,
       serverId: server.id,

@@ -1,5 +1,6 @@
 import { and, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Tx } from '@minefleet/db/database';
+import { insertAsJson } from '@minefleet/db/bulk-insert';
 import { isUniqueViolation } from '@minefleet/db/migrate';
 import { mapRows } from '@minefleet/db/one-trip';
 import { SERVER_LIST_VERSION, serverListVersionOf } from '@minefleet/db/server-changes';
@@ -221,10 +222,12 @@ export class ServerService {
         }
       });
       if (rows.length > 0) {
-        const inserted = await tx
-          .insert(servers)
-          .values(rows.map((r) => r.values))
-          .returning();
+        const ids = await insertAsJson(
+          tx,
+          servers,
+          rows.map((r) => r.values),
+        );
+        const inserted = await tx.select().from(servers).where(inArray(servers.id, ids));
         await recordInitialRevisions(tx, inserted, actor.userId);
         const byName = new Map(inserted.map((row) => [row.name, row]));
         for (const { index, values } of rows) outcomes[index] = { ok: true, value: byName.get(values.name)! };
