@@ -32,7 +32,7 @@ import { endGameProcesses } from '@minefleet/testkit/processes';
 const STORM = Number(process.env.BENCH_SERVERS ?? 100);
 const LIST_SERVERS = Number(process.env.BENCH_LIST_SERVERS ?? 1000);
 /** Extra Node arguments for the control plane only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-const CONTROL_PLANE_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const CONTROL_PLANE_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const LIST_RUNNING = Math.min(Number(process.env.BENCH_LIST_RUNNING ?? 50), STORM);
 const VERSION = '1.20.2';
 const METRICS_TOKEN = 'bench-fleet-metrics-token';
