@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
 import { insertAsJson } from '@minefleet/db/bulk-insert';
+import { serverRow, type ServerInsert } from '@minefleet/testkit/records';
 import { servers, tenants } from '@minefleet/db/schema';
 
 describe.each(testBackends())('insertAsJson on %s', (backend) => {
@@ -28,19 +29,9 @@ describe.each(testBackends())('insertAsJson on %s', (backend) => {
     await t?.close();
   });
 
-  const server = (tenantId: string, name: string, more: Record<string, unknown> = {}) => ({
-    tenantId,
-    name,
-    skuId: 'bulk',
-    distribution: 'flying-squid' as const,
-    minecraftVersion: '1.20.2',
-    cpuMillicores: 1000,
-    memoryMb: 1024,
-    storageMb: 1024,
-    maxPlayers: 10,
-    serverProperties: { motd: 'It\'s "quoted" \\ and ünïcode', 'view-distance': 8, pvp: false },
-    ...more,
-  });
+  const properties = { motd: 'It\'s "quoted" \\ and ünïcode', 'view-distance': 8, pvp: false };
+  const server = (tenantId: string, name: string, more: Partial<ServerInsert> = {}) =>
+    serverRow({ tenantId, name, skuId: 'bulk', serverProperties: properties, ...more });
 
   it('writes every row with its values as given (JSON, text, dates) and the defaults for the fields left out', async () => {
     const at = new Date('2026-01-02T03:04:05.678Z');
@@ -56,7 +47,7 @@ describe.each(testBackends())('insertAsJson on %s', (backend) => {
     );
     expect(rows.map((r) => r.name)).toEqual(['bulk-1', "bulk-2'; drop table servers; --"]);
     for (const row of rows) {
-      expect(row.serverProperties).toEqual(server(tenantA, '').serverProperties);
+      expect(row.serverProperties).toEqual(properties);
       expect(row.lastCrashAt?.toISOString()).toBe(at.toISOString());
       // Left out: the column's default.
       expect(row.status).toBe('deploying');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
+import { serverRow } from '@minefleet/testkit/records';
 import { rowsOf } from './database.js';
 import {
   TENANT_TABLES,
@@ -69,21 +70,13 @@ describe.each(testBackends())('row-level security on %s', (backend) => {
         .values({ tenantId: tenantB, name: 'b-mods', permissions: ['player.kick'] })
         .returning();
       roleB = rb!.id;
-      const base = {
-        skuId: 'test',
-        distribution: 'flying-squid' as const,
-        minecraftVersion: '1.20.2',
-        cpuMillicores: 1000,
-        memoryMb: 1024,
-        storageMb: 1024,
-        maxPlayers: 10,
-        serverProperties: {},
-      };
-      await tx.insert(servers).values([
-        { ...base, tenantId: tenantA, name: 'a-one' },
-        { ...base, tenantId: tenantA, name: 'a-two' },
-        { ...base, tenantId: tenantB, name: 'b-one' },
-      ]);
+      await tx
+        .insert(servers)
+        .values([
+          serverRow({ skuId: 'test', tenantId: tenantA, name: 'a-one' }),
+          serverRow({ skuId: 'test', tenantId: tenantA, name: 'a-two' }),
+          serverRow({ skuId: 'test', tenantId: tenantB, name: 'b-one' }),
+        ]);
     });
   });
 

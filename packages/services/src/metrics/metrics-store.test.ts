@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsSamples, servers, skus, tenants } from '@minefleet/db/schema';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
+import { serverRow } from '@minefleet/testkit/records';
 import { seedSkus } from '../skus.js';
 import { MetricsStore, type MetricSampleRow } from './metrics-store.js';
 import { PlayerSessions } from './player-sessions.js';
@@ -16,19 +17,7 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
   let tenantId: string;
   let serverId: string;
   let skuId: string;
-  const serverRow = (name: string, status: 'running' | 'stopped') => ({
-    tenantId,
-    name,
-    skuId,
-    distribution: 'flying-squid' as const,
-    minecraftVersion: '1.20.2',
-    cpuMillicores: 1000,
-    memoryMb: 1024,
-    storageMb: 1024,
-    maxPlayers: 10,
-    serverProperties: {},
-    status,
-  });
+  const row = (name: string, status: 'running' | 'stopped') => serverRow({ tenantId, name, skuId, status });
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
@@ -40,7 +29,7 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
       tenantId = tenant!.id;
       const [sku] = await tx.select().from(skus).limit(1);
       skuId = sku!.id;
-      const [server] = await tx.insert(servers).values(serverRow('sampled', 'running')).returning();
+      const [server] = await tx.insert(servers).values(row('sampled', 'running')).returning();
       serverId = server!.id;
     });
   });
@@ -67,7 +56,7 @@ describe.each(testBackends())('metrics store on %s', (backend) => {
 
   it('sets the player counts of a round in one go, only on servers still running', async () => {
     const [stopped] = await t.database.system((tx) =>
-      tx.insert(servers).values(serverRow('stopped-meanwhile', 'stopped')).returning(),
+      tx.insert(servers).values(row('stopped-meanwhile', 'stopped')).returning(),
     );
     await store.setPlayers([
       { serverId, players: 4 },
