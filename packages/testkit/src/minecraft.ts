@@ -239,8 +239,14 @@ function wrap(bot: Bot, username: string, ended: Promise<string>): TestBot {
       for (;;) {
         const block = bot.blockAt(new Vec3(position.x, position.y, position.z));
         if (block) return block.name;
-        if (Date.now() - started > timeoutMs)
-          throw new Error(`chunk at ${JSON.stringify(position)} never arrived`);
+        if (Date.now() - started > timeoutMs) {
+          // Where the bot stands tells a slow server (the bot beside the spot) from a bot that spawned or
+          // was moved away from it (its chunk out of the view distance).
+          const at = bot.entity?.position;
+          throw new Error(
+            `chunk at ${JSON.stringify(position)} never arrived (the bot stands at ${at ? `${at.x.toFixed(1)}, ${at.y.toFixed(1)}, ${at.z.toFixed(1)}` : 'no position yet'})`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
