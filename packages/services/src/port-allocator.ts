@@ -60,7 +60,7 @@ export class PortAllocator {
   private async allocateBatch(claims: PortClaim[]): Promise<Outcome<number>[]> {
     if (claims.length > 1) {
       try {
-        return await this.db.system((tx) => this.allocateManyIn(tx, claims));
+        return await this.db.system((tx) => this.allocateIn(tx, claims));
       } catch (error) {
         // Another control plane took one of the ports meanwhile: each claim again, on its own.
         if (!isUniqueViolation(error)) throw error;
@@ -69,21 +69,30 @@ export class PortAllocator {
     return Promise.all(claims.map((claim) => outcomeOf(() => this.allocateOne(claim))));
   }
 
+  /** One claim, tried again while another control plane takes the port it chose meanwhile. */
   private async allocateOne(server: PortClaim): Promise<number> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const result = await this.db
-        .system((tx) => this.allocateIn(tx, server))
+        .system((tx) => this.allocateIn(tx, [server]))
         .catch((error: unknown) => {
           if (isUniqueViolation(error)) return null;
           throw error;
         });
-      if (result !== null) return result;
+      if (result === null) continue;
+      const [outcome] = result;
+      if (!outcome!.ok) throw outcome!.error;
+      return outcome!.value;
     }
     throw new DomainError('NO_PORT_AVAILABLE', 'Could not allocate a port (too much contention).');
   }
 
-  /** `allocateIn` for several claims under one lock, one read of what is admitted, and two writes. */
-  private async allocateManyIn(tx: Tx, claims: PortClaim[]): Promise<Outcome<number>[]> {
+  /**
+   * Admits the claims in order, under the admission lock: a server that holds a port keeps it; any other
+   * is checked against what is admitted so far (the claims before it included) and gets its last port
+   * when free, else the lowest free one. One read of the held ports, one of all admitted (only if a claim
+   * needs it), then the new ports written together.
+   */
+  private async allocateIn(tx: Tx, claims: PortClaim[]): Promise<Outcome<number>[]> {
     await tx.execute(sql`select pg_advisory_xact_lock(${ADMISSION_LOCK})`);
     const held = await tx
       .select()
@@ -95,10 +104,12 @@ export class PortAllocator {
         ),
       );
     const heldBy = new Map(held.map((h) => [h.serverId, h.port]));
-    const admitted = await tx
-      .select({ port: portAllocations.port, tenantId: servers.tenantId, memoryMb: servers.memoryMb })
-      .from(portAllocations)
-      .leftJoin(servers, eq(servers.id, portAllocations.serverId));
+    const admitted = claims.every((c) => heldBy.has(c.id))
+      ? []
+      : await tx
+          .select({ port: portAllocations.port, tenantId: servers.tenantId, memoryMb: servers.memoryMb })
+          .from(portAllocations)
+          .leftJoin(servers, eq(servers.id, portAllocations.serverId));
     const taken = new Set(admitted.map((r) => r.port));
     const outcomes: Outcome<number>[] = [];
     const kept: { id: string; port: number }[] = [];
@@ -134,25 +145,6 @@ export class PortAllocator {
     }
     for (const { id, port } of kept) await tx.update(servers).set({ port }).where(eq(servers.id, id));
     return outcomes;
-  }
-
-  private async allocateIn(tx: Tx, server: PortClaim): Promise<number> {
-    await tx.execute(sql`select pg_advisory_xact_lock(${ADMISSION_LOCK})`);
-    const [held] = await tx.select().from(portAllocations).where(eq(portAllocations.serverId, server.id));
-    if (held) {
-      await tx.update(servers).set({ port: held.port }).where(eq(servers.id, server.id));
-      return held.port;
-    }
-    const admitted = await tx
-      .select({ port: portAllocations.port, tenantId: servers.tenantId, memoryMb: servers.memoryMb })
-      .from(portAllocations)
-      .leftJoin(servers, eq(servers.id, portAllocations.serverId));
-    this.admit(server, admitted);
-    const taken = new Set(admitted.map((r) => r.port));
-    const port = this.choose(server.lastPort, taken);
-    await tx.insert(portAllocations).values({ port, serverId: server.id });
-    await tx.update(servers).set({ port, lastPort: port }).where(eq(servers.id, server.id));
-    return port;
   }
 
   private admit(server: PortClaim, admitted: { tenantId: string | null; memoryMb: number | null }[]): void {

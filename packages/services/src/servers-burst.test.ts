@@ -157,6 +157,10 @@ describe.each(testBackends())('a burst of creates and port claims on %s', (backe
     // What the database holds agrees: one allocation per admitted server, its record says so.
     const allocations = await db.database.system((tx) => tx.select().from(portAllocations));
     expect(allocations.map((a) => a.port).sort()).toEqual([...given].sort());
+    // The burst's new claims were one transaction: now() is the same for each.
+    const burst = allocations.filter((a) => a.port !== held);
+    expect(burst).toHaveLength(4);
+    expect(new Set(burst.map((a) => a.allocatedAt.getTime())).size).toBe(1);
     const after = await db.database.system((tx) =>
       tx.select().from(servers).where(eq(servers.tenantId, actor.tenantId)).orderBy(servers.name),
     );
