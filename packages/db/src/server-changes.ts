@@ -6,6 +6,29 @@ import { rowsOf, type Database, type Tx } from './database.js';
 export const SERVER_CHANGES_CHANNEL = 'minefleet_server_changes';
 
 /**
+ * The four statement-level triggers on `servers` that call `fn` (its own TG_OP tells which): insert,
+ * update and delete with their transition tables (`minefleet_new`, `minefleet_old`), and truncate, each
+ * dropped first so an install can run again. Named `<prefix>_inserted` and so on.
+ */
+function statementTriggers(prefix: string, fn: string): string[] {
+  return [
+    `DROP TRIGGER IF EXISTS ${prefix}_inserted ON servers`,
+    `CREATE TRIGGER ${prefix}_inserted AFTER INSERT ON servers
+  REFERENCING NEW TABLE AS minefleet_new FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `DROP TRIGGER IF EXISTS ${prefix}_updated ON servers`,
+    `CREATE TRIGGER ${prefix}_updated AFTER UPDATE ON servers
+  REFERENCING OLD TABLE AS minefleet_old NEW TABLE AS minefleet_new
+  FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `DROP TRIGGER IF EXISTS ${prefix}_deleted ON servers`,
+    `CREATE TRIGGER ${prefix}_deleted AFTER DELETE ON servers
+  REFERENCING OLD TABLE AS minefleet_old FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `DROP TRIGGER IF EXISTS ${prefix}_truncated ON servers`,
+    `CREATE TRIGGER ${prefix}_truncated AFTER TRUNCATE ON servers
+  FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+  ];
+}
+
+/**
  * Installed at start on the embedded database only (not a migration: on PostgreSQL every commit that
  * notifies takes a cluster-wide queue lock, and nothing there could act on it: other replicas write).
  * The triggers run inside the writing transaction, whatever code path wrote (lifecycle status updates,
@@ -35,19 +58,7 @@ END $$`,
   // The row-level trigger of earlier versions.
   `DROP TRIGGER IF EXISTS minefleet_server_changed ON servers`,
   `DROP FUNCTION IF EXISTS minefleet_server_changed()`,
-  `DROP TRIGGER IF EXISTS minefleet_servers_inserted ON servers`,
-  `CREATE TRIGGER minefleet_servers_inserted AFTER INSERT ON servers
-  REFERENCING NEW TABLE AS minefleet_new FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
-  `DROP TRIGGER IF EXISTS minefleet_servers_updated ON servers`,
-  `CREATE TRIGGER minefleet_servers_updated AFTER UPDATE ON servers
-  REFERENCING OLD TABLE AS minefleet_old NEW TABLE AS minefleet_new
-  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
-  `DROP TRIGGER IF EXISTS minefleet_servers_deleted ON servers`,
-  `CREATE TRIGGER minefleet_servers_deleted AFTER DELETE ON servers
-  REFERENCING OLD TABLE AS minefleet_old FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
-  `DROP TRIGGER IF EXISTS minefleet_servers_truncated ON servers`,
-  `CREATE TRIGGER minefleet_servers_truncated AFTER TRUNCATE ON servers
-  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_servers_written()`,
+  ...statementTriggers('minefleet_servers', 'minefleet_servers_written'),
   `DROP FUNCTION IF EXISTS minefleet_servers_truncated()`,
 ];
 
@@ -118,19 +129,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$`,
-  `DROP TRIGGER IF EXISTS minefleet_server_list_inserted ON servers`,
-  `CREATE TRIGGER minefleet_server_list_inserted AFTER INSERT ON servers
-  REFERENCING NEW TABLE AS minefleet_new FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
-  `DROP TRIGGER IF EXISTS minefleet_server_list_updated ON servers`,
-  `CREATE TRIGGER minefleet_server_list_updated AFTER UPDATE ON servers
-  REFERENCING OLD TABLE AS minefleet_old NEW TABLE AS minefleet_new
-  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
-  `DROP TRIGGER IF EXISTS minefleet_server_list_deleted ON servers`,
-  `CREATE TRIGGER minefleet_server_list_deleted AFTER DELETE ON servers
-  REFERENCING OLD TABLE AS minefleet_old FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
-  `DROP TRIGGER IF EXISTS minefleet_server_list_truncated ON servers`,
-  `CREATE TRIGGER minefleet_server_list_truncated AFTER TRUNCATE ON servers
-  FOR EACH STATEMENT EXECUTE FUNCTION minefleet_server_list_bump()`,
+  ...statementTriggers('minefleet_server_list', 'minefleet_server_list_bump'),
 ];
 
 /**
