@@ -9,6 +9,7 @@ import {
   freePort,
   joinBot,
   pingOnce,
+  SPOTS_BESIDE,
   waitForPing,
   type TestBot,
 } from '@minefleet/testkit/minecraft';
@@ -244,6 +245,42 @@ describe('flying-squid launcher', () => {
     expect(stats?.tps, seen).toBeLessThanOrEqual(21);
     expect(stats?.mspt, seen).toBeGreaterThanOrEqual(0);
     expect(stats?.mspt, seen).toBeLessThan(50);
+  });
+
+  it('builds a block beside a player on full ground only, never on a plant', async () => {
+    // The default world generator puts tall grass on one surface block in ten; the server replaces a plant
+    // instead of building on it. Every spot the testkit tries but the last stands on a plant here.
+    const bot = await joinBot(address(), { username: 'Gardener', version: spec.minecraftVersion });
+    type Position = ReturnType<typeof bot.bot.entity.position.floored>;
+    const set = async (at: Position, block: string): Promise<void> => {
+      await driver.sendCommand(spec.serverId, `setblock ${at.x} ${at.y} ${at.z} ${block}`);
+      for (let i = 0; i < 100 && bot.bot.blockAt(at)?.name !== block; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(bot.bot.blockAt(at)?.name).toBe(block);
+    };
+    for (let i = 0; i < 100 && !bot.bot.entity.onGround; i++) await new Promise((r) => setTimeout(r, 50));
+    const feet = bot.bot.entity.position.floored();
+    const spots = SPOTS_BESIDE.map(([dx, dz]) => feet.offset(dx, 0, dz));
+    const last = spots[spots.length - 1]!;
+    try {
+      for (const spot of spots) {
+        await set(spot, 'air');
+        await set(spot.offset(0, -1, 0), spot === last ? 'stone' : 'tall_grass');
+      }
+      expect(await bot.placeBlockBeside('stone')).toEqual({ x: last.x, y: last.y, z: last.z });
+      expect(await bot.blockNameAt(last)).toBe('stone');
+      for (const spot of spots.slice(0, -1)) {
+        expect(await bot.blockNameAt(spot.offset(0, -1, 0))).toBe('tall_grass');
+        expect(await bot.blockNameAt(spot)).toBe('air');
+      }
+    } finally {
+      // The ground as the next test expects it: full blocks, nothing on them.
+      for (const spot of spots) {
+        await set(spot, 'air');
+        await set(spot.offset(0, -1, 0), 'stone');
+      }
+      await bot.quit();
+    }
   });
 
   it('flushes the world on SIGTERM: a block placed just before survives, exit code 0', async () => {

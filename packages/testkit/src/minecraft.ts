@@ -45,6 +45,26 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/**
+ * Where placeBlockBeside tries, in order, relative to the bot's feet: two steps away (out of the bot's own
+ * box), then three, so blocks an earlier test left beside the spot where the bot rejoins do not leave it
+ * without a free one.
+ */
+export const SPOTS_BESIDE: readonly (readonly [dx: number, dz: number])[] = [
+  [2, 0],
+  [0, 2],
+  [-2, 0],
+  [0, -2],
+  [2, 2],
+  [-2, -2],
+  [2, -2],
+  [-2, 2],
+  [3, 0],
+  [0, 3],
+  [-3, 0],
+  [0, -3],
+];
+
 export interface PingAnswer {
   latencyMs: number;
   online: number;
@@ -208,27 +228,14 @@ function wrap(bot: Bot, username: string, ended: Promise<string>): TestBot {
       // chosen from where it stands.
       for (let i = 0; i < 100 && !bot.entity.onGround; i++) await new Promise((r) => setTimeout(r, 50));
       const feet = bot.entity.position.floored();
-      // Two steps away (out of the bot's own box), then three: blocks an earlier test left beside the
-      // spot where the bot rejoins must not leave it without a free one.
-      for (const [dx, dz] of [
-        [2, 0],
-        [0, 2],
-        [-2, 0],
-        [0, -2],
-        [2, 2],
-        [-2, -2],
-        [2, -2],
-        [-2, 2],
-        [3, 0],
-        [0, 3],
-        [-3, 0],
-        [0, -3],
-      ] as const) {
+      for (const [dx, dz] of SPOTS_BESIDE) {
         const target = feet.offset(dx, 0, dz);
         const below = bot.blockAt(target.offset(0, -1, 0));
         const at = bot.blockAt(target);
-        if (!below || below.name === 'air' || below.name.includes('water') || !at || at.name !== 'air')
-          continue;
+        // Only a full block under the spot: the world generator puts tall grass on one surface block in
+        // ten, and the server replaces a plant (no collision box) instead of building on top of it, so the
+        // placement would land one block lower than asked and its update at the spot never comes.
+        if (!below || below.boundingBox !== 'block' || !at || at.name !== 'air') continue;
         await bot.placeBlock(below, new Vec3(0, 1, 0));
         return { x: target.x, y: target.y, z: target.z };
       }
