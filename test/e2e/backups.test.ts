@@ -149,16 +149,6 @@ describe('backups of real servers', () => {
 
   let spot: BlockPosition;
 
-  /** Places a block beside the bot; on a loaded machine the server's confirmation can be slow: retried. */
-  const place = async (b: TestBot, block: string): Promise<BlockPosition> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await b.placeBlockBeside(block);
-      } catch (error) {
-        if (attempt >= 3) throw error;
-      }
-    }
-  };
   /** Breaks the block and waits until the bot sees air there. */
   const dig = async (b: TestBot, at: BlockPosition) => {
     await b.bot.dig(b.bot.blockAt(new Vec3(at.x, at.y, at.z))!);
@@ -169,13 +159,13 @@ describe('backups of real servers', () => {
 
   it('restores world A and world B in turn; the pre-restore backup restores too', async () => {
     const b = await join();
-    spot = await place(b, 'stone');
+    spot = await b.placeBlockBeside('stone');
     expect(await b.blockNameAt(spot)).toBe('stone');
     const a = await backup({ name: 'world-a' });
     expect(a.status).toBe('completed');
 
     await dig(b, spot);
-    const replaced = await place(b, 'oak_planks');
+    const replaced = await b.placeBlockBeside('oak_planks');
     expect(replaced).toEqual(spot); // the same spot, now another block
     expect(await b.blockNameAt(spot)).toBe('oak_planks');
     const worldB = await backup({ name: 'world-b' });
