@@ -231,7 +231,8 @@ async function benchEngine(
   const baseRssMiB = process.memoryUsage.rss() / MiB;
   const backup = await measured(async () => {
     const archive = createArchive(world, { compression, exclude: [] });
-    await store.put(key, archive.stream);
+    // As the backup runner does: the store hands each written chunk back for the next read.
+    await store.put(key, archive.stream, { onWritten: (chunk) => archive.release(chunk) });
     return archive.summary;
   });
   const target = path.join(work, 'restored');

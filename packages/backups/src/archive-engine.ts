@@ -19,7 +19,7 @@ export const tarArchiveEngine: ArchiveEngine = {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return { stream: archive.stream, summary: archive.summary };
+    return archive;
   },
 
   async restore(root, source, options) {

@@ -6,11 +6,13 @@ import { zstdCompress, zstdDecompress } from './zstd-codec.js';
 /**
  * Compression of archive streams, as async iterables of bytes in and out. `none` passes bytes through.
  * gzip uses Node's zlib (on the thread pool) at level 6, gzip(1)'s default, so archives and the
- * command-line tools compare like for like.
+ * command-line tools compare like for like. `release`, if given, is called with each input chunk the
+ * compressor has copied and no longer reads (zstd does; zlib's stream does not say when).
  */
 export function compressStream(
   compression: BackupCompression,
   source: AsyncIterable<Uint8Array>,
+  release?: (chunk: Uint8Array) => void,
 ): AsyncIterable<Uint8Array> {
   switch (compression) {
     case 'none':
@@ -18,7 +20,7 @@ export function compressStream(
     case 'gzip':
       return throughZlib(source, createGzip({ level: 6, chunkSize: 256 * 1024 }));
     case 'zstd':
-      return zstdCompress(source);
+      return zstdCompress(source, release ? { release } : {});
   }
 }
 

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKUP_COMPRESSIONS, type BackupCompression } from '@minefleet/domain/enums';
 import { createArchive, type ArchiveProgress } from './create-archive.js';
 import { extractArchive } from './extract-archive.js';
-import { makeServerFolder, snapshot } from './test-worlds.js';
+import { LocalBackupStore } from './local-store.js';
+import { makeServerFolder, regionLike, snapshot } from './test-worlds.js';
 
 const hasZstdCli = spawnSync('zstd', ['--version']).status === 0;
 const TAR_FLAG: Record<BackupCompression, string[]> = { none: [], gzip: ['-z'], zstd: ['--zstd'] };
@@ -46,6 +47,14 @@ describe('createArchive', () => {
     const archive = createArchive(server, { compression, ...(onProgress ? { onProgress } : {}) });
     await pipeline(Readable.from(archive.stream), createWriteStream(file));
     return archive.summary;
+  }
+
+  /** The archive's bytes, each chunk copied as it comes (nothing handed back). */
+  async function archiveBytes(folder: string, compression: BackupCompression): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of createArchive(folder, { compression, exclude: [] }).stream)
+      chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks);
   }
 
   it.each(BACKUP_COMPRESSIONS)(
@@ -186,6 +195,40 @@ describe('createArchive', () => {
     expect(summary.skipped).toContainEqual({ path: 'b-small.dat', reason: 'symlink-outside' });
     expect(summary.files).toBe(1);
   });
+
+  it.each(BACKUP_COMPRESSIONS)(
+    'reads into the memory of chunks the store has written; what it stores restores whole (%s)',
+    async (compression) => {
+      // Files past the small-file size (read in pieces into the pool's buffers), odd sizes, small ones.
+      const folder = path.join(work, `reused-${compression}`);
+      await mkdir(path.join(folder, 'region'), { recursive: true });
+      for (const [i, size] of [3 * 1024 * 1024, 1_234_567, 5 * 1024 * 1024 + 17].entries())
+        await writeFile(path.join(folder, 'region', `r.${i}.mca`), regionLike(size, 40 + i));
+      for (let i = 0; i < 30; i++) await writeFile(path.join(folder, `small-${i}.dat`), regionLike(9_000, i));
+      const expected = await archiveBytes(folder, compression);
+
+      const store = new LocalBackupStore(path.join(work, `store-${compression}`));
+      const archive = createArchive(folder, { compression, exclude: [] });
+      const memories = new Map<ArrayBufferLike, number>();
+      const watched = (async function* () {
+        for await (const chunk of archive.stream) {
+          memories.set(chunk.buffer, (memories.get(chunk.buffer) ?? 0) + 1);
+          yield chunk;
+        }
+      })();
+      await store.put('reused', watched, { onWritten: (chunk) => archive.release(chunk) });
+      const summary = await archive.summary;
+      expect(summary.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
+      // Without compression the chunks stored are the read buffers: the same memory went out again.
+      if (compression === 'none') expect(Math.max(...memories.values())).toBeGreaterThan(1);
+      const target = path.join(work, `reused-restored-${compression}`);
+      await extractArchive(await store.get('reused'), target, {
+        compression,
+        expectedSha256: summary.sha256,
+      });
+      expect(await snapshot(target)).toEqual(await snapshot(folder));
+    },
+  );
 
   it('stops when aborted', async () => {
     const controller = new AbortController();

@@ -1,4 +1,5 @@
 import type { BackupCompression } from '@minefleet/domain/enums';
+import { BufferPool } from './buffer-pool.js';
 import { compressStream } from './codec.js';
 import { HashWorker } from './hash-worker.js';
 import { readAhead } from './read-ahead.js';
@@ -39,12 +40,22 @@ export interface Archive {
   stream: AsyncIterable<Uint8Array>;
   /** Resolves when the stream has been consumed to its end; rejects when archiving fails or stops. */
   summary: Promise<ArchiveSummary>;
+  /**
+   * The consumer is done with this chunk of `stream` (written, or copied away): its memory may be read
+   * into again. At most once per chunk, and only once nothing reads it any more; optional.
+   */
+  release(chunk: Uint8Array): void;
 }
 
 /** Small files being read while the next ones are opened. */
 const SMALL_FILES_AHEAD = 8;
-/** Chunk size downstream of the file reads: headers and small files are joined up to it. */
+/** Size of the reads of larger files, and of the chunks headers and small files are joined into. */
 const CHUNK = 1024 * 1024;
+/**
+ * Buffers kept for reuse: what is in flight at once (reads ahead, the stages' queues, the store's
+ * writes) with room to spare; past it a buffer handed back is left to the collector.
+ */
+const POOLED_BUFFERS = 24;
 const MAX_SKIPPED_LISTED = 100;
 
 /**
@@ -56,7 +67,9 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
   const progress: ArchiveProgress = { bytesRead: 0, files: 0 };
   let uncompressedBytes = 0;
 
-  const tar = coalesce(tarStream(root, options, progress, skipped), CHUNK);
+  const pool = new BufferPool(CHUNK, POOLED_BUFFERS);
+  const release = (chunk: Uint8Array): void => void pool.release(chunk);
+  const tar = coalesce(tarStream(root, options, pool, progress, skipped), pool);
   const counted = (async function* () {
     for await (const chunk of tar) {
       uncompressedBytes += chunk.length;
@@ -81,7 +94,9 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
     try {
       // Read ahead on both sides of the compressor so file reads, compression and the consumer's
       // writes overlap instead of taking turns.
-      for await (const chunk of readAhead(compressStream(options.compression, readAhead(counted, 4)), 4)) {
+      // The compressor hands back each tar chunk once it has copied it (zstd; zlib keeps no count).
+      const compressed = compressStream(options.compression, readAhead(counted, 4), release);
+      for await (const chunk of readAhead(compressed, 4)) {
         await hash.update(chunk);
         sizeBytes += chunk.length;
         yield chunk;
@@ -106,12 +121,13 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
     }
   })();
 
-  return { stream, summary };
+  return { stream, summary, release };
 }
 
 async function* tarStream(
   root: string,
   options: CreateArchiveOptions,
+  pool: BufferPool,
   progress: ArchiveProgress,
   skipped: SkippedEntry[],
 ): AsyncGenerator<Buffer> {
@@ -164,7 +180,7 @@ async function* tarStream(
         try {
           yield* takeSmall(0);
           reading = true;
-          yield* largeBody(opened, onRead, options.signal);
+          yield* largeBody(opened, pool, onRead, options.signal);
         } finally {
           if (!reading) await opened.handle.close();
         }

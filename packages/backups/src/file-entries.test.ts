@@ -3,6 +3,7 @@ import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BufferPool } from './buffer-pool.js';
 import { SMALL_FILE, coalesce, largeBody, openFile } from './file-entries.js';
 import { TAR_BLOCK } from './tar-header.js';
 
@@ -44,7 +45,7 @@ describe('file entries', () => {
     expect(opened.size).toBeGreaterThan(SMALL_FILE);
     await truncate(file, 2 * 1024 * 1024); // shrinks after the size was recorded
     let read = 0;
-    const bytes = await all(largeBody(opened, (n) => (read += n), undefined));
+    const bytes = await all(largeBody(opened, new BufferPool(1024 * 1024), (n) => (read += n), undefined));
     expect(read).toBe(2 * 1024 * 1024);
     expect(bytes.length).toBe(opened.header.length + size + (TAR_BLOCK - (size % TAR_BLOCK)));
     const content = bytes.subarray(opened.header.length, opened.header.length + size);
@@ -61,20 +62,26 @@ describe('file entries', () => {
     expect(await openFile(path.join(work, 'missing'), 'missing')).toEqual({ kind: 'gone' });
   });
 
-  it('joins small chunks without changing a byte, and passes large ones through', async () => {
-    const pieces = [randomBytes(100), randomBytes(300), randomBytes(3000), randomBytes(50), randomBytes(10)];
+  it('joins small chunks without changing a byte, passes large ones through, hands copied ones back', async () => {
+    const pool = new BufferPool(1024);
+    // The end of a large file's reads: a part of one of the pool's buffers, copied here, then free.
+    const tail = pool.take().subarray(0, 50);
+    randomBytes(50).copy(tail);
+    const pieces = [randomBytes(100), randomBytes(300), randomBytes(3000), tail, randomBytes(10)];
+    const expected = Buffer.concat(pieces);
     const sizes: number[] = [];
     const joined: Buffer[] = [];
     for await (const chunk of coalesce(
       (async function* () {
         yield* pieces;
       })(),
-      1024,
+      pool,
     )) {
       sizes.push(chunk.length);
       joined.push(Buffer.from(chunk));
     }
-    expect(Buffer.concat(joined).equals(Buffer.concat(pieces))).toBe(true);
+    expect(Buffer.concat(joined).equals(expected)).toBe(true);
     expect(sizes).toEqual([400, 3000, 60]);
+    expect(pool.take().buffer).toBe(tail.buffer);
   });
 });

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { BufferPool } from './buffer-pool.js';
 import { encodeTarHeader, padding } from './tar-header.js';
 import type { SkippedEntry } from './walk.js';
 
@@ -12,8 +13,7 @@ import type { SkippedEntry } from './walk.js';
 
 /** Files up to this size are read in one go into one buffer, several at once. */
 export const SMALL_FILE = 512 * 1024;
-/** Read size for larger files, and how many reads of one file run at once. */
-const READ_CHUNK = 1024 * 1024;
+/** How many reads of one larger file run at once (each the size of the pool's buffers). */
 const READS_IN_FLIGHT = 3;
 
 export type OpenedFile =
@@ -82,9 +82,13 @@ async function readSmall(
   }
 }
 
-/** The header, body and padding of a large file, a few reads ahead; closes the handle. */
+/**
+ * The header, body and padding of a large file, a few reads ahead, read into the pool's buffers; closes
+ * the handle.
+ */
 export async function* largeBody(
   file: { header: Buffer; handle: FileHandle; size: number },
+  pool: BufferPool,
   onRead: (bytes: number) => void,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
@@ -95,8 +99,9 @@ export async function* largeBody(
     yield file.header;
     for (;;) {
       while (reads.length < READS_IN_FLIGHT && next < size) {
-        const want = Math.min(READ_CHUNK, size - next);
-        const chunk = Buffer.allocUnsafe(want);
+        const want = Math.min(pool.size, size - next);
+        const memory = pool.take();
+        const chunk = want === memory.length ? memory : memory.subarray(0, want);
         const read = readFully(handle, chunk, 0, want, next).then((bytesRead) => {
           // Past the end of a file that shrank: zeros, so the entry keeps its recorded size.
           chunk.fill(0, bytesRead);
@@ -139,17 +144,20 @@ async function readFully(
 }
 
 /**
- * Joins small chunks (headers, small files, padding) into chunks of about `size` bytes, so that hashing,
- * compressing and writing run per megabyte rather than per file; large chunks pass through uncopied.
+ * Joins small chunks (headers, small files, padding) into chunks of up to the pool's buffer size, so
+ * that hashing, compressing and writing run per megabyte rather than per file; large chunks pass through
+ * uncopied. A chunk copied here is handed back to the pool at once (it was the pool's if it was the end
+ * of a large file's reads).
  */
-export async function* coalesce(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let pending = Buffer.allocUnsafe(size);
+export async function* coalesce(source: AsyncIterable<Buffer>, pool: BufferPool): AsyncGenerator<Buffer> {
+  const size = pool.size;
+  let pending = pool.take();
   let filled = 0;
   for await (const chunk of source) {
     if (chunk.length >= size / 2) {
       if (filled > 0) {
         yield pending.subarray(0, filled);
-        pending = Buffer.allocUnsafe(size);
+        pending = pool.take();
         filled = 0;
       }
       yield chunk;
@@ -157,11 +165,13 @@ export async function* coalesce(source: AsyncIterable<Buffer>, size: number): As
     }
     if (filled + chunk.length > size) {
       yield pending.subarray(0, filled);
-      pending = Buffer.allocUnsafe(size);
+      pending = pool.take();
       filled = 0;
     }
     chunk.copy(pending, filled);
     filled += chunk.length;
+    pool.release(chunk);
   }
   if (filled > 0) yield pending.subarray(0, filled);
+  else pool.release(pending);
 }

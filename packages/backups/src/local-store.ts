@@ -26,7 +26,7 @@ export class LocalBackupStore implements BackupStore {
   async put(
     key: string,
     body: AsyncIterable<Uint8Array>,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onWritten?: (chunk: Uint8Array) => void } = {},
   ): Promise<{ sizeBytes: number }> {
     const final = this.pathOf(key);
     const incoming = path.join(this.root, INCOMING);
@@ -35,7 +35,7 @@ export class LocalBackupStore implements BackupStore {
     const handle = await open(temporary, 'wx', 0o600);
     let sizeBytes = 0;
     try {
-      const queue = new WriteQueue(handle);
+      const queue = new WriteQueue(handle, { onWritten: options.onWritten });
       try {
         try {
           for await (const chunk of body) {

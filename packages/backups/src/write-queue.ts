@@ -10,17 +10,24 @@ export class WriteQueue {
   private readonly inFlight: Promise<void>[] = [];
   private failure: { error: unknown } | undefined;
 
+  private readonly depth: number;
+  /** Called with each chunk once its write is done (never for a write that failed). */
+  private readonly onWritten: ((chunk: Uint8Array) => void) | undefined;
+
   constructor(
     private readonly handle: FileHandle,
-    private readonly depth = 4,
-  ) {}
+    options: { depth?: number; onWritten?: ((chunk: Uint8Array) => void) | undefined } = {},
+  ) {
+    this.depth = options.depth ?? 4;
+    this.onWritten = options.onWritten;
+  }
 
   /** Queues `chunk`; resolves when there is room for another. The chunk must not be modified after. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure.error;
     const at = this.position;
     this.position += chunk.length;
-    const pending = writeFully(this.handle, chunk, at);
+    const pending = writeFully(this.handle, chunk, at).then(() => this.onWritten?.(chunk));
     pending.catch((error: unknown) => {
       this.failure ??= { error };
     });

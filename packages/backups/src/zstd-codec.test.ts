@@ -40,6 +40,23 @@ describe('zstd streaming', () => {
     }
   });
 
+  it('hands each input chunk back once it is copied into a frame', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) =>
+      Buffer.from(input.subarray(i * 250_000, (i + 1) * 250_000)),
+    ).filter((c) => c.length > 0);
+    const handedBack = new Set<Uint8Array>();
+    const compressed = await all(
+      zstdCompress(Readable.from(chunks), {
+        release: (chunk) => {
+          handedBack.add(chunk);
+          chunk.fill(0xee); // reused at once: the frames must already hold the bytes
+        },
+      }),
+    );
+    expect(handedBack.size).toBe(chunks.length);
+    expect(Buffer.compare(await all(zstdDecompress(pieces(compressed, 65_536))), input)).toBe(0);
+  });
+
   it('writes independent frames of bounded size', async () => {
     const compressed = await all(zstdCompress(pieces(input, 65_536)));
     const frames = [];

@@ -21,7 +21,12 @@ const DECODE_IN_FLIGHT = 2;
 
 export async function* zstdCompress(
   source: AsyncIterable<Uint8Array>,
-  options: { level?: number; frameSize?: number } = {},
+  options: {
+    level?: number;
+    frameSize?: number;
+    /** Called with each input chunk once it is copied into a frame (the caller may reuse its memory). */
+    release?: (chunk: Uint8Array) => void;
+  } = {},
 ): AsyncGenerator<Buffer> {
   const encoder = new Encoder(options.level ?? 3);
   const frameSize = options.frameSize ?? ZSTD_FRAME_SIZE;
@@ -48,6 +53,8 @@ export async function* zstdCompress(
   try {
     for await (const chunk of source) {
       let offset = 0;
+      // Copied whole before anything is awaited, so the chunk can be handed back before the yield.
+      const ready: Promise<Buffer>[] = [];
       while (offset < chunk.length) {
         const n = Math.min(frameSize - filled, chunk.length - offset);
         piece.set(chunk.subarray(offset, offset + n), filled);
@@ -55,9 +62,11 @@ export async function* zstdCompress(
         offset += n;
         if (filled === frameSize) {
           submit();
-          if (pending.length >= ENCODE_IN_FLIGHT) yield await pending.shift()!;
+          if (pending.length >= ENCODE_IN_FLIGHT) ready.push(pending.shift()!);
         }
       }
+      options.release?.(chunk);
+      for (const frame of ready) yield await frame;
     }
     if (filled > 0) submit();
     while (pending.length > 0) yield await pending.shift()!;

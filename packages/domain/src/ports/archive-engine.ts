@@ -11,10 +11,7 @@ export interface ArchiveEngine {
    * Archives `root`, leaving out the engine's default excludes plus `exclude` (globs relative to the
    * folder). Nothing is read before the stream is consumed; `summary` settles once it has been.
    */
-  archive(
-    root: string,
-    options: ArchiveOptions,
-  ): { stream: AsyncIterable<Uint8Array>; summary: Promise<ArchiveResult> };
+  archive(root: string, options: ArchiveOptions): ArchiveStream;
 
   /**
    * Replaces `root` with the archive's contents, atomically: extracted beside it and verified (every
@@ -33,6 +30,20 @@ export interface ArchiveEngine {
 
   /** The file extension of an archive (`.tar`, `.tar.gz`, `.tar.zst`), for store keys and downloads. */
   extension(compression: BackupCompression): string;
+}
+
+/** An archive being made: its bytes, and what they came to once consumed. */
+export interface ArchiveStream {
+  /** The archive bytes; iterate once. */
+  stream: AsyncIterable<Uint8Array>;
+  /** Settles once the stream has been consumed to its end (or failed). */
+  summary: Promise<ArchiveResult>;
+  /**
+   * Optional: the consumer no longer needs this chunk of `stream` (written to disk, copied away), so the
+   * engine may fill its memory again. Call it only then, at most once per chunk; never calling it is
+   * always correct (the memory is collected instead).
+   */
+  release?(chunk: Uint8Array): void;
 }
 
 export interface ArchiveOptions {

@@ -8,12 +8,14 @@ export interface BackupStore {
 
   /**
    * Stores the body under `key`. The object becomes visible only when the whole body is written; on
-   * failure (or abort) nothing is left under `key`. Resolves with the stored size.
+   * failure (or abort) nothing is left under `key`. Resolves with the stored size. A store that is done
+   * with a chunk's bytes before the end (written, or copied into its own buffer) may say so through
+   * `onWritten`, at most once per chunk, so the producer can reuse that memory; calling it never is fine.
    */
   put(
     key: string,
     body: AsyncIterable<Uint8Array>,
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal; onWritten?: (chunk: Uint8Array) => void },
   ): Promise<{ sizeBytes: number }>;
 
   /** Streams the object. Throws DomainError BACKUP_NOT_FOUND when it does not exist. */

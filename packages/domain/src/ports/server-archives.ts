@@ -1,4 +1,4 @@
-import type { ArchiveOptions, ArchiveResult, RestoreOptions, RestoreResult } from './archive-engine.js';
+import type { ArchiveOptions, ArchiveStream, RestoreOptions, RestoreResult } from './archive-engine.js';
 
 /**
  * A server's files as backups and restores need them: archived out and restored in with the archive
@@ -27,10 +27,7 @@ export interface ArchivableFiles {
   /** Bytes of the regular files a backup would read (for progress as a fraction). */
   measure(): Promise<number>;
   /** The archive of the server's folder (the engine's default excludes and `excludes` left out). */
-  archive(options: Omit<ArchiveOptions, 'exclude'>): {
-    stream: AsyncIterable<Uint8Array>;
-    summary: Promise<ArchiveResult>;
-  };
+  archive(options: Omit<ArchiveOptions, 'exclude'>): ArchiveStream;
   /** Replaces the server's folder with the archive's contents (ArchiveEngine.restore; `excludes` kept). */
   restore(
     source: AsyncIterable<Uint8Array>,

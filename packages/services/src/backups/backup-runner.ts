@@ -112,7 +112,11 @@ export class BackupRunner {
         });
       },
     });
-    const stored = await store.put(record.storageKey, archive.stream, signal ? { signal } : {});
+    // The store hands each chunk back once written, so the engine reads the next into the same memory.
+    const stored = await store.put(record.storageKey, archive.stream, {
+      ...(signal ? { signal } : {}),
+      ...(archive.release ? { onWritten: (chunk: Uint8Array) => archive.release?.(chunk) } : {}),
+    });
     const summary = await archive.summary;
     if (stored.sizeBytes !== summary.sizeBytes) {
       // Both count the same bytes; a difference means the store lost some on the way.
