@@ -33,6 +33,22 @@ describe('BufferPool', () => {
     expect(small.buffer.byteLength).toBe(64);
   });
 
+  it('frees a buffer once its last holder released it; shared memory when asked', () => {
+    const pool = new BufferPool(1024, 4);
+    expect(pool.take().buffer).toBeInstanceOf(ArrayBuffer);
+    pool.shared = true;
+    const taken = pool.take();
+    expect(taken.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(pool.hold(taken.subarray(100))).toBe(true); // a second reader (the hashing thread)
+    expect(pool.hold(Buffer.alloc(8))).toBe(false);
+    expect(pool.release(taken)).toBe(false); // the store is done; the reader is not
+    expect(pool.owns(taken)).toBe(true);
+    expect(pool.take().buffer).not.toBe(taken.buffer);
+    expect(pool.release(taken.subarray(100))).toBe(true);
+    expect(pool.owns(taken)).toBe(false);
+    expect(pool.take().buffer).toBe(taken.buffer);
+  });
+
   it('keeps at most `keep` free buffers', () => {
     const pool = new BufferPool(16, 2);
     const taken = [pool.take(), pool.take(), pool.take()];

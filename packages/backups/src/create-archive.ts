@@ -67,8 +67,13 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
   const progress: ArchiveProgress = { bytesRead: 0, files: 0 };
   let uncompressedBytes = 0;
 
+  // Once buffers come back (the consumer or the compressor hands them back), new ones are shared
+  // memory, which the hashing thread reads without a copy.
   const pool = new BufferPool(CHUNK, POOLED_BUFFERS);
-  const release = (chunk: Uint8Array): void => void pool.release(chunk);
+  const release = (chunk: Uint8Array): void => {
+    if (pool.owns(chunk)) pool.shared = true;
+    pool.release(chunk);
+  };
   const tar = coalesce(tarStream(root, options, pool, progress, skipped), pool);
   const counted = (async function* () {
     for await (const chunk of tar) {
@@ -97,7 +102,11 @@ export function createArchive(root: string, options: CreateArchiveOptions): Arch
       // The compressor hands back each tar chunk once it has copied it (zstd; zlib keeps no count).
       const compressed = compressStream(options.compression, readAhead(counted, 4), release);
       for await (const chunk of readAhead(compressed, 4)) {
-        await hash.update(chunk);
+        // A buffer that will come back is read by the hashing thread itself and free once both are
+        // done; any other chunk is copied for it (one that never came back would be kept alive there).
+        if (chunk.buffer instanceof SharedArrayBuffer && pool.hold(chunk))
+          await hash.updateShared(chunk, () => pool.release(chunk));
+        else await hash.update(chunk);
         sizeBytes += chunk.length;
         yield chunk;
       }

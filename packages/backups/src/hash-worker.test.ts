@@ -28,6 +28,33 @@ describe('HashWorker', () => {
     expect(await hash.digest()).toBe(expected.digest('hex'));
   });
 
+  it('hashes shared memory in place, in order with copied chunks, and says when each is hashed', async () => {
+    const copied = randomBytes(500_000);
+    const sharedChunks = [0, 1, 2].map(() => {
+      const memory = Buffer.from(new SharedArrayBuffer(3 * 1024 * 1024));
+      randomBytes(memory.length).copy(memory);
+      return memory.subarray(17); // a view, not the whole memory
+    });
+    const expected = createHash('sha256');
+    for (const chunk of [sharedChunks[0]!, copied, sharedChunks[1]!, sharedChunks[2]!, copied])
+      expected.update(chunk);
+
+    const hash = new HashWorker();
+    const hashed: number[] = [];
+    const done = (i: number) => () => {
+      hashed.push(i);
+      sharedChunks[i]!.fill(0); // the memory is reused at once: the digest must not see it
+    };
+    await hash.updateShared(sharedChunks[0]!, done(0));
+    await hash.update(copied);
+    await hash.updateShared(sharedChunks[1]!, done(1));
+    await hash.updateShared(sharedChunks[2]!, done(2));
+    await hash.update(copied);
+    expect(await hash.digest()).toBe(expected.digest('hex'));
+    expect(hashed).toEqual([0, 1, 2]);
+    await expect(hash.updateShared(copied, () => undefined)).rejects.toThrow(/not shared/);
+  });
+
   it('refuses work once closed', async () => {
     const hash = new HashWorker();
     await hash.update(Buffer.from('partial'));

@@ -8,7 +8,10 @@ import { Worker } from 'node:worker_threads';
  * Bytes go through one fixed ring of shared memory: each chunk is copied in (a memcpy into memory that
  * stays mapped, an order of magnitude cheaper than hashing it) and the worker is told where. Passing
  * the chunks themselves would keep them alive until the worker's own garbage collection, which a
- * thread that allocates nothing seldom runs: memory then grew with the archive.
+ * thread that allocates nothing seldom runs: memory then grew with the archive. The exception is
+ * memory that is shared already and comes back to be filled again (the archive's read buffers, once
+ * the store hands them back): `updateShared` passes it without a copy, and says when the worker is
+ * done with it, so the same few buffers go round and nothing grows.
  *
  * The worker's code is plain CommonJS passed as a string, so it needs no build step of its own and runs
  * the same from the compiled package and from the TypeScript sources under test.
@@ -24,7 +27,11 @@ parentPort.on('message', (message) => {
     parentPort.close();
     return;
   }
-  hash.update(ring.subarray(message.offset, message.offset + message.length));
+  hash.update(
+    message.shared === undefined
+      ? ring.subarray(message.offset, message.offset + message.length)
+      : new Uint8Array(message.shared, message.offset, message.length),
+  );
   parentPort.postMessage({ done: message.length });
 });
 `;
@@ -38,7 +45,10 @@ export class HashWorker {
   private readonly worker: Worker;
   private readonly ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
   private head = 0;
+  /** Bytes sent and not hashed yet (in the ring or shared), at most RING_BYTES. */
   private outstanding = 0;
+  /** What each message sent and not answered yet leaves to do once the worker answers it, in order. */
+  private readonly sent: ({ hashed?: () => void } | undefined)[] = [];
   private failure: Error | undefined;
   private waiting: (() => void) | undefined;
   private finished: ((digest: string) => void) | undefined;
@@ -54,6 +64,7 @@ export class HashWorker {
         return;
       }
       this.outstanding -= message.done ?? 0;
+      this.sent.shift()?.hashed?.();
       this.wake();
     });
     this.worker.on('error', (error) => this.fail(error));
@@ -76,10 +87,29 @@ export class HashWorker {
       }
       this.ring.set(chunk.subarray(offset, offset + length), this.head);
       this.worker.postMessage({ offset: this.head, length });
+      this.sent.push(undefined);
       this.outstanding += length;
       this.head = (this.head + length) % RING_BYTES;
       offset += length;
     }
+  }
+
+  /**
+   * Hashes `chunk`, a view of a SharedArrayBuffer, next, without copying it: the worker reads the memory
+   * itself. `hashed` is called once it has (until then the bytes must not change); never if the worker
+   * fails or is closed first. Resolves once the chunk is sent; waits, like `update`, while RING_BYTES
+   * are sent and not hashed.
+   */
+  async updateShared(chunk: Uint8Array, hashed: () => void): Promise<void> {
+    if (!(chunk.buffer instanceof SharedArrayBuffer)) throw new TypeError('not shared memory');
+    this.throwIfFailed();
+    while (this.outstanding > 0 && this.outstanding + chunk.length > RING_BYTES) {
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+      this.throwIfFailed();
+    }
+    this.worker.postMessage({ shared: chunk.buffer, offset: chunk.byteOffset, length: chunk.length });
+    this.sent.push({ hashed });
+    this.outstanding += chunk.length;
   }
 
   /** The hex digest of everything passed to `update`; the worker ends. */
