@@ -41,6 +41,11 @@ interface Row {
    * compares against tar + openssl's SHA-256, the same work done with the command-line tools.
    */
   verifySeconds?: number;
+  /**
+   * CPU seconds (user + system, every thread) the backup took: the engine's process, or the tools'
+   * processes (tar and the compressor together). On 2 cores, wall time cannot go below half of it.
+   */
+  backupCpuSeconds: number;
   /** Every run's backup time, to show the spread the median hides. */
   backupRuns?: number[];
   /** 1-minute load average when the row's runs ended. */
@@ -103,6 +108,7 @@ function median(runs: Row[]): Row {
   return {
     ...first,
     backupSeconds: mid((r) => r.backupSeconds),
+    backupCpuSeconds: mid((r) => r.backupCpuSeconds),
     restoreSeconds: mid((r) => r.restoreSeconds),
     ...(first.verifySeconds !== undefined ? { verifySeconds: mid((r) => r.verifySeconds!) } : {}),
     peakRssMiB: rss.includes(null) ? null : Math.max(...(rss as number[])),
@@ -229,12 +235,14 @@ async function benchEngine(
 ): Promise<Row> {
   const key = `bench/${worldMiB}${archiveExtension(compression)}`;
   const baseRssMiB = process.memoryUsage.rss() / MiB;
+  const cpuBefore = process.cpuUsage();
   const backup = await measured(async () => {
     const archive = createArchive(world, { compression, exclude: [] });
     // As the backup runner does: the store hands each written chunk back for the next read.
     await store.put(key, archive.stream, { onWritten: (chunk) => archive.release(chunk) });
     return archive.summary;
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const target = path.join(work, 'restored');
   const restore = await measured(async () =>
     extractArchive(await store.get(key), target, { compression, expectedSha256: backup.value.sha256 }),
@@ -247,6 +255,7 @@ async function benchEngine(
     compression,
     who: 'minefleet',
     backupSeconds: backup.seconds,
+    backupCpuSeconds: (cpu.user + cpu.system) / 1e6,
     restoreSeconds: restore.seconds,
     archiveBytes: backup.value.sizeBytes,
     peakRssMiB: Math.max(backup.peakRss, restore.peakRss) / MiB,
@@ -280,8 +289,13 @@ async function benchTools(
   const file = path.join(work, `tools${archiveExtension(compression)}`);
   const target = path.join(work, 'tools-restored');
   const env = { ...process.env, OUT: file, WORLD: world, TARGET: target };
+  let cpuSeconds = 0;
   const backup = await measured(async () => {
-    await run('sh', ['-c', `set -e; ${TOOLS[compression].create}`], env);
+    // The shell's `times` prints its children's CPU (user, then system) on its second line.
+    const times = await run('sh', ['-c', `set -e; ${TOOLS[compression].create}; times`], env);
+    const children = times.trim().split('\n').at(-1) ?? '';
+    for (const [, minutes, seconds] of children.matchAll(/(\d+)m([\d.]+)s/g))
+      cpuSeconds += Number(minutes) * 60 + Number(seconds);
     const handle = await open(file, 'r');
     await handle.sync();
     await handle.close();
@@ -299,6 +313,7 @@ async function benchTools(
     compression,
     who: 'tools',
     backupSeconds: backup.seconds,
+    backupCpuSeconds: cpuSeconds,
     restoreSeconds: restore.seconds,
     archiveBytes,
     peakRssMiB: null,
@@ -306,11 +321,16 @@ async function benchTools(
   };
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** Runs a command; resolves with what it printed. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} exited ${code}`)),
+    );
   });
 }
 
@@ -323,6 +343,7 @@ function printRow(row: Row): void {
   console.log(
     `  ${row.compression.padEnd(5)} ${who.padEnd(10)} backup ${mbps(row.backupSeconds).padStart(5)} MiB/s` +
       ` (runs ${row.backupRuns?.map(mbps).join(', ')})` +
+      `  CPU ${row.backupCpuSeconds.toFixed(2)} s` +
       `  restore ${mbps(row.restoreSeconds).padStart(5)} MiB/s  archive ${(row.archiveBytes / MiB).toFixed(0)} MiB` +
       (row.peakRssMiB !== null
         ? `  peak RSS ${row.peakRssMiB.toFixed(0)} MiB (idle ${row.baseRssMiB?.toFixed(0)})`
@@ -334,9 +355,9 @@ function printRow(row: Row): void {
 function printTable(rows: Row[]): void {
   console.log(
     `\nMedian of ${repeat} runs. Tools: tar, tar -z (gzip -6), tar | zstd (-3).\n` +
-      '\n| world | compression | backup MiB/s (Minefleet / tools = ratio, target) | restore MiB/s (Minefleet / tools = ratio) | vs tools + SHA-256: backup / restore | archive MiB (Minefleet / tools) | peak RSS MiB (idle) | load avg |',
+      '\n| world | compression | backup MiB/s (Minefleet / tools = ratio, target) | restore MiB/s (Minefleet / tools = ratio) | vs tools + SHA-256: backup / restore | backup CPU s (Minefleet / tools) | archive MiB (Minefleet / tools) | peak RSS MiB (idle) | load avg |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const ours of rows.filter((r) => r.who === 'minefleet')) {
     const theirs = rows.find(
       (r) => r.who === 'tools' && r.worldMiB === ours.worldMiB && r.compression === ours.compression,
@@ -361,6 +382,7 @@ function printTable(rows: Row[]): void {
     console.log(
       `| ${(ours.worldBytes / MiB).toFixed(0)} MiB | ${ours.compression} | ${cell('backupSeconds')} | ${cell('restoreSeconds')} | ` +
         `${verified('backupSeconds')} / ${verified('restoreSeconds')} | ` +
+        `${ours.backupCpuSeconds.toFixed(2)} / ${theirs ? theirs.backupCpuSeconds.toFixed(2) : 'n/a'} | ` +
         `${(ours.archiveBytes / MiB).toFixed(0)} / ${theirs ? (theirs.archiveBytes / MiB).toFixed(0) : 'n/a'} | ` +
         `${ours.peakRssMiB!.toFixed(0)} (${ours.baseRssMiB?.toFixed(0)}) | ${ours.loadAverage?.toFixed(1)} |`,
     );
