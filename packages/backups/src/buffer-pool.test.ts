@@ -10,7 +10,6 @@ describe('BufferPool', () => {
     const again = pool.take();
     expect(again.buffer).toBe(first.buffer);
     expect(again.length).toBe(1024);
-    expect(pool.reuses).toBe(1);
   });
 
   it('ignores memory it did not hand out, and a buffer released twice', () => {
@@ -55,6 +54,8 @@ describe('BufferPool', () => {
     expect(taken.map((b) => pool.release(b))).toEqual([true, true, false]);
     const memories = new Set([pool.take().buffer, pool.take().buffer, pool.take().buffer]);
     expect(memories.size).toBe(3);
-    expect(pool.reuses).toBe(2);
+    // Two came back from the free list, the third is new memory (the one past `keep` was let go).
+    expect(memories.has(taken[0]!.buffer) && memories.has(taken[1]!.buffer)).toBe(true);
+    expect(memories.has(taken[2]!.buffer)).toBe(false);
   });
 });

@@ -12,7 +12,6 @@ export class BufferPool {
   private readonly free: ArrayBufferLike[] = [];
   /** Memory this pool handed out and not had back yet, with how many still hold it. */
   private readonly holds = new WeakMap<ArrayBufferLike, number>();
-  private reused = 0;
 
   /**
    * New buffers are SharedArrayBuffer memory, which another thread can read without a copy. Worth it
@@ -31,7 +30,6 @@ export class BufferPool {
     const recycled = this.free.pop();
     // Memory of its own, never a slice of Node's shared pool that others write to.
     const memory = recycled ?? (this.shared ? new SharedArrayBuffer(this.size) : new ArrayBuffer(this.size));
-    if (recycled !== undefined) this.reused++;
     this.holds.set(memory, 1);
     return Buffer.from(memory, 0, this.size);
   }
@@ -66,10 +64,5 @@ export class BufferPool {
     if (this.free.length >= this.keep) return false;
     this.free.push(memory);
     return true;
-  }
-
-  /** How many buffers were handed out again rather than allocated (for tests and benchmarks). */
-  get reuses(): number {
-    return this.reused;
   }
 }

@@ -47,8 +47,8 @@ export class HashWorker {
   private head = 0;
   /** Bytes sent and not hashed yet (in the ring or shared), at most RING_BYTES. */
   private outstanding = 0;
-  /** What each message sent and not answered yet leaves to do once the worker answers it, in order. */
-  private readonly sent: ({ hashed?: () => void } | undefined)[] = [];
+  /** For each message sent and not answered yet, in order: what to call once it is hashed, if anything. */
+  private readonly sent: ((() => void) | undefined)[] = [];
   private failure: Error | undefined;
   private waiting: (() => void) | undefined;
   private finished: ((digest: string) => void) | undefined;
@@ -64,7 +64,7 @@ export class HashWorker {
         return;
       }
       this.outstanding -= message.done ?? 0;
-      this.sent.shift()?.hashed?.();
+      this.sent.shift()?.();
       this.wake();
     });
     this.worker.on('error', (error) => this.fail(error));
@@ -108,7 +108,7 @@ export class HashWorker {
       this.throwIfFailed();
     }
     this.worker.postMessage({ shared: chunk.buffer, offset: chunk.byteOffset, length: chunk.length });
-    this.sent.push({ hashed });
+    this.sent.push(hashed);
     this.outstanding += chunk.length;
   }
 
