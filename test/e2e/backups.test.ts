@@ -18,8 +18,11 @@ import { BOT_TEST_VERSION, joinBot, type BlockPosition, type TestBot } from '@mi
 class DiskFullStore implements BackupStore {
   readonly kind = 'local';
   failAfterBytes: number | null = null;
+  /** Whether the last put was offered the archive's buffers back (the runner passes `onWritten`). */
+  lastPutHandsBack = false;
   constructor(readonly inner: LocalBackupStore) {}
-  put(key: string, body: AsyncIterable<Uint8Array>, options?: { signal?: AbortSignal }) {
+  put(key: string, body: AsyncIterable<Uint8Array>, options?: Parameters<BackupStore['put']>[2]) {
+    this.lastPutHandsBack = options?.onWritten !== undefined;
     const limit = this.failAfterBytes;
     if (limit === null) return this.inner.put(key, body, options);
     this.failAfterBytes = null;
@@ -163,6 +166,8 @@ describe('backups of real servers', () => {
     expect(await b.blockNameAt(spot)).toBe('stone');
     const a = await backup({ name: 'world-a' });
     expect(a.status).toBe('completed');
+    // The store hands each written chunk back, so the engine reads the next one into the same memory.
+    expect(store.lastPutHandsBack).toBe(true);
 
     await dig(b, spot);
     const replaced = await b.placeBlockBeside('oak_planks');
