@@ -353,9 +353,10 @@ describe.skipIf(unavailable)(
         const kept = await core<V1PersistentVolumeClaim>(ns, 'persistentvolumeclaims', 'data-kept-0');
         expect(kept.metadata?.labels?.['minefleet.io/retained']).toBe('true');
         expect(kept.metadata?.annotations?.['minefleet.io/retained-from']).toMatch(/^kept \(uid /);
-        // Kubernetes' own controllers do this part (the StatefulSet controller made the StatefulSet the
-        // claim's owner, the garbage collector deletes it, the protection controller lifts its finalizer
-        // once no pod uses it); under a loaded CI run that chain once took more than 20 s.
+        // The operator deletes an unretained claim of a deleted server itself (the StatefulSet may be
+        // collected before Kubernetes' StatefulSet controller made it the claim's owner); the protection
+        // controller lifts the claim's finalizer once no pod uses it. Under a loaded CI run that chain
+        // once took more than 20 s.
         let claim: V1PersistentVolumeClaim | undefined;
         try {
           await eventually(
@@ -377,6 +378,45 @@ describe.skipIf(unavailable)(
         // The claim's wait alone may take 60 s: the test's own time allows it and the rest, so a slow chain
         // ends in the message above rather than in a bare timeout.
       }, 120_000);
+
+      it('deletes an unretained claim the StatefulSet never owned, and leaves retained ones', async () => {
+        // The StatefulSet controller makes an unretained claim's owner only on a pass over the set after
+        // the claim exists; a StatefulSet collected before that pass (a server deleted soon after it was
+        // made: seen on CI) leaves the claim with no owner for the garbage collector to follow. Taking
+        // the owner off by hand before the delete makes that state every time.
+        const ns = await namespace('unowned');
+        await create(ns, 'drop', squid({ storage: { size: '1Gi', retainOnDelete: false } }));
+        await create(ns, 'keep', squid());
+        await converged(ns, 'drop', (x) => x.status?.phase === 'Running');
+        await converged(ns, 'keep', (x) => x.status?.phase === 'Running');
+        const claimOf = (name: string) =>
+          core<V1PersistentVolumeClaim>(ns, 'persistentvolumeclaims', `data-${name}-0`);
+        await eventually(
+          'the StatefulSet to own the unretained claim',
+          async () => ((await claimOf('drop')).metadata?.ownerReferences ?? []).length > 0,
+        );
+        await api().request('PATCH', `/api/v1/namespaces/${ns}/persistentvolumeclaims/data-drop-0`, {
+          body: { metadata: { ownerReferences: null } },
+          contentType: PATCH.merge,
+        });
+        await api().request('DELETE', serverPath(ns, 'drop'));
+        await api().request('DELETE', serverPath(ns, 'keep'));
+        let claim: V1PersistentVolumeClaim | undefined;
+        await eventually(
+          'the unowned, unretained claim to be deleted',
+          () => gone(async () => (claim = await claimOf('drop'))),
+          30_000,
+        ).catch((error: Error) => {
+          const m = claim?.metadata;
+          throw new Error(
+            `${error.message}; owners ${JSON.stringify(m?.ownerReferences ?? [])}, deletion ${m?.deletionTimestamp ? 'started' : 'not started'}`,
+          );
+        });
+        await eventually('keep to be collected', () => gone(() => sts(ns, 'keep')));
+        const kept = await claimOf('keep');
+        expect(kept.metadata?.labels?.['minefleet.io/retained']).toBe('true');
+        expect(kept.metadata?.deletionTimestamp).toBeUndefined();
+      }, 90_000);
 
       it('repairs a StatefulSet deleted by hand within seconds', async () => {
         const ns = await namespace('repair');

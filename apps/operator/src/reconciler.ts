@@ -78,6 +78,12 @@ export class Reconciler {
   private readonly now: () => Date;
   private readonly applied = new Map<string, AppliedRecord>();
   private readonly secrets = new Map<string, number>();
+  /**
+   * Each server's last reconciled retention choice and identity, kept after it is deleted until none of
+   * its world claims is left undecided: what to do with a claim that turns up (or keeps no owner) once
+   * the server is gone.
+   */
+  private readonly worlds = new Map<string, { retain: boolean; uid: string }>();
   private readonly reapplyAfterMs: number;
 
   constructor(private readonly o: ReconcilerOptions) {
@@ -128,7 +134,7 @@ export class Reconciler {
       this.applied.delete(corePath(ns, 'services', n.service));
       this.applied.delete(statefulSetPath(ns, n.statefulSet));
       this.secrets.delete(corePath(ns, 'secrets', n.secret));
-      return;
+      return this.settleWorlds(key, ns, name);
     }
     const log = this.o.log.child({ key, generation: server.metadata.generation });
     if (server.metadata.deletionTimestamp) return this.finalize(server, log);
@@ -141,6 +147,7 @@ export class Reconciler {
       return;
     }
     const spec = check.spec;
+    this.worlds.set(key, { retain: spec.storage.retainOnDelete, uid: server.metadata.uid ?? '' });
     const current = await this.ensureFinalizer(server, spec);
 
     await this.ensureSecret(current);
@@ -219,19 +226,7 @@ export class Reconciler {
     const ns = server.metadata.namespace;
     for (const claim of this.o.caches.claimsOf(ns, server.metadata.name)) {
       if (claim.metadata?.labels?.[RETAINED_LABEL] === 'true') continue;
-      await this.o.api.request('PATCH', corePath(ns, 'persistentvolumeclaims', claim.metadata!.name), {
-        body: {
-          metadata: {
-            labels: { [RETAINED_LABEL]: 'true' },
-            annotations: {
-              'minefleet.io/retained-from': `${server.metadata.name} (uid ${server.metadata.uid})`,
-              'minefleet.io/retained-at': this.now().toISOString(),
-            },
-          },
-        },
-        contentType: PATCH.merge,
-      });
-      log.info('world volume retained', { claim: claim.metadata!.name });
+      await this.retainClaim(claim, server.metadata.name, server.metadata.uid ?? '', log);
     }
     await this.o.api.request('PATCH', serverPath(ns, server.metadata.name), {
       body: {
@@ -242,6 +237,70 @@ export class Reconciler {
       },
       contentType: PATCH.merge,
     });
+  }
+
+  private async retainClaim(
+    claim: V1PersistentVolumeClaim,
+    server: string,
+    uid: string,
+    log: Logger,
+  ): Promise<void> {
+    const ns = claim.metadata!.namespace!;
+    await this.o.api.request('PATCH', corePath(ns, 'persistentvolumeclaims', claim.metadata!.name), {
+      body: {
+        metadata: {
+          labels: { [RETAINED_LABEL]: 'true' },
+          annotations: {
+            'minefleet.io/retained-from': `${server} (uid ${uid})`,
+            'minefleet.io/retained-at': this.now().toISOString(),
+          },
+        },
+      },
+      contentType: PATCH.merge,
+    });
+    log.info('world volume retained', { claim: claim.metadata!.name });
+  }
+
+  /**
+   * A deleted server's world claims, decided by its last retention choice. Kubernetes alone leaves
+   * gaps: the StatefulSet controller makes the StatefulSet an unretained claim's owner only on a later
+   * pass over the set (it cannot see a claim it just made), so a set collected before that pass leaves
+   * the claim with no owner for the garbage collector to follow; and a claim the set makes after the
+   * finalizer ran (a server deleted at once) is never labelled. Claims not decided here stay as they
+   * are: a server deleted while no operator had reconciled it is left to the garbage collector.
+   */
+  private async settleWorlds(key: string, ns: string, name: string): Promise<void> {
+    const world = this.worlds.get(key);
+    const open = this.o.caches
+      .claimsOf(ns, name)
+      .filter((c) => !c.metadata?.deletionTimestamp && c.metadata?.labels?.[RETAINED_LABEL] !== 'true');
+    if (
+      open.length === 0 &&
+      !this.o.caches.statefulSet(
+        `${ns}/${names({ metadata: { name, namespace: ns } } as MinecraftServer).statefulSet}`,
+      )
+    ) {
+      // Nothing undecided and no StatefulSet left to make a claim: forget the server.
+      this.worlds.delete(key);
+      return;
+    }
+    if (!world) return;
+    const log = this.o.log.child({ key });
+    for (const claim of open) {
+      if (world.retain) {
+        await this.retainClaim(claim, name, world.uid, log);
+        continue;
+      }
+      try {
+        // Only the claim seen here: one made since under the same name belongs to someone else.
+        await this.o.api.request('DELETE', corePath(ns, 'persistentvolumeclaims', claim.metadata!.name), {
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: claim.metadata!.uid } },
+        });
+        log.info('world volume deleted with its server', { claim: claim.metadata!.name });
+      } catch (error) {
+        if (!isStatus(error, 404) && !isStatus(error, 409)) throw error;
+      }
+    }
   }
 
   /** Writes the status when it changed (true then), with an event when the phase changed. */
