@@ -84,6 +84,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Seconds between checks of running servers' folders against their plan's storage (0: off). */
   storageCheckSeconds: number;
+  /** A quiet window this long (seconds) ends in one memory-reducing collection (0: off; idle-memory.ts). */
+  idleGcSeconds: number;
   /** Plugin sources and the catalogue sync (docs/plugins.md). */
   plugins: PluginSourcesConfig & {
     /** Minutes between catalogue syncs; 0: only at start. */
@@ -272,6 +274,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     healthCacheMs: int(env, 'MINEFLEET_HEALTH_CACHE_MS', 10_000, 0, 300_000),
     shutdownGraceSeconds: int(env, 'MINEFLEET_SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     storageCheckSeconds: int(env, 'MINEFLEET_STORAGE_CHECK_SECONDS', 60, 0, 24 * 3600),
+    idleGcSeconds: int(env, 'MINEFLEET_IDLE_GC_SECONDS', 30, 0, 24 * 3600),
     plugins: pluginConfig(env),
     files: {
       housekeepingIntervalMinutes: int(env, 'MINEFLEET_FILES_HOUSEKEEPING_INTERVAL_MINUTES', 60, 0, 24 * 60),

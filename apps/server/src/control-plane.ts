@@ -49,6 +49,8 @@ import { createPluginsPlatform } from './plugins-platform.js';
 import { createServersPlatform } from './servers-platform.js';
 import { StorageWatcher } from '@minefleet/services/storage/storage-watcher';
 import { VERSION } from './version.js';
+import { IdleMemory } from './idle-memory.js';
+import { Histogram } from 'prom-client';
 
 export { VERSION };
 
@@ -322,6 +324,23 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     closeWebSockets: () => live.connections.closeAll(),
   });
 
+  // Requests and WebSocket upgrades: what tells a quiet control plane from a busy one.
+  let requests = 0;
+  const countRequest = () => void (requests += 1);
+  app.server.on('request', countRequest).on('upgrade', countRequest);
+  const idleCollections = new Histogram({
+    name: 'minefleet_idle_collections_seconds',
+    help: 'Memory-reducing collections run after a quiet window (MINEFLEET_IDLE_GC_SECONDS), by duration.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [metricsRegistry],
+  });
+  const idleMemory = new IdleMemory({
+    quietMs: config.idleGcSeconds * 1000,
+    activity: () => requests,
+    log: logger,
+    onCollected: (seconds) => idleCollections.observe(seconds),
+  });
+
   let closed = false;
   let gatewayAddress: { host: string; port: number } | undefined;
   return {
@@ -347,11 +366,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       gatewayAddress = await gatewayPlatform.start();
       const url = await app.listen({ host: config.host, port: config.port });
       identity.listening(url);
+      idleMemory.start();
       return url;
     },
     async close() {
       if (closed) return;
       closed = true;
+      idleMemory.stop();
       await app.close();
       await gatewayPlatform.stop();
       await live.stop();

@@ -59,6 +59,8 @@ export async function startControlPlane(
     MINEFLEET_PLUGIN_SOURCES: 'local',
     // Nor Mojang's account API: a closed port fails at once; tests that need it serve one locally.
     MINEFLEET_MOJANG_API_URL: 'http://127.0.0.1:9',
+    // The control plane shares the test's process here: a full collection would pause the test too.
+    MINEFLEET_IDLE_GC_SECONDS: '0',
     ...(mailbox ? { MINEFLEET_SMTP_URL: mailbox.url } : {}),
     ...options.env,
   });
