@@ -42,6 +42,7 @@ describe('IdleMemory', () => {
     let collected = 0;
     const idle = new IdleMemory({ quietMs: 0, activity: () => 0, log, collect: () => collected++ });
     idle.start();
+    idle.check();
     expect(collected).toBe(0);
     idle.stop();
   });

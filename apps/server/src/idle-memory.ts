@@ -35,14 +35,14 @@ export class IdleMemory {
   private seen = 0;
   /** True once there was something to give back: at start, and after every busy window. */
   private armed = true;
-  private readonly collect: () => void;
+  private collect: (() => void) | undefined;
 
-  constructor(private readonly o: IdleMemoryOptions) {
-    this.collect = o.collect ?? memoryReducingCollector();
-  }
+  constructor(private readonly o: IdleMemoryOptions) {}
 
   start(): void {
     if (this.o.quietMs <= 0 || this.timer) return;
+    // Made only when used: switched off, V8's flags stay untouched.
+    this.collect ??= this.o.collect ?? memoryReducingCollector();
     this.seen = this.o.activity();
     this.timer = setInterval(() => this.check(), this.o.quietMs);
     this.timer.unref();
@@ -55,6 +55,7 @@ export class IdleMemory {
 
   /** One look at the window that just ended (the timer calls this every `quietMs`). */
   check(): void {
+    if (!this.collect) return;
     const now = this.o.activity();
     const requests = now - this.seen;
     this.seen = now;
