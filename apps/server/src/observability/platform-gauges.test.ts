@@ -9,6 +9,7 @@ import { LocalBackupStore } from '@minefleet/backups/local-store';
 import { backups, schedules, servers, tenants } from '@minefleet/db/schema';
 import { seedSkus } from '@minefleet/services/skus';
 import { createTestDatabase, primaryBackend, type TestDatabase } from '@minefleet/testkit/databases';
+import { serverRow } from '@minefleet/testkit/records';
 import { registerPlatformGauges } from './platform-gauges.js';
 
 const HOUR = 3_600_000;
@@ -41,20 +42,9 @@ describe('platform gauges', () => {
     await t.database.system(async (tx) => {
       await tx.insert(tenants).values({ id: tenantId, name: 'gauges' });
       for (const [name, id] of Object.entries(ids)) {
-        await tx.insert(servers).values({
-          id,
-          tenantId,
-          name,
-          skuId: 'starter',
-          distribution: 'flying-squid',
-          minecraftVersion: '1.20.2',
-          status: 'stopped',
-          cpuMillicores: 1000,
-          memoryMb: 1024,
-          storageMb: 1024,
-          maxPlayers: 5,
-          serverProperties: {},
-        });
+        await tx
+          .insert(servers)
+          .values(serverRow({ id, tenantId, name, skuId: 'starter', status: 'stopped', maxPlayers: 5 }));
       }
       const old = new Date(Date.now() - 48 * HOUR);
       // Every 6 hours (and a command schedule every minute, which is not a backup plan).

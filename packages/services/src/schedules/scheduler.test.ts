@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberships, scheduleRuns, schedules, servers, tenants, users } from '@minefleet/db/schema';
 import { createTestDatabase, testBackends, type TestDatabase } from '@minefleet/testkit/databases';
+import { serverRow } from '@minefleet/testkit/records';
 import { silentLogger } from '../logger.js';
 import { seedSkus } from '../skus.js';
 import { nextRun } from './cron.js';
@@ -30,20 +31,16 @@ describe.each(testBackends())('scheduler on %s', (backend) => {
     serverId = randomUUID();
     await t.database.system(async (tx) => {
       await tx.insert(tenants).values({ id: tenantId, name: 'scheduler test' });
-      await tx.insert(servers).values({
-        id: serverId,
-        tenantId,
-        name: 'scheduled',
-        skuId: 'starter',
-        distribution: 'flying-squid',
-        minecraftVersion: '1.20.2',
-        status: 'stopped',
-        cpuMillicores: 1000,
-        memoryMb: 1024,
-        storageMb: 1024,
-        maxPlayers: 5,
-        serverProperties: {},
-      });
+      await tx.insert(servers).values(
+        serverRow({
+          id: serverId,
+          tenantId,
+          name: 'scheduled',
+          skuId: 'starter',
+          status: 'stopped',
+          maxPlayers: 5,
+        }),
+      );
     });
   });
   afterAll(async () => {
