@@ -134,7 +134,7 @@ export class Reconciler {
       this.applied.delete(corePath(ns, 'services', n.service));
       this.applied.delete(statefulSetPath(ns, n.statefulSet));
       this.secrets.delete(corePath(ns, 'secrets', n.secret));
-      return this.settleWorlds(key, ns, name);
+      return this.settleWorlds(key, ns, name, `${ns}/${n.statefulSet}`);
     }
     const log = this.o.log.child({ key, generation: server.metadata.generation });
     if (server.metadata.deletionTimestamp) return this.finalize(server, log);
@@ -269,17 +269,12 @@ export class Reconciler {
    * finalizer ran (a server deleted at once) is never labelled. Claims not decided here stay as they
    * are: a server deleted while no operator had reconciled it is left to the garbage collector.
    */
-  private async settleWorlds(key: string, ns: string, name: string): Promise<void> {
+  private async settleWorlds(key: string, ns: string, name: string, statefulSet: string): Promise<void> {
     const world = this.worlds.get(key);
     const open = this.o.caches
       .claimsOf(ns, name)
       .filter((c) => !c.metadata?.deletionTimestamp && c.metadata?.labels?.[RETAINED_LABEL] !== 'true');
-    if (
-      open.length === 0 &&
-      !this.o.caches.statefulSet(
-        `${ns}/${names({ metadata: { name, namespace: ns } } as MinecraftServer).statefulSet}`,
-      )
-    ) {
+    if (open.length === 0 && !this.o.caches.statefulSet(statefulSet)) {
       // Nothing undecided and no StatefulSet left to make a claim: forget the server.
       this.worlds.delete(key);
       return;
