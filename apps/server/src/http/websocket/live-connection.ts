@@ -187,7 +187,10 @@ export class LiveConnection implements HubWatcher {
       this.close(CLOSE.timeout, 'heartbeat timeout');
       return;
     }
+    // Idleness is judged once signed in: before that the authentication deadline alone decides (4401),
+    // whichever of the two timers fires first when they are set alike.
     if (
+      this.session.actor &&
       this.subscriptions.size === 0 &&
       this.deps.now() - this.lastActivity > this.deps.settings.idleTimeoutMs
     ) {
